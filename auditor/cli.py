@@ -1,0 +1,64 @@
+"""Command-line entry point.
+
+Exit codes (documented in the README and relied on by CI users):
+  0  nothing at or above ``--fail-on``
+  1  findings at or above ``--fail-on``
+  2  usage or input error (bad flag, unreadable document, bad config)
+  3  some references could not be checked (a source failed); takes precedence over 0, not over 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from auditor import __version__
+from auditor.errors import AuditorError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_UNCHECKED = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits with 2 on usage errors already; keep its one-line message, drop nothing else."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="auditor", description="Audit the reference lists of scientific documents.")
+    parser.add_argument("--version", action="version", version=f"auditor {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_parse = sub.add_parser("parse", help="find the bibliography and in-text citations; no network")
+    p_parse.add_argument("files", nargs="+", metavar="FILE")
+    p_parse.add_argument("--format", choices=("text", "json"), default="text")
+    p_parse.add_argument("--output", "-o", metavar="PATH", help="write here (atomically) instead of stdout")
+
+    try:
+        from auditor.commands import check
+    except ImportError:  # pragma: no cover - during bootstrap only
+        check = None
+    if check is not None:
+        check.add_arguments(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "parse":
+            from auditor.commands import parse
+
+            return parse.run(args)
+        from auditor.commands import check
+
+        return check.run(args)
+    except AuditorError as exc:
+        print(f"auditor: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("auditor: interrupted", file=sys.stderr)
+        return 130
