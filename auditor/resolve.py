@@ -1,0 +1,288 @@
+"""Find candidate records for every reference with the fewest requests.
+
+The order matters for cost: identifiers first (one batched Crossref request for all DOIs, one
+EFetch for all PMIDs), then one ECitMatch request for every reference with a locator, then one
+EFetch for everything found; only references still open get per-reference searches. A hit is
+"resolved" only when the judge's identity test accepts it, so a locator that lands on an unrelated
+article keeps its reference open (and is still handed to the judge, which reports where it landed).
+
+Nothing here decides a verdict. The output is, per reference, the candidate records and which
+sources answered or failed for it, which is all the judge needs to tell ``not_found`` (every
+source answered, nothing matched) from ``unchecked`` (a source failed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from auditor.model import ParsedFields, Record, Reference, SourceResult
+from auditor.sources.base import CitMatchQuery, CrossrefSource, EntrezSource
+
+SameWork = Callable[[ParsedFields, Record], bool]
+Progress = Callable[[int], None]
+
+_MARKUP = re.compile(r"[*_`]+")
+
+
+@dataclass
+class _State:
+    """What the resolver knows about one reference while it works."""
+
+    reference: Reference
+    candidates: dict[tuple[str, str], Record] = field(default_factory=dict)
+    consulted: dict[str, str] = field(
+        default_factory=lambda: {"pubmed": "not_asked", "crossref": "not_asked"}
+    )
+    resolved: bool = False
+
+    def add(self, record: Record) -> None:
+        key = (record.source, record.pmid or record.doi or record.title or "")
+        self.candidates.setdefault(key, record)
+
+    def mark(self, source: str, result: SourceResult[object]) -> None:
+        # "failed" is sticky: one failed question means the source did not fully answer for this
+        # reference, so an absence of matches from it cannot support ``not_found``.
+        if not result.ok:
+            self.consulted[source] = "failed"
+        elif self.consulted[source] != "failed":
+            self.consulted[source] = "answered"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Candidates and consulted sources per reference, in the order of the input references."""
+
+    reference: Reference
+    candidates: tuple[Record, ...]
+    consulted: dict[str, str]
+
+
+def _clean(text: str | None) -> str:
+    return _MARKUP.sub("", text or "").strip()
+
+
+def _first_author_query(fields: ParsedFields) -> str:
+    """ECitMatch's author field wants ``surname initials`` in lower case; collective names are useless."""
+    if not fields.authors:
+        return ""
+    first = fields.authors[0]
+    if len(first.split()) > 3:  # a collective author, not "Surname AB"
+        return ""
+    return first.lower()
+
+
+def _locator(fields: ParsedFields) -> str:
+    return fields.first_page or fields.article_number or ""
+
+
+def citmatch_query(key: str, fields: ParsedFields) -> CitMatchQuery | None:
+    """An ECitMatch line for a reference, or None when it lacks the locator that makes one useful."""
+    journal = _clean(fields.journal)
+    if not (journal and fields.year and fields.volume and _locator(fields)):
+        return None
+    return CitMatchQuery(
+        key=key,
+        journal=journal.lower(),
+        year=str(fields.year),
+        volume=fields.volume,
+        first_page=_locator(fields),
+        author=_first_author_query(fields),
+    )
+
+
+def bibliographic_text(reference: Reference) -> str:
+    """The free text Crossref's ``query.bibliographic`` scores: the raw entry minus markup and ids."""
+    text = _MARKUP.sub("", reference.raw)
+    text = re.sub(r"\b(?:doi:?\s*|https?://(?:dx\.)?doi\.org/)\S+", " ", text, flags=re.I)
+    text = re.sub(r"\bPMID:?\s*\d+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()[:500]
+
+
+class Resolver:
+    """Runs the resolution steps for one batch of references against the two sources."""
+
+    def __init__(
+        self,
+        entrez: EntrezSource,
+        crossref: CrossrefSource,
+        same_work: SameWork,
+        esearch_term: Callable[[ParsedFields], str | None],
+        progress: Progress | None = None,
+    ) -> None:
+        self.entrez = entrez
+        self.crossref = crossref
+        self.same_work = same_work
+        self.esearch_term = esearch_term
+        self.progress = progress or (lambda n: None)
+
+    async def resolve(self, references: Sequence[Reference]) -> list[Resolution]:
+        states = [_State(ref) for ref in references]
+        usable = [s for s in states if s.reference.parse_error is None]
+        await self._by_identifiers(usable)
+        await self._by_citmatch(usable)
+        await self._by_search(usable)
+        await self._confirm_in_pubmed(usable)
+        return [Resolution(s.reference, tuple(s.candidates.values()), dict(s.consulted)) for s in states]
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _accept(self, state: _State, record: Record) -> None:
+        state.add(record)
+        if not state.resolved and self.same_work(state.reference.parsed, record):
+            state.resolved = True
+            self.progress(1)
+
+    async def _fetch_pmids(self, wanted: dict[str, list[_State]]) -> None:
+        """One EFetch for every PMID any reference is waiting on."""
+        if not wanted:
+            return
+        result = await self.entrez.efetch(sorted(wanted))
+        for pmid, states in wanted.items():
+            for state in states:
+                state.mark("pubmed", result)
+                record = (result.value or {}).get(pmid) if result.ok else None
+                if record is not None:
+                    self._accept(state, record)
+
+    async def _by_identifiers(self, states: list[_State]) -> None:
+        by_doi: dict[str, list[_State]] = {}
+        by_pmid: dict[str, list[_State]] = {}
+        for state in states:
+            fields = state.reference.parsed
+            if fields.doi:
+                by_doi.setdefault(fields.doi.lower(), []).append(state)
+            if fields.pmid:
+                by_pmid.setdefault(fields.pmid, []).append(state)
+        tasks = []
+        if by_doi:
+            tasks.append(self._lookup_dois(by_doi))
+        if by_pmid:
+            tasks.append(self._fetch_pmids(by_pmid))
+        await asyncio.gather(*tasks)
+
+    async def _lookup_dois(self, by_doi: dict[str, list[_State]]) -> None:
+        result = await self.crossref.works_by_dois(sorted(by_doi))
+        for doi, states in by_doi.items():
+            for state in states:
+                state.mark("crossref", result)
+                record = (result.value or {}).get(doi) if result.ok else None
+                if record is not None:
+                    self._accept(state, record)
+
+    async def _by_citmatch(self, states: list[_State]) -> None:
+        queries: dict[str, tuple[CitMatchQuery, _State]] = {}
+        for index, state in enumerate(states):
+            if state.resolved:
+                continue
+            query = citmatch_query(f"ref{index}", state.reference.parsed)
+            if query is not None:
+                queries[query.key] = (query, state)
+        if not queries:
+            return
+        result = await self.entrez.ecitmatch([q for q, _ in queries.values()])
+        wanted: dict[str, list[_State]] = {}
+        for key, (_, state) in queries.items():
+            state.mark("pubmed", result)
+            outcome = (result.value or {}).get(key) if result.ok else None
+            if outcome is not None and outcome.pmid:
+                wanted.setdefault(outcome.pmid, []).append(state)
+        await self._fetch_pmids(wanted)
+
+    async def _by_search(self, states: list[_State]) -> None:
+        """Crossref bibliographic search, then PubMed ESearch for what Crossref did not settle.
+
+        Crossref goes first because its scored full-text matching tolerates wrong details, where
+        ESearch ANDs every term; ESearch then covers works PubMed has and Crossref lacks. Both are
+        asked before a reference can be called ``not_found``.
+        """
+        open_states = [s for s in states if not s.resolved]
+        if not open_states:
+            return
+
+        async def crossref_search(state: _State) -> None:
+            result = await self.crossref.search_bibliographic(bibliographic_text(state.reference), rows=3)
+            state.mark("crossref", result)
+            for record in (result.value or []) if result.ok else []:
+                if self.same_work(state.reference.parsed, record):
+                    self._accept(state, record)
+
+        async def pubmed_search(state: _State) -> list[str]:
+            term = self.esearch_term(state.reference.parsed)
+            if term is None:
+                return []
+            result = await self.entrez.esearch(term, retmax=3)
+            state.mark("pubmed", result)
+            return list(result.value or []) if result.ok else []
+
+        await asyncio.gather(*(crossref_search(s) for s in open_states))
+        still_open = [s for s in open_states if not s.resolved]
+        found = await asyncio.gather(*(pubmed_search(s) for s in still_open))
+        wanted: dict[str, list[_State]] = {}
+        for state, pmids in zip(still_open, found, strict=True):
+            for pmid in pmids:
+                wanted.setdefault(pmid, []).append(state)
+        await self._fetch_pmids_for_search(wanted)
+
+    async def _fetch_pmids_for_search(self, wanted: dict[str, list[_State]]) -> None:
+        """Like ``_fetch_pmids`` but a search hit only counts as a candidate when it is the same work.
+
+        Search results are loose by design; handing unrelated hits to the judge would make every
+        fabricated reference look like a "major" error against some random paper.
+        """
+        if not wanted:
+            return
+        result = await self.entrez.efetch(sorted(wanted))
+        for pmid, states in wanted.items():
+            record = (result.value or {}).get(pmid) if result.ok else None
+            for state in states:
+                state.mark("pubmed", result)
+                if record is not None and self.same_work(state.reference.parsed, record):
+                    self._accept(state, record)
+
+    async def _confirm_in_pubmed(self, states: list[_State]) -> None:
+        """Find the PubMed record of works matched only in Crossref: one ESearch plus one EFetch.
+
+        PubMed carries what Crossref often lacks (retraction links, MedlineTA), and agreement of
+        the two sources raises confidence. Costs two requests for the whole document.
+        """
+        by_doi: dict[str, list[_State]] = {}
+        for state in states:
+            if not state.resolved:
+                continue
+            records = list(state.candidates.values())
+            if any(r.source == "pubmed" and self.same_work(state.reference.parsed, r) for r in records):
+                continue
+            for record in records:
+                if record.source != "crossref" or not record.doi:
+                    continue
+                if self.same_work(state.reference.parsed, record):
+                    by_doi.setdefault(record.doi.lower(), []).append(state)
+                    break
+        if not by_doi:
+            return
+        term = " OR ".join(f'"{doi}"[doi]' for doi in sorted(by_doi))
+        result = await self.entrez.esearch(term, retmax=len(by_doi) + 5)
+        if not result.ok:
+            for states_for_doi in by_doi.values():
+                for state in states_for_doi:
+                    state.mark("pubmed", result)
+            return
+        pmids = list(result.value or [])
+        if not pmids:
+            for states_for_doi in by_doi.values():
+                for state in states_for_doi:
+                    state.mark("pubmed", result)
+            return
+        fetched = await self.entrez.efetch(pmids)
+        records_by_doi = {
+            (r.doi or "").lower(): r for r in (fetched.value or {}).values() if fetched.ok and r.doi
+        }
+        for doi, states_for_doi in by_doi.items():
+            for state in states_for_doi:
+                state.mark("pubmed", fetched)
+                record = records_by_doi.get(doi)
+                if record is not None:
+                    state.add(record)
