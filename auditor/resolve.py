@@ -17,10 +17,12 @@ import asyncio
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from auditor.model import ParsedFields, Record, Reference, SourceResult
 from auditor.sources.base import CitMatchQuery, CrossrefSource, EntrezSource
 
+R = TypeVar("R", bound=SourceResult[Any])
 SameWork = Callable[[ParsedFields, Record], bool]
 Progress = Callable[[int], None]
 
@@ -43,6 +45,7 @@ class _State:
         self.candidates.setdefault(key, record)
 
     def mark(self, source: str, result: SourceResult[object]) -> None:
+        """Record how a source did for this reference."""
         # "failed" is sticky: one failed question means the source did not fully answer for this
         # reference, so an absence of matches from it cannot support ``not_found``.
         if not result.ok:
@@ -117,6 +120,8 @@ class Resolver:
         self.same_work = same_work
         self.esearch_term = esearch_term
         self.progress = progress or (lambda n: None)
+        self.requests = 0
+        """HTTP requests this resolver caused (cache hits are free), for cost reporting."""
 
     async def resolve(self, references: Sequence[Reference]) -> list[Resolution]:
         states = [_State(ref) for ref in references]
@@ -125,7 +130,12 @@ class Resolver:
         await self._by_citmatch(usable)
         await self._by_search(usable)
         await self._confirm_in_pubmed(usable)
+        self.progress(sum(1 for s in states if not s.resolved))
         return [Resolution(s.reference, tuple(s.candidates.values()), dict(s.consulted)) for s in states]
+
+    def _count(self, result: R) -> R:
+        self.requests += result.requests
+        return result
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -139,7 +149,7 @@ class Resolver:
         """One EFetch for every PMID any reference is waiting on."""
         if not wanted:
             return
-        result = await self.entrez.efetch(sorted(wanted))
+        result = self._count(await self.entrez.efetch(sorted(wanted)))
         for pmid, states in wanted.items():
             for state in states:
                 state.mark("pubmed", result)
@@ -164,7 +174,7 @@ class Resolver:
         await asyncio.gather(*tasks)
 
     async def _lookup_dois(self, by_doi: dict[str, list[_State]]) -> None:
-        result = await self.crossref.works_by_dois(sorted(by_doi))
+        result = self._count(await self.crossref.works_by_dois(sorted(by_doi)))
         for doi, states in by_doi.items():
             for state in states:
                 state.mark("crossref", result)
@@ -182,7 +192,7 @@ class Resolver:
                 queries[query.key] = (query, state)
         if not queries:
             return
-        result = await self.entrez.ecitmatch([q for q, _ in queries.values()])
+        result = self._count(await self.entrez.ecitmatch([q for q, _ in queries.values()]))
         wanted: dict[str, list[_State]] = {}
         for key, (_, state) in queries.items():
             state.mark("pubmed", result)
@@ -203,7 +213,7 @@ class Resolver:
             return
 
         async def crossref_search(state: _State) -> None:
-            result = await self.crossref.search_bibliographic(bibliographic_text(state.reference), rows=3)
+            result = self._count(await self.crossref.search_bibliographic(bibliographic_text(state.reference), rows=3))
             state.mark("crossref", result)
             for record in (result.value or []) if result.ok else []:
                 if self.same_work(state.reference.parsed, record):
@@ -213,7 +223,7 @@ class Resolver:
             term = self.esearch_term(state.reference.parsed)
             if term is None:
                 return []
-            result = await self.entrez.esearch(term, retmax=3)
+            result = self._count(await self.entrez.esearch(term, retmax=3))
             state.mark("pubmed", result)
             return list(result.value or []) if result.ok else []
 
@@ -234,7 +244,7 @@ class Resolver:
         """
         if not wanted:
             return
-        result = await self.entrez.efetch(sorted(wanted))
+        result = self._count(await self.entrez.efetch(sorted(wanted)))
         for pmid, states in wanted.items():
             record = (result.value or {}).get(pmid) if result.ok else None
             for state in states:
@@ -264,7 +274,7 @@ class Resolver:
         if not by_doi:
             return
         term = " OR ".join(f'"{doi}"[doi]' for doi in sorted(by_doi))
-        result = await self.entrez.esearch(term, retmax=len(by_doi) + 5)
+        result = self._count(await self.entrez.esearch(term, retmax=len(by_doi) + 5))
         if not result.ok:
             for states_for_doi in by_doi.values():
                 for state in states_for_doi:
@@ -276,7 +286,7 @@ class Resolver:
                 for state in states_for_doi:
                     state.mark("pubmed", result)
             return
-        fetched = await self.entrez.efetch(pmids)
+        fetched = self._count(await self.entrez.efetch(pmids))
         records_by_doi = {
             (r.doi or "").lower(): r for r in (fetched.value or {}).values() if fetched.ok and r.doi
         }

@@ -1,0 +1,60 @@
+"""The one ``audit()`` call that the CLI, the HTTP service and scheduled jobs all go through.
+
+Keeping this the single entry point is what makes a replayed run (cassettes) and a live run take
+exactly the same path: only the transport under the sources differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Sequence
+
+from auditor.judging import judge, same_work
+from auditor.model import AuditReport, ParsedDocument, ParsedFields
+from auditor.resolve import Resolver
+from auditor.sources.base import CrossrefSource, EntrezSource
+from auditor.sources.entrez import build_term
+
+_STOPWORDS = frozenset(
+    "a an and are as at by for from in into is of on or the to with its their vs versus".split()
+)
+_WORD = re.compile(r"[^\W\d_][\w-]*", re.UNICODE)
+
+
+def esearch_term(fields: ParsedFields) -> str | None:
+    """A PubMed query for a reference whose identifiers and locator did not settle it.
+
+    Title words plus the first author's surname: specific enough to land on the work, and free of
+    the year, volume and pages, which are exactly the fields a miscited reference gets wrong.
+    Rare title words carry the search; PubMed drops words it does not index rather than failing.
+    """
+    if not fields.title:
+        return None
+    words = [w for w in _WORD.findall(fields.title) if w.lower() not in _STOPWORDS and len(w) > 2]
+    if not words:
+        return None
+    words = sorted(words, key=len, reverse=True)[:6]
+    surname = fields.authors[0].split()[0] if fields.authors and len(fields.authors[0].split()) <= 3 else None
+    return build_term(title_words=words, first_author=surname)
+
+
+async def audit_documents(
+    documents: Sequence[ParsedDocument],
+    entrez: EntrezSource,
+    crossref: CrossrefSource,
+    progress: Callable[[int], None] | None = None,
+) -> list[AuditReport]:
+    """Resolve and judge every reference of every document; documents run concurrently.
+
+    Concurrency is safe for the services because rate limits live in the shared HTTP layer, not
+    per document.
+    """
+
+    async def one(doc: ParsedDocument) -> AuditReport:
+        resolver = Resolver(entrez, crossref, same_work=same_work, esearch_term=esearch_term, progress=progress)
+        resolutions = await resolver.resolve(doc.references)
+        audits = tuple(judge(r.reference, r.candidates, r.consulted) for r in resolutions)
+        return AuditReport(parsed=doc, audits=audits, requests=resolver.requests)
+
+    return list(await asyncio.gather(*(one(doc) for doc in documents)))

@@ -1,0 +1,149 @@
+"""``auditor check``: parse, resolve, judge and report, with exit codes CI can trust."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from auditor.atomic import write_atomic
+from auditor.errors import ConfigError, InputError
+from auditor.model import VERDICT_ORDER, AuditReport
+
+FORMATS = ("text", "json", "html", "sarif")
+FLAGS = ("retracted", "corrected", "expression_of_concern")
+DEFAULT_FAIL_ON = "major,not_found"
+
+
+def add_arguments(sub: Any) -> None:
+    p = sub.add_parser(
+        "check",
+        help="audit references against PubMed and Crossref",
+        description="Audit each FILE's references against PubMed and Crossref and report what disagrees.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument("--output", "-o", metavar="PATH", help="write the report here (atomically) instead of stdout")
+    p.add_argument(
+        "--fail-on",
+        default=DEFAULT_FAIL_ON,
+        metavar="VERDICTS",
+        help="comma-separated verdicts and/or flags that make the exit code 1 "
+        f"(default {DEFAULT_FAIL_ON}; 'none' never fails)",
+    )
+    cache = p.add_mutually_exclusive_group()
+    cache.add_argument("--offline", action="store_true", help="answer from the cache only; misses are unchecked")
+    cache.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    cache.add_argument("--refresh", action="store_true", help="ignore cached answers and overwrite them")
+    p.add_argument("--cache-dir", metavar="DIR")
+    p.add_argument("--config", metavar="TOML", help="settings file (see README: Configuration)")
+    p.add_argument("--email", metavar="ADDRESS", help="contact sent to NCBI and Crossref (AUDITOR_EMAIL)")
+    p.add_argument(
+        "--replay",
+        metavar="CASSETTE",
+        help="serve HTTP from a recorded vcrpy cassette instead of the network (offline demos, tests)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+
+def parse_fail_on(value: str) -> frozenset[str]:
+    items = {v.strip() for v in value.split(",") if v.strip()}
+    if items == {"none"}:
+        return frozenset()
+    unknown = items - set(VERDICT_ORDER) - set(FLAGS)
+    if unknown or not items:
+        allowed = ", ".join((*VERDICT_ORDER, *FLAGS))
+        raise ConfigError(f"--fail-on: unknown value(s) {', '.join(sorted(unknown)) or '(empty)'}; use {allowed}")
+    return frozenset(items)
+
+
+def exit_code(reports: Sequence[AuditReport], fail_on: frozenset[str]) -> int:
+    """1 when anything reaches ``--fail-on``; else 3 when something could not be checked; else 0."""
+    failing = unchecked = False
+    for report in reports:
+        for audit in report.audits:
+            if audit.verdict in fail_on or fail_on.intersection(audit.flags):
+                failing = True
+            if audit.verdict == "unchecked":
+                unchecked = True
+    if failing:
+        return 1
+    return 3 if unchecked else 0
+
+
+@contextlib.contextmanager
+def _replay(cassette: str | None) -> Iterator[None]:
+    if cassette is None:
+        yield
+        return
+    if not Path(cassette).is_file():
+        raise InputError(f"{cassette}: no such cassette")
+    from auditor.sources.replay import replaying
+
+    with replaying(cassette):
+        yield
+
+
+def render(reports: Sequence[AuditReport], fmt: str, color: bool) -> str:
+    if fmt == "json":
+        from auditor.reports.json_report import render_json
+
+        return render_json(reports)
+    if fmt == "html":
+        from auditor.reports.html import render_html
+
+        return render_html(reports)
+    if fmt == "sarif":
+        from auditor.reports.sarif import render_sarif
+
+        return render_sarif(reports)
+    from auditor.reports.text import render_text
+
+    return render_text(reports, color=color)
+
+
+def run(args: argparse.Namespace) -> int:
+    from auditor.audit import audit_documents
+    from auditor.config import Settings
+    from auditor.documents.loader import load_document
+    from auditor.parsing import parse_document
+    from auditor.sources import open_sources
+
+    fail_on = parse_fail_on(args.fail_on)
+    cache_mode = "offline" if args.offline else "off" if args.no_cache else "refresh" if args.refresh else None
+    overrides: dict[str, Any] = {}
+    if cache_mode:
+        overrides["cache_mode"] = cache_mode
+    if args.cache_dir:
+        overrides["cache_dir"] = args.cache_dir
+    if args.email:
+        overrides["email"] = args.email
+    settings = Settings.load(args.config, **overrides)
+    documents = [parse_document(load_document(path)) for path in args.files]
+    total = sum(len(d.references) for d in documents)
+
+    async def go(progress: Any) -> list[AuditReport]:
+        async with open_sources(settings) as (entrez, crossref):
+            return await audit_documents(documents, entrez, crossref, progress=progress)
+
+    show_progress = not args.no_progress and sys.stderr.isatty() and total > 10
+    with _replay(args.replay):
+        if show_progress:
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("checking references", total=total)
+                reports = asyncio.run(go(lambda n: bar.advance(task, n)))
+        else:
+            reports = asyncio.run(go(None))
+
+    text = render(reports, args.format, color=args.output is None and sys.stdout.isatty())
+    if args.output:
+        write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return exit_code(reports, fail_on)
