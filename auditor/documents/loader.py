@@ -1,0 +1,88 @@
+"""Turn a file on disk into a :class:`~auditor.model.Document`, or one clear :class:`InputError`.
+
+Only plain text and Markdown are accepted for now. Every refusal is an ``InputError`` (exit code 2)
+with a message naming the file, because a user running the CLI over many files needs to know which
+one failed and why, not a traceback.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from bisect import bisect_right
+from pathlib import Path
+
+from auditor.errors import InputError
+from auditor.model import Document
+
+SUPPORTED_SUFFIXES = (".txt", ".md")
+
+# Control characters that never occur in real prose; a few of them mean the file is binary.
+_BINARY_CONTROLS = frozenset(range(0, 9)) | {11, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27}
+
+
+def decode_text(data: bytes, name: str = "<bytes>") -> str:
+    """Decode UTF-8 (with or without BOM) or BOM-marked UTF-16, then normalise line ends to ``\\n``.
+
+    CRLF and lone CR both become one ``\\n``, so line numbers computed on the result are the ones an
+    editor shows for the original file; the BOM is dropped so column 1 is the first visible character.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        encoding, body = "utf-8", data[len(codecs.BOM_UTF8) :]
+    elif data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        encoding, body = "utf-16", data
+    else:
+        if b"\x00" in data:
+            raise InputError(f"{name}: looks like a binary file (NUL bytes), expected UTF-8 or UTF-16 text")
+        encoding, body = "utf-8", data
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not valid {encoding.upper()} text (byte {exc.start})") from None
+    if encoding == "utf-16" and text.startswith("\ufeff"):
+        text = text[1:]
+    sample = text[:4096]
+    if sum(1 for ch in sample if ord(ch) in _BINARY_CONTROLS) > max(2, len(sample) // 100):
+        raise InputError(f"{name}: looks like a binary file (control characters), expected text")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load_document(path: str) -> Document:
+    """Read and decode *path*; ``Document.path`` keeps the path exactly as given."""
+    p = Path(path)
+    if p.suffix.lower() not in SUPPORTED_SUFFIXES:
+        if p.is_dir():
+            raise InputError(f"{path}: is a directory, expected a .txt or .md file")
+        shown = p.suffix or "no extension"
+        raise InputError(f"{path}: unsupported file type ({shown}); supported: .txt, .md")
+    if p.is_dir():
+        raise InputError(f"{path}: is a directory, expected a .txt or .md file")
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    text = decode_text(data, path)
+    if not text.strip():
+        raise InputError(f"{path}: the file is empty")
+    return Document(path=path, sha256=hashlib.sha256(data).hexdigest(), text=text)
+
+
+class LineIndex:
+    """Map character offsets in a text to 1-based (line, column) in O(log n) per lookup."""
+
+    __slots__ = ("_starts",)
+
+    def __init__(self, text: str) -> None:
+        starts = [0]
+        find = text.find
+        pos = find("\n")
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = find("\n", pos + 1)
+        self._starts = starts
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self._starts, offset) - 1
+        return line + 1, offset - self._starts[line] + 1
