@@ -1,0 +1,92 @@
+"""Crossref REST API client: DOI batches through ``filter=doi:``, single DOIs, bibliographic search.
+
+Identification goes in the User-Agent (set on the shared session) and ``mailto``; both put the
+client in the polite pool, whose limits the shared limiter follows from the response headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from auditor.model import Record, SourceResult
+from auditor.sources.crossref_json import parse_work, parse_work_list
+from auditor.sources.http import HttpClient, Reply
+
+DOI_BATCH = 20
+"""DOIs per ``filter=doi:`` request: keeps URLs short and answers small."""
+SEARCH_SELECT = ("DOI,title,author,container-title,short-container-title,published-print,published-online,"
+                 "issued,volume,issue,page,article-number,type,updated-by,update-to,score")
+
+
+def normalise_doi(doi: str) -> str:
+    text = doi.strip()
+    lowered = text.lower()
+    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"):
+        if lowered.startswith(prefix):
+            text = text[len(prefix):]
+            break
+    return text.strip().lower()
+
+
+class CrossrefClient:
+    """Crossref works; satisfies ``auditor.sources.base.CrossrefSource``."""
+
+    service = "crossref"
+
+    def __init__(self, http: HttpClient) -> None:
+        self.http = http
+        self.base_url = http.settings.crossref_url
+        email = http.settings.email
+        self._private = [("mailto", email)] if email else []
+
+    async def works_by_dois(self, dois: Sequence[str]) -> SourceResult[dict[str, Record]]:
+        wanted = list(dict.fromkeys(d for d in (normalise_doi(x) for x in dois) if d))
+        found: dict[str, Record] = {}
+        requests = 0
+        for start in range(0, len(wanted), DOI_BATCH):
+            batch = wanted[start:start + DOI_BATCH]
+            params = [("filter", ",".join(f"doi:{d}" for d in batch)), ("rows", str(len(batch)))]
+            outcome = await self.http.fetch(self.service, self.base_url + "works", params,
+                                            private=self._private, post=False,
+                                            validate=lambda r: not parse_work_list(r.body))
+            requests += outcome.requests
+            if outcome.error or outcome.reply is None:
+                return SourceResult(self.service, error=outcome.error, requests=requests)
+            wanted_set = set(batch)
+            for record in parse_work_list(outcome.reply.body):
+                # Items come back in no particular order: match them by lower-cased DOI.
+                if record.doi in wanted_set:
+                    found[record.doi] = record
+        return SourceResult(self.service, value=found, requests=requests)
+
+    async def work(self, doi: str) -> SourceResult[Record | None]:
+        clean = normalise_doi(doi)
+        if not clean:
+            return SourceResult(self.service, value=None)
+
+        def validate(reply: Reply) -> bool:
+            if reply.status == 404:
+                return True
+            parse_work(reply.body)
+            return False
+
+        outcome = await self.http.fetch(self.service, self.base_url + "works/" + quote(clean, safe=""),
+                                        [], private=self._private, post=False, validate=validate,
+                                        accept=(200, 404))
+        if outcome.error or outcome.reply is None:
+            return SourceResult(self.service, error=outcome.error, requests=outcome.requests)
+        if outcome.reply.status == 404:
+            return SourceResult(self.service, value=None, requests=outcome.requests)
+        return SourceResult(self.service, value=parse_work(outcome.reply.body), requests=outcome.requests)
+
+    async def search_bibliographic(self, text: str, rows: int = 5) -> SourceResult[list[Record]]:
+        query = " ".join(text.split())
+        if not query:
+            return SourceResult(self.service, value=[])
+        params = [("query.bibliographic", query), ("rows", str(rows)), ("select", SEARCH_SELECT)]
+        outcome = await self.http.fetch(self.service, self.base_url + "works", params, private=self._private,
+                                        post=False, validate=lambda r: not parse_work_list(r.body))
+        if outcome.error or outcome.reply is None:
+            return SourceResult(self.service, error=outcome.error, requests=outcome.requests)
+        return SourceResult(self.service, value=parse_work_list(outcome.reply.body), requests=outcome.requests)

@@ -1,0 +1,151 @@
+"""NCBI E-utilities client (PubMed): ECitMatch, EFetch and field-tagged ESearch, batched.
+
+Every call returns a ``SourceResult``; a batch split over several requests fails as a whole if any
+part fails, so the caller never mistakes a missing half for "not found".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from auditor.model import Record, SourceResult
+from auditor.sources.base import CitMatchOutcome, CitMatchQuery
+from auditor.sources.http import TOOL_NAME, HttpClient, Reply
+from auditor.sources.pubmed_xml import parse_ecitmatch, parse_efetch, parse_esearch
+
+EFETCH_BATCH = 200
+ECITMATCH_BATCH = 100
+
+FIELD_TAGS: dict[str, str] = {
+    "title": "ti", "ti": "ti",
+    "author": "au", "au": "au",
+    "first_author": "1au", "1au": "1au",
+    "journal": "ta", "ta": "ta",
+    "year": "dp", "dp": "dp",
+    "volume": "vi", "vi": "vi",
+    "page": "pg", "pg": "pg",
+    "doi": "doi",
+}
+_NOT_TEXT = re.compile(r"[^\w\s\-.'’]", re.UNICODE)
+_OPERATOR = re.compile(r"\b(AND|OR|NOT)\b")
+_NOT_DATE = re.compile(r"[^\d/:]")
+
+
+def _clean_text(value: str) -> str:
+    """Keep words only: no quotes, brackets, wildcards or tags, and no upper-case Boolean operators."""
+    text = _NOT_TEXT.sub(" ", value.replace("_", " "))
+    text = _OPERATOR.sub(lambda m: m.group(0).lower(), text)
+    return " ".join(text.split()).strip(" -.'’")
+
+
+def build_term(**fields: str | int | Sequence[str] | None) -> str:
+    """An ESearch term from field values, each escaped so user text cannot change the query.
+
+    Keywords: ``title``/``ti``, ``author``/``au`` (one name or a list, each ANDed),
+    ``first_author``/``1au``, ``journal``/``ta``, ``year``/``dp`` (``2019`` or ``2018:2020``),
+    ``volume``/``vi``, ``page``/``pg``, ``doi``. Empty values are skipped.
+    ``build_term(title="Heart failure", author="Smith J", year=2019)`` ->
+    ``heart failure[ti] AND Smith J[au] AND 2019[dp]`` (case kept as given).
+    """
+    parts: list[str] = []
+    for name, raw in fields.items():
+        tag = FIELD_TAGS.get(name)
+        if tag is None:
+            raise ValueError(f"unknown search field {name!r}")
+        if raw is None:
+            continue
+        values = [raw] if isinstance(raw, str | int) else list(raw)
+        for value in values:
+            text = str(value)
+            if tag == "dp":
+                cleaned = _NOT_DATE.sub("", text).strip(":/")
+            elif tag == "doi":
+                cleaned = " ".join(text.replace('"', "").replace("[", "").replace("]", "").split())
+                cleaned = f'"{cleaned}"' if cleaned else ""
+            else:
+                cleaned = _clean_text(text)
+            if cleaned:
+                parts.append(f"{cleaned}[{tag}]")
+    return " AND ".join(parts)
+
+
+def _citmatch_field(value: str) -> str:
+    """ECitMatch fields are separated by ``|`` and lines by CR: neither may appear inside one."""
+    return " ".join(value.replace("|", " ").split()).lower()
+
+
+class EntrezClient:
+    """PubMed through E-utilities; satisfies ``auditor.sources.base.EntrezSource``."""
+
+    service = "pubmed"
+
+    def __init__(self, http: HttpClient) -> None:
+        self.http = http
+        settings = http.settings
+        self.base_url = settings.entrez_url
+        private = [("tool", TOOL_NAME)]
+        if settings.email:
+            private.append(("email", settings.email))
+        if settings.ncbi_api_key:
+            private.append(("api_key", settings.ncbi_api_key))
+        self._private = private
+
+    async def _get(self, endpoint: str, params: list[tuple[str, str]], validate, post: bool | None = None):
+        return await self.http.fetch(self.service, self.base_url + endpoint, params, private=self._private,
+                                     validate=validate, post=post)
+
+    async def ecitmatch(self, queries: Sequence[CitMatchQuery]) -> SourceResult[dict[str, CitMatchOutcome]]:
+        results: dict[str, CitMatchOutcome] = {}
+        requests = 0
+        for start in range(0, len(queries), ECITMATCH_BATCH):
+            batch = queries[start:start + ECITMATCH_BATCH]
+            # Our own line keys: the caller's keys may hold characters ECitMatch would split on.
+            lines = [
+                "|".join((_citmatch_field(q.journal), _citmatch_field(q.year), _citmatch_field(q.volume),
+                          _citmatch_field(q.first_page), _citmatch_field(q.author), f"q{start + i}")) + "|"
+                for i, q in enumerate(batch)
+            ]
+            params = [("db", "pubmed"), ("retmode", "xml"), ("bdata", "\r".join(lines))]
+
+            def validate(reply: Reply, expected: int = len(batch)) -> bool:
+                parsed = parse_ecitmatch(reply.body)
+                if len(parsed) < expected:
+                    raise ValueError(f"ECitMatch answered {len(parsed)} of {expected} lines")
+                return all(o.status != "found" for o in parsed.values())
+
+            outcome = await self._get("ecitmatch.cgi", params, validate)
+            requests += outcome.requests
+            if outcome.error or outcome.reply is None:
+                return SourceResult(self.service, error=outcome.error, requests=requests)
+            parsed = parse_ecitmatch(outcome.reply.body)
+            for i, query in enumerate(batch):
+                found = parsed.get(f"q{start + i}")
+                status = found.status if found else "not_found"
+                results[query.key] = CitMatchOutcome(key=query.key, status=status,
+                                                     pmid=found.pmid if found else None)
+        return SourceResult(self.service, value=results, requests=requests)
+
+    async def efetch(self, pmids: Sequence[str]) -> SourceResult[dict[str, Record]]:
+        wanted = list(dict.fromkeys(p.strip() for p in pmids if p and p.strip().isdigit()))
+        records: dict[str, Record] = {}
+        requests = 0
+        for start in range(0, len(wanted), EFETCH_BATCH):
+            batch = wanted[start:start + EFETCH_BATCH]
+            params = [("db", "pubmed"), ("retmode", "xml"), ("id", ",".join(batch))]
+            outcome = await self._get("efetch.fcgi", params, lambda r: not parse_efetch(r.body),
+                                      post=len(batch) > 20 or None)
+            requests += outcome.requests
+            if outcome.error or outcome.reply is None:
+                return SourceResult(self.service, error=outcome.error, requests=requests)
+            records.update(parse_efetch(outcome.reply.body))
+        return SourceResult(self.service, value=records, requests=requests)
+
+    async def esearch(self, term: str, retmax: int = 5) -> SourceResult[list[str]]:
+        if not term.strip():
+            return SourceResult(self.service, value=[])
+        params = [("db", "pubmed"), ("retmode", "xml"), ("retmax", str(retmax)), ("term", term)]
+        outcome = await self._get("esearch.fcgi", params, lambda r: not parse_esearch(r.body))
+        if outcome.error or outcome.reply is None:
+            return SourceResult(self.service, error=outcome.error, requests=outcome.requests)
+        return SourceResult(self.service, value=parse_esearch(outcome.reply.body), requests=outcome.requests)

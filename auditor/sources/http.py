@@ -1,0 +1,307 @@
+"""The one HTTP layer: shared aiohttp session, pacing, retries, cache and request counters.
+
+Clients describe a request (service, method, URL, params, form) and how to judge the answer; this
+module decides whether to answer from the cache, paces the send through the service's limiter,
+retries transient failures (429, 5xx, timeouts, dropped connections, truncated or unparseable
+bodies) with jittered exponential backoff that honours ``Retry-After``, and stores only answers that
+were understood. When retries run out it returns an error string instead of raising, which the
+clients turn into ``SourceResult(error=...)``: "unavailable" must never look like "not found".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import aiohttp
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    RetryError,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+)
+from yarl import URL
+
+from auditor import __version__
+from auditor.config import Settings
+from auditor.sources.cache import ResponseCache, request_key
+from auditor.sources.ratelimit import RateLimiter, get_limiter, parse_interval
+
+PROJECT_URL = "https://github.com/reference-auditor"
+TOOL_NAME = "reference-auditor"
+POST_THRESHOLD = 1800
+"""URLs longer than this go as POST (NCBI asks for POST beyond ~200 UIDs; proxies cut long URLs)."""
+
+Params = Sequence[tuple[str, str]]
+
+
+def user_agent(email: str | None) -> str:
+    contact = f"{PROJECT_URL}; mailto:{email}" if email else PROJECT_URL
+    return f"{TOOL_NAME}/{__version__} ({contact})"
+
+
+class TransientError(Exception):
+    """A failure worth retrying; ``retry_after`` is the server's requested wait, if any."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class BadBody(ValueError):
+    """Raised by a validator when a 2xx body cannot be understood (usually a truncated transfer)."""
+
+
+@dataclass
+class ServiceCounters:
+    """What one service cost this process; the benchmarks print these."""
+
+    requests: int = 0
+    """HTTP requests actually sent (retries included)."""
+    cache_hits: int = 0
+    rate_limited: int = 0
+    """HTTP 429 answers received."""
+    retries: int = 0
+    failures: int = 0
+    """Look-ups that ended unavailable after retries."""
+    first_sent: float | None = None
+    last_sent: float | None = None
+    send_times: list[float] = field(default_factory=list, repr=False)
+
+    def achieved_rate(self) -> float | None:
+        """Requests per second between the first and last send (None for fewer than two)."""
+        if self.requests < 2 or self.first_sent is None or self.last_sent is None:
+            return None
+        span = self.last_sent - self.first_sent
+        return (self.requests - 1) / span if span > 0 else None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"requests": self.requests, "cache_hits": self.cache_hits, "rate_limited": self.rate_limited,
+                "retries": self.retries, "failures": self.failures}
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    headers: Mapping[str, str]
+    from_cache: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Either a reply or the reason none could be had, plus the requests it cost."""
+
+    reply: Reply | None = None
+    error: str | None = None
+    requests: int = 0
+
+
+Validator = Callable[[Reply], bool]
+"""Checks a reply is understood (raise :class:`BadBody` if not) and returns True if it is negative."""
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class HttpClient:
+    """Owns the aiohttp session, the cache and the limiters for one run."""
+
+    def __init__(self, settings: Settings, session: aiohttp.ClientSession | None = None,
+                 cache: ResponseCache | None = None) -> None:
+        self.settings = settings
+        self._session = session
+        self._own_session = session is None
+        self.cache = cache
+        if cache is None and settings.cache_mode != "no-cache":
+            self.cache = ResponseCache(settings.resolved_cache_dir / "responses.sqlite3",
+                                       settings.cache_ttl_s, settings.cache_negative_ttl_s)
+        self.counters: dict[str, ServiceCounters] = {"pubmed": ServiceCounters(), "crossref": ServiceCounters()}
+        self.limiters: dict[str, RateLimiter] = {
+            "pubmed": self._ncbi_limiter(settings),
+            "crossref": self._crossref_limiter(settings),
+        }
+
+    @staticmethod
+    def _ncbi_limiter(settings: Settings) -> RateLimiter:
+        rate = settings.ncbi_rps or (10.0 if settings.ncbi_api_key else 3.0)
+        return get_limiter("pubmed", "key" if settings.ncbi_api_key else "ip", rate, None)
+
+    @staticmethod
+    def _crossref_limiter(settings: Settings) -> RateLimiter:
+        polite = settings.crossref_polite
+        rate = settings.crossref_rps or (10.0 if polite else 5.0)
+        concurrency = settings.crossref_concurrency or (3 if polite else 1)
+        return get_limiter("crossref", "polite" if polite else "public", rate, concurrency)
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            timeout = aiohttp.ClientTimeout(total=None, connect=self.settings.connect_timeout_s,
+                                            sock_read=self.settings.read_timeout_s)
+            connector = aiohttp.TCPConnector(limit=self.settings.max_connections, limit_per_host=0)
+            self._session = aiohttp.ClientSession(
+                timeout=timeout, connector=connector,
+                headers={"User-Agent": user_agent(self.settings.email)},
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._own_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self.cache is not None:
+            self.cache.close()
+
+    async def __aenter__(self) -> HttpClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -----------------------------------------------------------------------------------------
+
+    async def fetch(self, service: str, url: str, params: Params, *, private: Params = (),
+                    validate: Validator, accept: tuple[int, ...] = (200,), post: bool | None = None) -> Outcome:
+        """Ask once (from the cache or the network, with retries) and return an :class:`Outcome`.
+
+        ``params`` are the question; ``private`` are identification/credentials sent with it but
+        kept out of the cache key. ``accept`` lists statuses that are answers (e.g. 404 for a DOI).
+        ``post`` forces the method; by default long queries go as a form POST.
+        """
+        counters = self.counters[service]
+        wire = list(params) + list(private)
+        if post is None:
+            post = len(url) + len(urlencode(wire)) + 1 > POST_THRESHOLD
+        method = "POST" if post else "GET"
+        key = request_key(method, url, [] if post else params, params if post else None)
+        mode = self.settings.cache_mode
+        if self.cache is not None and mode in ("use", "offline"):
+            hit = self.cache.get(key)
+            if hit is not None:
+                counters.cache_hits += 1
+                return Outcome(Reply(hit.status, hit.body, hit.headers, from_cache=True))
+        if mode == "offline":
+            return Outcome(error="offline: not in cache")
+
+        sent = 0
+
+        async def attempt() -> tuple[Reply, bool]:
+            nonlocal sent
+            sent += 1
+            reply = await self._send(service, method, url, wire)
+            if reply.status == 429:
+                counters.rate_limited += 1
+                retry_after = _retry_after(reply.headers)
+                self.limiters[service].pause(retry_after if retry_after is not None else 1.0)
+                raise TransientError("HTTP 429 rate limited", retry_after)
+            if reply.status >= 500 or reply.status == 408:
+                raise TransientError(f"HTTP {reply.status}", _retry_after(reply.headers))
+            if reply.status not in accept:
+                return reply, False
+            try:
+                negative = validate(reply)
+            except (BadBody, ValueError) as exc:
+                raise TransientError(f"unreadable body: {exc}") from exc
+            return reply, negative
+
+        settings = self.settings
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(settings.retry_attempts) | stop_after_delay(settings.retry_max_time_s),
+            wait=self._wait,
+            retry=retry_if_exception_type((TransientError, aiohttp.ClientError, asyncio.TimeoutError)),
+            before_sleep=lambda _state: setattr(counters, "retries", counters.retries + 1),
+            reraise=False,
+        )
+        try:
+            reply, negative = await retrying(attempt)
+        except RetryError as exc:
+            counters.failures += 1
+            cause = exc.last_attempt.exception()
+            return Outcome(error=f"{service} unavailable after {sent} attempt(s): {_describe(cause)}",
+                           requests=sent)
+        if reply.status not in accept:
+            counters.failures += 1
+            snippet = reply.body[:200].decode("utf-8", "replace").strip()
+            return Outcome(error=f"{service} answered HTTP {reply.status}: {snippet}", requests=sent)
+        if self.cache is not None and mode != "no-cache":
+            self.cache.put(key, reply.status, dict(reply.headers), reply.body, negative)
+        return Outcome(reply, requests=sent)
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Full-jitter exponential backoff, but never shorter than the server's ``Retry-After``."""
+        settings = self.settings
+        ceiling = min(settings.retry_wait_max_s,
+                      settings.retry_wait_initial_s * (2 ** (state.attempt_number - 1)))
+        wait = random.uniform(ceiling / 2, ceiling) if ceiling > 0 else 0.0
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, TransientError) and exc.retry_after is not None:
+            wait = max(wait, min(exc.retry_after, settings.retry_max_time_s))
+        return wait
+
+    async def _send(self, service: str, method: str, url: str, wire: Params) -> Reply:
+        counters = self.counters[service]
+        limiter = self.limiters[service]
+        async with limiter:
+            now = time.monotonic()
+            counters.requests += 1
+            counters.first_sent = counters.first_sent if counters.first_sent is not None else now
+            counters.last_sent = now
+            counters.send_times.append(now)
+            if method == "POST":
+                body = urlencode(wire).encode("ascii")
+                kwargs: dict[str, object] = {
+                    "data": body, "headers": {"Content-Type": "application/x-www-form-urlencoded"}}
+                target = url
+            else:
+                kwargs = {}
+                target = f"{url}?{urlencode(wire)}" if wire else url
+            async with self.session.request(method, URL(target, encoded=True), **kwargs) as resp:
+                body_bytes = await resp.read()
+                headers = {k.lower(): v for k, v in resp.headers.items()}
+                status = resp.status
+        if service == "crossref":
+            self._adapt_crossref(limiter, headers)
+        declared = headers.get("content-length")
+        if (declared and declared.isdigit() and "content-encoding" not in headers
+                and int(declared) != len(body_bytes)):
+            raise TransientError(f"truncated body: {len(body_bytes)} of {declared} bytes")
+        return Reply(status, body_bytes, headers)
+
+    @staticmethod
+    def _adapt_crossref(limiter: RateLimiter, headers: Mapping[str, str]) -> None:
+        """Follow the limits Crossref says it applies to this pool right now."""
+        limit = headers.get("x-rate-limit-limit")
+        interval = parse_interval(headers.get("x-rate-limit-interval")) or 1.0
+        concurrency = headers.get("x-concurrency-limit")
+        rate = float(limit) / interval if limit and limit.strip().isdigit() else None
+        conc = int(concurrency) if concurrency and concurrency.strip().isdigit() else None
+        if (rate is not None and rate != limiter.rate) or (conc is not None and conc != limiter.concurrency):
+            limiter.update(rate, conc)
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    if isinstance(exc, asyncio.TimeoutError):
+        return "timed out"
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
