@@ -297,6 +297,12 @@ def _assign_segments(
     Whatever is left between them and the anchor is the journal (the last sentence) and the title.
     """
     first = _parse_authors(parts[0], strict=True)
+    if first is None and ":" in parts[0]:
+        # ``Varley JM, Birch JM: "Title." Journal`` separates the authors with a colon.
+        names, _, rest = parts[0].partition(":")
+        first = _parse_authors(names, strict=True)
+        if first is not None:
+            parts = [names, rest.strip(), *parts[1:]] if rest.strip() else [names, *parts[1:]]
     if first is not None:
         authors, et_al = first
         rest = parts[1:]

@@ -1,0 +1,121 @@
+"""In-text citation markers and the CIT001..CIT005 findings, on small synthetic documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.model import Document, ParsedDocument
+from auditor.parsing import parse_document
+from auditor.parsing.citations import expand_numbers
+
+
+def _doc(body: str, n_refs: int | None = None) -> ParsedDocument:
+    text = body
+    if n_refs:
+        refs = "\n".join(
+            f"{i}. Author{chr(64 + i)} A. Title {i}. J Test. 2020;{i}:{i}0-{i}9." for i in range(1, n_refs + 1)
+        )
+        text = f"{body}\n\nReferences\n\n{refs}\n"
+    return parse_document(Document(path="t.txt", sha256="0" * 64, text=text))
+
+
+def _numbers(parsed: ParsedDocument) -> list[tuple[int, ...]]:
+    return [c.numbers for c in parsed.citations]
+
+
+@pytest.mark.parametrize(
+    ("marker", "numbers"),
+    [
+        ("¹²³", (123,)),
+        ("¹˒²", (1, 2)),
+        ("¹⁻³", (1, 2, 3)),
+        ("¹,⁴", (1, 4)),
+        ("^{1,2}", (1, 2)),
+        ("^{1–3}", (1, 2, 3)),
+        ("^{2, 3}", (2, 3)),
+        ("<sup>1-3</sup>", (1, 2, 3)),
+        ("[1]", (1,)),
+        ("[1-3]", (1, 2, 3)),
+        ("[1, 4–6]", (1, 4, 5, 6)),
+        ("(1)", (1,)),
+        ("(1, 2)", (1, 2)),
+    ],
+)
+def test_marker_forms(marker: str, numbers: tuple[int, ...]) -> None:
+    parsed = _doc(f"Some claim{marker} and more text.", n_refs=6 if max(numbers) < 7 else None)
+    assert _numbers(parsed) == [numbers]
+    (cit,) = parsed.citations
+    assert cit.text == marker
+    assert (cit.line, cit.column) == (1, len("Some claim") + 1)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Doses of 4.5 mg (n = 31) were used in 2019 and (2020).",
+        "The area was 5 m² and the volume 3 cm³; counts reached 10⁹ cells.",
+        "(1) first list item at a line start",
+        "Results [2019] are shown in (100) samples.",
+    ],
+)
+def test_not_citations(body: str) -> None:
+    assert _doc(body, n_refs=3).citations == ()
+
+
+def test_paren_numbers_beyond_bibliography_are_ignored() -> None:
+    parsed = _doc("As seen (2) and in group (7).", n_refs=3)
+    assert _numbers(parsed) == [(2,)]
+
+
+def test_bibliography_labels_are_not_citations() -> None:
+    parsed = _doc("Text [1] and [2].", n_refs=2)
+    assert _numbers(parsed) == [(1,), (2,)]
+    assert parsed.citation_findings == ()
+
+
+def test_cit001_cit002() -> None:
+    parsed = _doc("Claim [1]. Another [5].", n_refs=3)
+    codes = sorted((f.code, f.numbers) for f in parsed.citation_findings)
+    assert ("CIT001", (5,)) in codes
+    assert ("CIT002", (2,)) in codes and ("CIT002", (3,)) in codes
+
+
+def test_cit002_points_at_the_reference() -> None:
+    parsed = _doc("Claim [1].", n_refs=2)
+    (finding,) = [f for f in parsed.citation_findings if f.code == "CIT002"]
+    ref2 = parsed.references[1]
+    assert (finding.line, finding.column) == (ref2.line, ref2.column)
+
+
+def test_cit003_order() -> None:
+    parsed = _doc("First [1]. Then [3]. Then [2].", n_refs=3)
+    (finding,) = parsed.citation_findings
+    assert finding.code == "CIT003"
+    assert finding.numbers == (3, 2)
+    assert finding.column == len("First [1]. Then ") + 1
+
+
+def test_cit004_malformed_range() -> None:
+    parsed = _doc("Claim [1-3]. Reversed [3-1].", n_refs=3)
+    codes = [f.code for f in parsed.citation_findings]
+    assert codes == ["CIT004"]
+
+
+def test_cit005_no_bibliography() -> None:
+    parsed = _doc("Claim (1). Another (2) and [3].")
+    (finding,) = parsed.citation_findings
+    assert finding.code == "CIT005"
+    assert finding.numbers == (1, 2, 3)
+
+
+def test_no_citations_no_findings() -> None:
+    parsed = _doc("Author-year style (Smith 2019) only.", n_refs=2)
+    assert parsed.citations == ()
+    assert parsed.citation_findings == ()
+
+
+def test_expand_numbers() -> None:
+    assert expand_numbers("1, 4–6") == ((1, 4, 5, 6), False)
+    assert expand_numbers("5-3") == ((5, 3), True)
+    assert expand_numbers("1-900") is None
+    assert expand_numbers("0") is None

@@ -1,0 +1,137 @@
+"""parse_reference on the styles we promise: Vancouver/NLM, AMA, title-first, identifiers, e-locators."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.parsing import parse_reference
+from auditor.parsing.references import expand_last_page
+
+
+def test_vancouver_with_month_ids_and_epub() -> None:
+    fields, error = parse_reference(
+        "Smith JA, Jones B. Effects of X on Y. Lancet. 2019 Mar 2;393(10175):883-95. "
+        "doi: 10.1016/S0140-6736(18)32345-X. Epub 2019 Feb 1. PMID: 30827775; PMCID: PMC6789012."
+    )
+    assert error is None
+    assert fields.authors == ("Smith JA", "Jones B")
+    assert fields.title == "Effects of X on Y"
+    assert fields.journal == "Lancet"
+    assert (fields.year, fields.volume, fields.issue) == (2019, "393", "10175")
+    assert (fields.first_page, fields.last_page, fields.article_number) == ("883", "895", None)
+    assert fields.doi == "10.1016/s0140-6736(18)32345-x"
+    assert (fields.pmid, fields.pmcid) == ("30827775", "PMC6789012")
+
+
+def test_doi_url_prefix_removed_and_lower_cased() -> None:
+    fields, _ = parse_reference("Doe J, Roe R, et al. A randomised trial. BMJ. 2020;368:m123. https://doi.org/10.1136/BMJ.M123")
+    assert fields.doi == "10.1136/bmj.m123"
+    assert fields.et_al is True
+    assert fields.authors == ("Doe J", "Roe R")
+
+
+def test_ama_italic_journal_is_unwrapped() -> None:
+    fields, error = parse_reference("Lee K, Chan M. Title here. *J Clin Oncol*. 2018;36(15 suppl):e12345.")
+    assert error is None
+    assert fields.journal == "J Clin Oncol"
+    assert fields.issue == "15 suppl"
+    assert fields.article_number == "e12345"
+    assert fields.first_page is None
+
+
+def test_title_first_with_missing_space_after_period() -> None:
+    fields, error = parse_reference(
+        "Low-Dose Naltrexone as an Adjuvant in Combined Anticancer Therapy. Ciwun M, Tankiewicz-Kwedlo A, "
+        "Pawlak D.Cancers. 2024;16(6):1240. doi:10.3390/cancers16061240."
+    )
+    assert error is None
+    assert fields.title == "Low-Dose Naltrexone as an Adjuvant in Combined Anticancer Therapy"
+    assert fields.authors == ("Ciwun M", "Tankiewicz-Kwedlo A", "Pawlak D")
+    assert fields.journal == "Cancers"
+    assert fields.doi == "10.3390/cancers16061240"
+
+
+def test_collective_author_kept_verbatim() -> None:
+    fields, _ = parse_reference(
+        "WHO Study Group. Diet, nutrition and the prevention of chronic diseases. "
+        "World Health Organ Tech Rep Ser. 2003;916:1-149."
+    )
+    assert fields.authors == ("WHO Study Group",)
+    assert fields.title == "Diet, nutrition and the prevention of chronic diseases"
+    assert fields.journal == "World Health Organ Tech Rep Ser"
+    assert (fields.first_page, fields.last_page) == ("1", "149")
+
+
+def test_supplement_pages_expand_with_prefix() -> None:
+    fields, _ = parse_reference("Kim H, Park S. Supplementary paging. Clin Infect Dis. 2005;41 Suppl 2:S12-5.")
+    assert fields.volume == "41 Suppl 2"
+    assert (fields.first_page, fields.last_page) == ("S12", "S15")
+
+
+def test_colon_after_authors_and_space_before_year() -> None:
+    fields, _ = parse_reference(
+        'Varley JM, McGown G, Birch JM: "Germ-line mutations of TP53 in Li-Fraumeni families." '
+        "Cancer Res 1997; 57:3245-3252."
+    )
+    assert fields.authors == ("Varley JM", "McGown G", "Birch JM")
+    assert fields.title == "Germ-line mutations of TP53 in Li-Fraumeni families"
+    assert fields.journal == "Cancer Res"
+    assert (fields.year, fields.volume, fields.first_page, fields.last_page) == (1997, "57", "3245", "3252")
+
+
+def test_multi_sentence_title_keeps_all_sentences() -> None:
+    fields, _ = parse_reference(
+        "Lam TH, Hedley AJ. Passive smoking in Hong Kong. Child Health and Activity Research Group (CHARG). "
+        "Hum Exp Toxicol 1999; 18:218-23."
+    )
+    assert fields.title == "Passive smoking in Hong Kong. Child Health and Activity Research Group (CHARG)"
+    assert fields.journal == "Hum Exp Toxicol"
+    assert fields.last_page == "223"
+
+
+def test_online_first_without_volume() -> None:
+    fields, error = parse_reference(
+        "Brown T. Online first article. J Virol. 2021 Apr 7. doi:10.1128/JVI.00001-21. [Epub ahead of print]"
+    )
+    assert error is None
+    assert (fields.journal, fields.year, fields.volume) == ("J Virol", 2021, None)
+    assert fields.doi == "10.1128/jvi.00001-21"
+
+
+@pytest.mark.parametrize(
+    ("pages", "first", "last", "article"),
+    [
+        ("82", "82", None, None),
+        ("1240", "1240", None, None),
+        ("A312", "A312", None, None),
+        ("106388", None, None, "106388"),
+        ("e0212460", None, None, "e0212460"),
+        ("065102", None, None, "065102"),
+        ("1789-800", "1789", "1800", None),
+        ("e1-e10", "e1", "e10", None),
+    ],
+)
+def test_locator_rule(pages: str, first: str | None, last: str | None, article: str | None) -> None:
+    fields, _ = parse_reference(f"Roe A. A title. J Test. 2018;6(4):{pages}.")
+    assert (fields.first_page, fields.last_page, fields.article_number) == (first, last, article)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [("883", "95", "895"), ("1789", "800", "1800"), ("1205", "1213", "1213"), ("S12", "5", "S15"), ("9", "12", "12")],
+)
+def test_expand_last_page(first: str, last: str, expected: str) -> None:
+    assert expand_last_page(first, last) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "This is just a sentence with no reference data."])
+def test_unparseable_entries_report_why(raw: str) -> None:
+    fields, error = parse_reference(raw)
+    assert error
+    assert fields.year is None
+
+
+def test_identifier_alone_is_enough() -> None:
+    fields, error = parse_reference("Available online. doi:10.5555/ABC.123")
+    assert error is None
+    assert fields.doi == "10.5555/abc.123"
