@@ -1,0 +1,139 @@
+"""Field-by-field agreement between one reference and one record, computed once and reused.
+
+The resolver ranks candidates with :func:`score_candidate`, decides identity with
+:func:`same_work`, and the judge turns the same :class:`Comparison` into findings, so a
+reference/record pair is normalised and compared exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from auditor.judging.authors import NameMatch, compare_names, parse_vancouver, record_name
+from auditor.judging.journals import journal_agrees
+from auditor.judging.normalize import norm_doi, norm_token
+from auditor.judging.pages import locators_agree, record_pages
+from auditor.judging.titles import TitleMatch, compare_titles
+from auditor.model import ParsedFields, Record
+
+YearMatch = Literal["same", "online", "different"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """None in any field means "cannot compare": one side lacks the value."""
+
+    title: TitleMatch | None
+    first_author: NameMatch | None
+    authors_found: bool | None
+    """Every listed reference author appears (same or misspelled) among the record's authors."""
+    journal: bool | None
+    year: YearMatch | None
+    volume: bool | None
+    issue: bool | None
+    locator: bool | None
+    """First page or article number (either way round, e-prefix ignored)."""
+    doi: bool | None
+
+    @property
+    def locator_hit(self) -> bool:
+        """Journal, year, volume and first page all agree: what ECitMatch matches on."""
+        return bool(self.journal and self.year in ("same", "online") and self.volume and self.locator)
+
+
+def _year(ref_year: int | None, rec: Record) -> YearMatch | None:
+    if ref_year is None or (rec.year is None and rec.online_year is None):
+        return None
+    if ref_year == rec.year:
+        return "same"
+    if rec.online_year is not None and abs(ref_year - rec.online_year) <= 1:
+        return "online"
+    return "different"
+
+
+def _eq(a: str | None, b: str | None) -> bool | None:
+    na, nb = norm_token(a), norm_token(b)
+    if not na or not nb:
+        return None
+    return na == nb
+
+
+@lru_cache(maxsize=8192)
+def compare(ref: ParsedFields, rec: Record) -> Comparison:
+    title = compare_titles(ref.title, rec.title) if ref.title and rec.title else None
+    ref_names = [parse_vancouver(a) for a in ref.authors]
+    rec_names = [record_name(a) for a in rec.authors]
+    first = compare_names(ref_names[0], rec_names[0]) if ref_names and rec_names else None
+    found: bool | None = None
+    if ref_names and rec_names:
+        found = all(any(compare_names(r, c) != "different" for c in rec_names) for r in ref_names)
+    rec_first, _ = record_pages(rec)
+    ref_doi, rec_doi = norm_doi(ref.doi), norm_doi(rec.doi)
+    return Comparison(
+        title=title,
+        first_author=first,
+        authors_found=found,
+        journal=journal_agrees(ref.journal, (rec.journal, *rec.journal_abbrevs)),
+        year=_year(ref.year, rec),
+        volume=_eq(ref.volume, rec.volume),
+        issue=_eq(ref.issue, rec.issue),
+        locator=locators_agree((ref.first_page, ref.article_number), (rec_first, rec.article_number)),
+        doi=(ref_doi == rec_doi) if ref_doi and rec_doi else None,
+    )
+
+
+_TITLE_SCORE = {"same": 1.0, "minor": 0.8, "related": 0.4, "different": 0.0}
+_NAME_SCORE = {"same": 1.0, "misspelled": 0.7, "different": 0.0}
+_YEAR_SCORE = {"same": 1.0, "online": 0.7, "different": 0.0}
+
+
+def score_candidate(ref: ParsedFields, record: Record) -> float:
+    """0..1 weighted agreement over the fields both sides have; 0 when nothing is comparable."""
+    c = compare(ref, record)
+    parts: list[tuple[float, float]] = []
+    if c.title is not None:
+        parts.append((3.0, _TITLE_SCORE[c.title]))
+    if c.first_author is not None:
+        parts.append((2.0, _NAME_SCORE[c.first_author]))
+    if c.authors_found is not None:
+        parts.append((0.5, float(c.authors_found)))
+    if c.year is not None:
+        parts.append((1.0, _YEAR_SCORE[c.year]))
+    for weight, value in ((1.5, c.journal), (1.0, c.volume), (0.5, c.issue), (1.0, c.locator), (2.0, c.doi)):
+        if value is not None:
+            parts.append((weight, float(value)))
+    total = sum(w for w, _ in parts)
+    return round(sum(w * v for w, v in parts) / total, 4) if total else 0.0
+
+
+def same_work(ref: ParsedFields, record: Record) -> bool:
+    """Is ``record`` the work the reference means (possibly cited with errors)?
+
+    A locator hit alone is not identity: it must be re-checked against title and first author.
+    A title that is the same or slightly reworded needs some corroboration (a generic title can
+    belong to several papers); a title that merely overlaps needs the first author, the year and
+    more; a different title is accepted only when first author, journal, year and locator all
+    agree (then the title itself is the major error).
+    """
+    c = compare(ref, record)
+    checks = (
+        None if c.first_author is None else c.first_author != "different",
+        c.journal,
+        None if c.year is None else c.year != "different",
+        c.volume,
+        c.locator,
+    )
+    agree = sum(1 for v in checks if v is True)
+    disagree = sum(1 for v in checks if v is False)
+    first_ok = checks[0]
+    if c.title == "same":
+        return agree >= 1 or disagree == 0
+    if c.title == "minor":
+        return agree >= 2 or (agree >= 1 and disagree == 0)
+    if c.title == "related":
+        return bool(first_ok and checks[2] and (agree >= 3 or c.authors_found))
+    if c.title == "different":
+        return bool(first_ok and c.locator_hit)
+    return bool(c.locator_hit and first_ok is not False)

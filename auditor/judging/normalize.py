@@ -1,0 +1,60 @@
+"""String normalisation shared by every field comparison.
+
+Case, punctuation, diacritics, HTML/MathML markup and trailing periods must never count as
+differences, so every comparison goes through these helpers. They are memoised because the same
+record and reference strings are compared against many candidates.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+
+_TAG = re.compile(r"<[^<>]{0,200}>")
+_NON_ALNUM = re.compile(r"[^0-9a-z\u0370-\u03ff]+")
+# Letters NFKD does not decompose into base + combining mark.
+_FOLD = str.maketrans(
+    {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "ł": "l", "Ł": "L",
+     "đ": "d", "Đ": "D", "ð": "d", "þ": "th", "ı": "i"}
+)
+
+
+def strip_markup(text: str) -> str:
+    """Remove HTML/MathML tags and decode entities, keeping the text content."""
+    return html.unescape(_TAG.sub("", text)) if "<" in text or "&" in text else text
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Drop diacritics and case: ``Småbrekke`` -> ``smabrekke``."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+@lru_cache(maxsize=65536)
+def norm_text(text: str | None) -> str:
+    """Markup, diacritics, case and punctuation removed; words separated by single spaces."""
+    if not text:
+        return ""
+    return _NON_ALNUM.sub(" ", fold(strip_markup(text))).strip()
+
+
+@lru_cache(maxsize=65536)
+def norm_token(value: str | None) -> str:
+    """Volume/issue style tokens: alphanumerics only, lower case, leading zeros dropped."""
+    if not value:
+        return ""
+    token = re.sub(r"[^0-9a-z]", "", fold(value))
+    return token.lstrip("0") or token
+
+
+def norm_doi(doi: str | None) -> str:
+    if not doi:
+        return ""
+    doi = doi.strip().lower()
+    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"):
+        if doi.startswith(prefix):
+            doi = doi[len(prefix):]
+    return doi.strip().rstrip(".")
