@@ -1,0 +1,1 @@
+"""Benchmarks for the reference auditor (run them with ``python bench/run.py``)."""

@@ -1,0 +1,157 @@
+"""Benchmark inputs: seeded samples of the public gold data, and their committed copies.
+
+``bench/data/`` holds small samples (a few hundred records) so the benchmark runs from a clone
+without the full data; ``make_samples`` rebuilds them byte-for-byte from the public files and the
+sandbox corpus (only references whose gold record the sandbox serves are useful: a gold PMID the
+emulator does not know can only ever be "not found").
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.lib.records import record_from_pubmed_json, usable_for_detection
+
+SEED = 20261123
+PUBMED_SAMPLE = "pubmed_records_sample.jsonl.gz"
+JATS_SAMPLE = "jats_matching_sample.jsonl.gz"
+VANCOUVER_HINT = re.compile(r"(?:1[89]|20)\d\d[a-z]?(?: [A-Z][a-z]{2}(?: \d{1,2})?)?;\s*\d+[^:;]*:\s*[A-Za-z]?\d+")
+
+_PUBMED_KEYS = ("pmid", "journal", "journal_iso", "medline_ta", "volume", "issue", "year", "title", "pages",
+                "elocation", "authors", "pub_types", "doi", "source", "commit")
+_JATS_KEYS = ("source", "commit", "ref_id", "raw", "fields")
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def write_jsonl_gz(path: Path, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Deterministic gzip (mtime 0) so a rebuilt sample is byte-identical and diffs stay empty."""
+    count = 0
+    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        for row in rows:
+            gz.write((json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
+            count += 1
+    return count
+
+
+def corpus_identifiers(corpus_path: Path) -> tuple[set[str], set[str]]:
+    """PMIDs and lower-cased DOIs the sandbox serves."""
+    pmids: set[str] = set()
+    dois: set[str] = set()
+    for rec in read_jsonl(corpus_path):
+        if rec.get("pmid"):
+            pmids.add(str(rec["pmid"]))
+        if rec.get("doi"):
+            dois.add(str(rec["doi"]).lower())
+    return pmids, dois
+
+
+@dataclass(frozen=True)
+class GoldReference:
+    """A printed reference string with the identifiers of the work it cites."""
+
+    raw: str
+    gold_pmid: str | None
+    gold_doi: str | None
+    fields: Mapping[str, Any]
+    """Gold fields as tagged in the JATS XML (for the parsing benchmark)."""
+    source: str = ""
+
+    @property
+    def vancouver_like(self) -> bool:
+        return bool(VANCOUVER_HINT.search(self.raw))
+
+
+def gold_from_jats(row: Mapping[str, Any]) -> GoldReference:
+    f = row.get("fields") or {}
+    return GoldReference(
+        raw=" ".join(str(row["raw"]).split()),
+        gold_pmid=str(f["pmid"]) if f.get("pmid") else None,
+        gold_doi=str(f["doi"]).lower().strip() if f.get("doi") else None,
+        fields=f,
+        source=str(row.get("source", "")),
+    )
+
+
+def jats_gold_fields(f: Mapping[str, Any]) -> dict[str, object]:
+    """JATS ``fields`` in the benchmark's field vocabulary (see ``metrics.PARSE_FIELDS``)."""
+    return {
+        "authors": list(f.get("authors") or []),
+        "title": f.get("title"),
+        "journal": f.get("journal"),
+        "year": f.get("year"),
+        "volume": f.get("volume"),
+        "issue": f.get("issue"),
+        "locator": f.get("fpage") or f.get("elocation"),
+        "doi": None,  # JATS ids are mostly unprinted links; scoring them would punish a correct parser
+        "pmid": None,
+    }
+
+
+def select_jats(rows: Iterable[Mapping[str, Any]], pmids: set[str], dois: set[str]) -> list[dict[str, Any]]:
+    """Printed JATS references whose gold PMID or DOI the sandbox serves, in a stable order."""
+    out = []
+    for row in rows:
+        f = row.get("fields") or {}
+        if not row.get("raw"):
+            continue
+        pmid = str(f["pmid"]) if f.get("pmid") else None
+        doi = str(f["doi"]).lower() if f.get("doi") else None
+        if (pmid and pmid in pmids) or (doi and doi in dois):
+            out.append({k: row.get(k) for k in _JATS_KEYS})
+    return sorted(out, key=lambda r: (r["source"], r["ref_id"] or "", r["raw"]))
+
+
+def select_pubmed(rows: Iterable[Mapping[str, Any]], pmids: set[str]) -> list[dict[str, Any]]:
+    """PubMed records the sandbox serves and that render as a complete Vancouver reference."""
+    out = []
+    for row in rows:
+        if str(row.get("pmid")) not in pmids or row.get("format") == "PubmedBookArticle":
+            continue
+        if usable_for_detection(record_from_pubmed_json(row)):
+            out.append({k: row.get(k) for k in _PUBMED_KEYS})
+    return sorted(out, key=lambda r: int(r["pmid"]))
+
+
+def seeded_sample(rows: list[dict[str, Any]], n: int, seed: int = SEED) -> list[dict[str, Any]]:
+    """``n`` rows drawn without replacement, reproducible from the seed."""
+    rng = random.Random(seed)
+    picked = rows[:] if n >= len(rows) else rng.sample(rows, n)
+    return picked
+
+
+def make_samples(bench_data: Path, corpus: Path, out_dir: Path, n_pubmed: int = 400, n_jats: int = 500,
+                 seed: int = SEED) -> dict[str, int]:
+    """Write the committed samples under ``out_dir`` from the full public files."""
+    pmids, dois = corpus_identifiers(corpus)
+    pubmed = select_pubmed(read_jsonl(bench_data / "pubmed" / "pubmed_records.jsonl.gz"), pmids)
+    jats = select_jats(read_jsonl(bench_data / "jats" / "jats_refs.jsonl.gz"), pmids, dois)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        PUBMED_SAMPLE: write_jsonl_gz(out_dir / PUBMED_SAMPLE, seeded_sample(pubmed, n_pubmed, seed)),
+        JATS_SAMPLE: write_jsonl_gz(out_dir / JATS_SAMPLE, seeded_sample(jats, n_jats, seed)),
+    }
+
+
+def load_pools(data_dir: Path, bench_data: Path | None, corpus: Path | None) -> tuple[list[dict[str, Any]],
+                                                                                       list[dict[str, Any]]]:
+    """(PubMed rows, JATS rows): the full usable sets with ``--bench-data``, else the samples."""
+    if bench_data is not None and corpus is not None:
+        pmids, dois = corpus_identifiers(corpus)
+        pubmed = select_pubmed(read_jsonl(bench_data / "pubmed" / "pubmed_records.jsonl.gz"), pmids)
+        jats = select_jats(read_jsonl(bench_data / "jats" / "jats_refs.jsonl.gz"), pmids, dois)
+        return pubmed, jats
+    return list(read_jsonl(data_dir / PUBMED_SAMPLE)), list(read_jsonl(data_dir / JATS_SAMPLE))
