@@ -62,7 +62,10 @@ KIND_GROUP: dict[str, str] = {
 }
 
 _WORD = re.compile(r"[A-Za-z]{4,}")
-_STOP = frozenset(["with", "from", "that", "this", "than", "into", "between", "among", "during", "after", "before", "their", "these", "those"])
+_STOP = frozenset(
+    ["with", "from", "that", "this", "than", "into", "between", "among", "during", "after", "before", "their",
+     "these", "those"]
+)
 
 
 class CannotCorrupt(ValueError):
