@@ -67,10 +67,10 @@ _PARTICLE = (
     r"|[Tt]en|[Tt]er|[Ee]l|[Aa]l|[Bb]in|[Ss]t\.?|Mc|Mac|O')"
 )
 _SURNAME_WORD = r"(?:[A-Z\u00C0-\u00DE\u0100-\u024F][\w'’\-]*|" + _PARTICLE + r")"
-_INITIALS = r"(?:[A-Z\u00C0-\u00DE](?:[A-Z\u00C0-\u00DE]|[a-z](?=[A-Z])|\.\s?|-){0,6})"
+_INITIALS = r"(?:[A-Z\u00C0-\u00DE](?:[A-Z\u00C0-\u00DE]|[a-z](?=[A-Z])|-[a-z](?![a-z])|\.\s?|-){0,6})"
 _AUTHOR_RE = re.compile(
     r"^(?P<sur>" + _SURNAME_WORD + r"(?:[\s-]+" + _SURNAME_WORD + r"){0,3})\s+(?P<ini>" + _INITIALS + r")"
-    r"(?:\s+(?:Jr|Sr|II|III|IV|2nd|3rd)\.?)?$"
+    r"(?:\s+(?P<suffix>Jr|Sr|II|III|IV|2nd|3rd)\.?)?$"
 )
 _ETAL_RE = re.compile(r"^(?:et\.?\s*al\.?|and others|et al\.?.*)$", re.IGNORECASE)
 _AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
@@ -125,36 +125,59 @@ def _normalise_author(token: str) -> str:
     if not m:
         return token
     initials = m.group("ini").replace(".", "").replace(" ", "")
-    return f"{m.group('sur')} {initials}"
+    suffix = m.group("suffix")
+    return f"{m.group('sur')} {initials} {suffix}" if suffix else f"{m.group('sur')} {initials}"
 
 
-def _author_tokens(segment: str) -> list[str]:
-    return [t for t in _AUTHOR_SPLIT_RE.split(segment.strip().rstrip(".")) if t]
+def _author_tokens(segment: str) -> tuple[list[str], list[str]]:
+    """Persons before the first ``;``, and the collective names Vancouver puts after it."""
+    persons, *groups = segment.strip().rstrip(".").split(";")
+    tokens = [t for t in _AUTHOR_SPLIT_RE.split(persons) if t]
+    return tokens, [g.strip() for g in groups if g.strip()]
 
 
 def _parse_authors(segment: str, strict: bool) -> tuple[tuple[str, ...], bool] | None:
-    """Split an author segment; ``None`` when *strict* and it does not look like personal names."""
-    tokens = _author_tokens(segment)
+    """Split an author segment; ``None`` when *strict* and it does not look like personal names.
+
+    A collective name may sit among persons (``Genomes Project Consortium, Abecasis GR, ...``), so
+    strict mode accepts the segment when most tokens, and at least two, are personal names.
+    """
+    tokens, groups = _author_tokens(segment)
     if not tokens:
         return None
     authors: list[str] = []
     et_al = False
+    persons = others = 0
     for tok in tokens:
         if _ETAL_RE.match(tok):
             et_al = True
             continue
-        if tok.endswith(" et al") or tok.endswith(" et al."):
+        if tok.endswith((" et al", " et al.")):
             et_al = True
             tok = tok.rsplit(" et al", 1)[0]
         if _AUTHOR_RE.match(tok):
+            persons += 1
             authors.append(_normalise_author(tok))
-        elif strict:
-            return None
         else:
+            others += 1
             authors.append(tok)
-    if strict and not authors:
+    if strict and (persons == 0 or (others and (persons < 2 or others * 2 > persons))):
         return None
-    return tuple(authors), et_al
+    return tuple(authors) + tuple(groups), et_al
+
+
+def _split_authors_from_title(segment: str) -> tuple[str, str] | None:
+    """``Stephen AT, Toubia O, Explaining the power-law...``: a comma where a full stop belongs."""
+    pieces = segment.split(", ")
+    count = 0
+    while count < len(pieces) and _AUTHOR_RE.match(pieces[count]):
+        count += 1
+    if count == 0 or count == len(pieces):
+        return None
+    rest = ", ".join(pieces[count:])
+    if len(rest.split()) < 4 or not rest[:1].isupper():
+        return None
+    return ", ".join(pieces[:count]), rest
 
 
 def _sentences(head: str) -> list[str]:
@@ -187,12 +210,14 @@ def _extract_ids(text: str) -> tuple[str, str | None, str | None, str | None]:
 
 
 def _find_source(text: str) -> re.Match[str] | None:
-    """The ``Year;Vol(Issue):Pages`` anchor; prefer the last one that carries a volume or pages."""
-    best = None
+    """The first ``Year;Vol(Issue):Pages`` anchor that carries a volume or pages.
+
+    The first, because NLM appends notices after the citation (``Erratum in: J. 2011;89(1):148``).
+    """
     for m in _SOURCE_RE.finditer(text):
         if m.group("vol") or m.group("iss") or m.group("pages"):
-            best = m
-    return best
+            return m
+    return None
 
 
 def parse_reference(raw: str) -> tuple[ParsedFields, str | None]:
@@ -296,13 +321,20 @@ def _assign_segments(
     Vancouver puts authors first; seed-style web pages put the title first and the authors second.
     Whatever is left between them and the anchor is the journal (the last sentence) and the title.
     """
-    first = _parse_authors(parts[0], strict=True)
-    if first is None and ":" in parts[0]:
+    first = None
+    if ":" in parts[0]:
         # ``Varley JM, Birch JM: "Title." Journal`` separates the authors with a colon.
         names, _, rest = parts[0].partition(":")
         first = _parse_authors(names, strict=True)
         if first is not None:
             parts = [names, rest.strip(), *parts[1:]] if rest.strip() else [names, *parts[1:]]
+    if first is None:
+        first = _parse_authors(parts[0], strict=True)
+    if first is None:
+        split = _split_authors_from_title(parts[0])
+        if split is not None:
+            parts = [split[0], split[1], *parts[1:]]
+            first = _parse_authors(split[0], strict=True)
     if first is not None:
         authors, et_al = first
         rest = parts[1:]
