@@ -1,0 +1,158 @@
+"""One self-contained HTML page for one or more audited documents, readable offline.
+
+Everything a reader needs is inline (CSS, a few lines of JS for the verdict filters); no CDN. Word
+diffs between what the document claims and what the record says are computed here with difflib
+and handed to the template as (text, changed) segments, so the template never marks up a raw
+string: autoescaping covers every value that came from a document or a source.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader
+
+from auditor import __version__
+from auditor.judging.normalize import norm_text
+from auditor.model import VERDICT_ORDER, AuditReport, Match, ParsedFields, ReferenceAudit
+
+TEMPLATES = Path(__file__).with_name("templates")
+_TOKEN = re.compile(r"[^\W_]+|[\W_]+")
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    changed: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    claimed: tuple[Segment, ...]
+    found: tuple[Segment, ...]
+    differs: bool
+
+
+def word_diff(a: str, b: str) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
+    """Split both strings into words and mark the words that the other side lacks.
+
+    Words are compared in normalised form and punctuation runs are never marked, so case,
+    punctuation and diacritics never light up.
+    """
+    ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
+    wa = [(i, norm_text(t)) for i, t in enumerate(ta) if norm_text(t)]
+    wb = [(i, norm_text(t)) for i, t in enumerate(tb) if norm_text(t)]
+    changed_a: set[int] = set()
+    changed_b: set[int] = set()
+    matcher = difflib.SequenceMatcher(a=[w for _, w in wa], b=[w for _, w in wb], autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op != "equal":
+            changed_a.update(wa[k][0] for k in range(a0, a1))
+            changed_b.update(wb[k][0] for k in range(b0, b1))
+    return _segments(ta, changed_a), _segments(tb, changed_b)
+
+
+def _segments(tokens: list[str], changed: set[int]) -> tuple[Segment, ...]:
+    out: list[Segment] = []
+    for i, tok in enumerate(tokens):
+        flag = i in changed
+        if out and out[-1].changed == flag and not flag:
+            out[-1] = Segment(out[-1].text + tok, False)
+        else:
+            out.append(Segment(tok, flag))
+    return tuple(out)
+
+
+def _pages(p: ParsedFields) -> str | None:
+    if p.article_number and not p.first_page:
+        return p.article_number
+    if p.first_page and p.last_page:
+        return f"{p.first_page}-{p.last_page}"
+    return p.first_page
+
+
+def _rows(audit: ReferenceAudit) -> list[Row]:
+    p, m = audit.reference.parsed, audit.match or Match()
+    flagged = {f.field for f in audit.findings if f.field and f.code.startswith(("REF1", "REF2"))}
+    pairs = [
+        ("title", "title", p.title, m.title),
+        ("journal", "journal", p.journal, m.journal),
+        ("year", "year", p.year, m.year),
+        ("volume", "volume", p.volume, m.volume),
+        ("issue", "issue", p.issue, m.issue),
+        ("pages", "pages", _pages(p), m.pages),
+        ("DOI", "doi", p.doi, m.doi),
+        ("PMID", "pmid", p.pmid, m.pmid),
+    ]
+    rows: list[Row] = []
+    for label, key, claimed, found in pairs:
+        a = "" if claimed is None else str(claimed)
+        b = "" if found is None else str(found)
+        if not a and not b:
+            continue
+        differs = key in flagged
+        if differs and a and b:
+            sa, sb = word_diff(a, b)
+        else:
+            sa = (Segment(a, differs and bool(a)),) if a else ()
+            sb = (Segment(b, differs and bool(b)),) if b else ()
+        rows.append(Row(label, sa, sb, differs))
+    return rows
+
+
+def _links(match: Match | None) -> dict[str, str]:
+    links: dict[str, str] = {}
+    if match and match.pmid and match.pmid.isdigit():
+        links["PubMed"] = f"https://pubmed.ncbi.nlm.nih.gov/{match.pmid}/"
+    if match and match.doi:
+        links["doi.org"] = "https://doi.org/" + quote(match.doi, safe="/:;()._-[]")
+    return links
+
+
+def _audit_view(audit: ReferenceAudit) -> dict[str, Any]:
+    ref = audit.reference
+    return {
+        "number": ref.number,
+        "raw": ref.raw,
+        "line": ref.line,
+        "column": ref.column,
+        "verdict": audit.verdict,
+        "flags": audit.flags,
+        "authors": ", ".join(ref.parsed.authors) + (", et al" if ref.parsed.et_al else ""),
+        "rows": _rows(audit),
+        "findings": audit.findings,
+        "links": _links(audit.match),
+        "match": audit.match,
+        "suggested": audit.suggested,
+        "consulted": sorted(audit.consulted.items()),
+        "parse_error": ref.parse_error,
+    }
+
+
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True,
+                       lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def render_html(reports: Sequence[AuditReport]) -> str:
+    documents = [
+        {
+            "anchor": f"doc{i + 1}",
+            "path": r.parsed.document.path,
+            "sha256": r.parsed.document.sha256,
+            "summary": r.summary,
+            "audits": [_audit_view(a) for a in r.audits],
+            "citation_findings": r.parsed.citation_findings,
+        }
+        for i, r in enumerate(reports)
+    ]
+    totals = {v: sum(d["summary"][v] for d in documents) for v in VERDICT_ORDER}
+    template = _environment().get_template("report.html.j2")
+    return template.render(documents=documents, verdicts=VERDICT_ORDER, totals=totals, version=__version__)

@@ -1,0 +1,60 @@
+"""The JSON audit report: the machine contract, validated by ``report.schema.json``.
+
+Reference and citation-finding dicts come from :mod:`auditor.reports.parsed`, so ``auditor parse``
+and ``auditor check`` can never disagree on field names. ``render_json`` emits the report object itself
+for one document and ``{"schema_version", "reports": [...]}`` for several, so the common
+single-document report stays flat while a multi-document run is still one JSON value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from auditor.model import SCHEMA_VERSION, AuditReport, ReferenceAudit
+from auditor.reports.parsed import citation_finding_to_dict, reference_to_dict
+
+SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+
+
+def audit_to_dict(audit: ReferenceAudit) -> dict[str, Any]:
+    out = reference_to_dict(audit.reference)
+    out.update(
+        verdict=audit.verdict,
+        flags=list(audit.flags),
+        findings=[asdict(f) for f in audit.findings],
+        match=asdict(audit.match) if audit.match is not None else None,
+        suggested=audit.suggested,
+        consulted=dict(audit.consulted),
+    )
+    return out
+
+
+def report_to_dict(report: AuditReport) -> dict[str, Any]:
+    doc = report.parsed.document
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "document": {"path": doc.path, "sha256": doc.sha256},
+        "summary": report.summary,
+        "requests": report.requests,
+        "references": [audit_to_dict(a) for a in report.audits],
+        "citation_findings": [citation_finding_to_dict(f) for f in report.parsed.citation_findings],
+    }
+
+
+def reports_to_value(reports: Sequence[AuditReport]) -> dict[str, Any]:
+    """One report object for one document; a wrapper with ``reports`` for several."""
+    if len(reports) == 1:
+        return report_to_dict(reports[0])
+    return {"schema_version": SCHEMA_VERSION, "reports": [report_to_dict(r) for r in reports]}
+
+
+def render_json(reports: Sequence[AuditReport]) -> str:
+    return json.dumps(reports_to_value(reports), ensure_ascii=False, indent=2) + "\n"
+
+
+def load_schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))

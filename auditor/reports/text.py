@@ -1,0 +1,76 @@
+"""Terminal report: a verdict summary table, then one linter-style line per finding.
+
+Lines follow ``path:line:col: CODE message`` (ruff/flake8), so editors and CI log parsers can jump
+to the reference. Colour is used only when writing to a terminal; output captured to a file or a
+string is plain text.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from auditor.model import VERDICT_ORDER, AuditReport
+
+_STYLE = {"verified": "green", "minor": "yellow", "major": "red", "not_found": "magenta", "unchecked": "cyan"}
+_SEVERITY_STYLE = {"error": "bold red", "major": "red", "minor": "yellow", "info": "dim"}
+
+
+def _location(path: str, line: int | None, column: int | None) -> str:
+    if line is None:
+        return f"{path}:"
+    return f"{path}:{line}:{column if column is not None else 1}:"
+
+
+def summary_table(reports: Sequence[AuditReport]) -> Table:
+    table = Table(title="Reference audit", show_lines=False)
+    table.add_column("document")
+    for verdict in VERDICT_ORDER:
+        table.add_column(verdict, justify="right", style=_STYLE[verdict])
+    table.add_column("flagged", justify="right")
+    for report in reports:
+        counts = report.summary
+        flagged = sum(1 for a in report.audits if a.flags)
+        table.add_row(escape(report.parsed.document.path), *(str(counts[v]) for v in VERDICT_ORDER), str(flagged))
+    return table
+
+
+def finding_lines(report: AuditReport) -> list[str]:
+    """Plain ``path:line:col: CODE message`` lines (no markup), references then citations."""
+    path = report.parsed.document.path
+    lines: list[str] = []
+    for audit in report.audits:
+        for f in audit.findings:
+            line = f.line if f.line is not None else audit.reference.line
+            column = f.column if f.column is not None else audit.reference.column
+            lines.append(f"{_location(path, line, column)} {f.code} [{audit.reference.number}] {f.message}")
+    for cf in report.parsed.citation_findings:
+        lines.append(f"{_location(path, cf.line, cf.column)} {cf.code} {cf.message}")
+    return lines
+
+
+def render_text(reports: Sequence[AuditReport], color: bool | None = None) -> str:
+    """``color=None`` means "only if stdout is a terminal"; the result is returned, not printed."""
+    if color is None:
+        color = sys.stdout.isatty()
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color,
+                      color_system="standard" if color else None, width=120, highlight=False, soft_wrap=True)
+    console.print(summary_table(reports))
+    for report in reports:
+        for audit in report.audits:
+            for f in audit.findings:
+                line = f.line if f.line is not None else audit.reference.line
+                column = f.column if f.column is not None else audit.reference.column
+                style = _SEVERITY_STYLE.get(f.severity, "")
+                console.print(f"{escape(_location(report.parsed.document.path, line, column))} "
+                              f"[{style}]{f.code}[/{style}] [{audit.reference.number}] {escape(f.message)}")
+        for cf in report.parsed.citation_findings:
+            loc = _location(report.parsed.document.path, cf.line, cf.column)
+            console.print(f"{escape(loc)} [yellow]{cf.code}[/yellow] {escape(cf.message)}")
+    return buffer.getvalue()
