@@ -144,3 +144,34 @@ def make_report(
         citation_findings=tuple(citation_findings), bibliography_line=1,
     )
     return AuditReport(parsed=parsed, audits=tuple(audits))
+
+
+def sample_report(path: str = "docs/paper.md") -> AuditReport:
+    """One report holding every verdict, a flag and citation findings, judged for real."""
+    import dataclasses
+
+    from auditor.judging import judge
+
+    title = "Pilot trial of low-dose naltrexone and quality of life in multiple sclerosis."
+    good = ref("Cree BAC", "Kornyeyeva E", "Goodin DS", title=title, journal="Ann Neurol", year=2010,
+               volume="68", issue="2", pages="145-150", number=1, line=20, column=1)
+    minor = ref("Cree BAC", "Korneyeva E", "Goodin DS", title=title, journal="Ann Neurol", year=2010,
+                volume="68", issue="2", pages="145-152", number=2, line=21, column=1)
+    major = ref("Cree BAC", "Kornyeyeva E", "Goodin DS", title=title, journal="Ann Neurol", year=2011,
+                volume="68", issue="2", pages="145-150", number=3, line=22, column=1)
+    missing = ref("Nobody N", title="A study that never happened", journal="J Imag", year=2020, volume="1",
+                  pages="1-9", number=4, line=23, column=1)
+    broken = ref(raw="??", parse_error="no fields", number=5, line=24, column=1)
+    retracted = dataclasses.replace(CREE_2010, updates=(Update(kind="retraction", pmid="1"),))
+    failed = {"pubmed": "answered", "crossref": "failed"}
+    audits = [
+        judge(good, [CREE_2010], ANSWERED),
+        judge(minor, [CREE_2010], ANSWERED),
+        judge(major, [retracted], ANSWERED),
+        judge(missing, [], ANSWERED),
+        judge(broken, [], ANSWERED),
+        judge(dataclasses.replace(missing, number=6, line=25), [], failed),
+    ]
+    cits = [CitationFinding(code="CIT001", message="citation [9] has no entry", line=3, column=14, numbers=(9,)),
+            CitationFinding(code="CIT005", message="no bibliography", line=None, column=None)]
+    return make_report(audits, path=path, citation_findings=cits)

@@ -1,0 +1,59 @@
+"""HTML report: self-contained, escaped, diff-highlighted, one section per document."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from auditor.judging import judge
+from auditor.reports.html import render_html, word_diff
+from tests.builders import ANSWERED, CREE_2010, make_report, ref, sample_report
+
+XSS = "<script>alert(1)</script>"
+
+
+def test_self_contained_offline_page() -> None:
+    html = render_html([sample_report()])
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<style>" in html and "<script>" in html
+    # Nothing is fetched: no external stylesheets, scripts, fonts or images.
+    assert not re.search(r"<(link|img)\b", html)
+    assert not re.search(r"<script[^>]+src=", html)
+    assert "@import" not in html
+
+
+def test_summary_badges_links_and_suggestion() -> None:
+    html = render_html([sample_report()])
+    for verdict in ("verified", "minor", "major", "not_found", "unchecked"):
+        assert f'data-verdict="{verdict}"' in html
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/20695007/"' in html
+    assert 'href="https://doi.org/10.1002/ana.22006"' in html
+    assert "Ann Neurol. 2010;68(2):145-50." in html
+    assert "retracted" in html
+
+
+def test_differing_words_are_highlighted() -> None:
+    html = render_html([sample_report()])
+    assert '<span class="diff">2011</span>' in html  # the wrong year of reference 3
+    claimed, found = word_diff("Low-dose naltrexone for fibromyalgia", "Low dose naltrexone for chronic pain")
+    assert [s.text for s in claimed if s.changed] == ["fibromyalgia"]
+    assert [s.text for s in found if s.changed] == ["chronic", "pain"]
+    assert "".join(s.text for s in claimed) == "Low-dose naltrexone for fibromyalgia"
+
+
+def test_script_in_titles_and_raw_is_escaped() -> None:
+    cited = ref("Cree BAC", title=f"Pilot {XSS} trial", journal="Ann Neurol", year=2010, volume="68",
+                pages="145-150", raw=f"Cree BAC. {XSS}. Ann Neurol.")
+    rec = dataclasses.replace(CREE_2010, title=f"Pilot {XSS} trial")
+    hostile = judge(cited, [rec], ANSWERED)
+    html = render_html([make_report([hostile], path=f"docs/{XSS}.md")])
+    assert XSS not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.count("<script>") == 1  # only the page's own filter script
+
+
+def test_one_section_per_document() -> None:
+    html = render_html([sample_report("a.md"), sample_report("b.md")])
+    assert html.count('<section class="document"') == 2
+    assert "<h2>a.md</h2>" in html and "<h2>b.md</h2>" in html
+    assert 'id="doc2-ref1"' in html

@@ -1,0 +1,54 @@
+"""JSON report: shape, summary and validation against the shipped JSON Schema."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from auditor.reports.json_report import load_schema, render_json, report_to_dict
+from tests.builders import sample_report
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft202012Validator:
+    schema = load_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def test_single_report_validates_and_carries_everything(validator: jsonschema.Draft202012Validator) -> None:
+    value = json.loads(render_json([sample_report()]))
+    validator.validate(value)
+    assert value["document"] == {"path": "docs/paper.md", "sha256": "0" * 64}
+    assert value["summary"] == {"verified": 1, "minor": 1, "major": 1, "not_found": 1, "unchecked": 2}
+    first = value["references"][0]
+    assert first["verdict"] == "verified" and first["match"]["pmid"] == "20695007"
+    assert first["parsed"]["authors"] == ["Cree BAC", "Kornyeyeva E", "Goodin DS"]
+    assert first["consulted"] == {"pubmed": "answered", "crossref": "answered"}
+    third = value["references"][2]
+    assert third["flags"] == ["retracted"]
+    assert {f["code"] for f in third["findings"]} >= {"REF104", "REF301"}
+    assert value["references"][3]["match"] is None
+    assert [c["code"] for c in value["citation_findings"]] == ["CIT001", "CIT005"]
+
+
+def test_several_reports_are_wrapped(validator: jsonschema.Draft202012Validator) -> None:
+    value = json.loads(render_json([sample_report("a.md"), sample_report("b.md")]))
+    validator.validate(value)
+    assert [r["document"]["path"] for r in value["reports"]] == ["a.md", "b.md"]
+
+
+def test_schema_rejects_a_bad_verdict_and_missing_fields(validator: jsonschema.Draft202012Validator) -> None:
+    value = report_to_dict(sample_report())
+    value["references"][0]["verdict"] = "fine"
+    assert not validator.is_valid(value)
+    value = report_to_dict(sample_report())
+    del value["references"][0]["findings"]
+    assert not validator.is_valid(value)
+
+
+def test_non_ascii_is_kept_readable() -> None:
+    text = render_json([sample_report("résumé/paper.md")])
+    assert "résumé/paper.md" in text
