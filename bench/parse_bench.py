@@ -24,6 +24,8 @@ How fields are compared (be aware when reading the figures):
 * Counting: a field is a true positive when both sides have it and they agree; a predicted value that
   disagrees or has no gold is a false positive; a gold value that is missed or disagrees is a false
   negative (so one wrong value costs both precision and recall). Micro-F1 pools all fields.
+* A field the gold set never labels (JATS has no PMCIDs tagged, though 77 strings print one) is shown
+  as n/a and left out of micro-F1, since every prediction would count as a false positive.
 * Gold labels are not perfect (JATS sometimes omits ``fpage`` that is printed; GROBID spans sometimes
   include stray punctuation), so 100% is not reachable; mismatches are printed with ``--errors``.
 
@@ -168,6 +170,9 @@ def report(name: str, counts: dict[str, tuple[int, int, int]]) -> float:
     print(f"  {'field':<11} {'P':>6} {'R':>6} {'F1':>6}   {'tp':>5} {'fp':>5} {'fn':>5}")
     totals = [0, 0, 0]
     for field, (tp, fp, fn) in counts.items():
+        if tp + fn == 0:
+            print(f"  {field:<11} {'n/a':>6} {'n/a':>6} {'n/a':>6}   {tp:5d} {fp:5d} {fn:5d}  (never labelled here)")
+            continue
         p, r, f = _prf(tp, fp, fn)
         totals = [totals[0] + tp, totals[1] + fp, totals[2] + fn]
         print(f"  {field:<11} {p:6.3f} {r:6.3f} {f:6.3f}   {tp:5d} {fp:5d} {fn:5d}")
@@ -193,12 +198,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--errors", metavar="FIELD", choices=FIELDS, help="print mismatches for FIELD")
     args = ap.parse_args(argv)
     all_rows: list[dict[str, Any]] = []
+    pooled = {f: (0, 0, 0) for f in FIELDS}
     for path in args.files:
         rows = load([path])
         all_rows.extend(rows)
-        report(f"{path.name}: {len(rows)} strings", score(rows, args.errors))
+        counts = score(rows, args.errors)
+        report(f"{path.name}: {len(rows)} strings", counts)
+        for field, (tp, fp, fn) in counts.items():
+            if tp + fn:  # fields this set labels; see the docstring on n/a
+                a, b, c = pooled[field]
+                pooled[field] = (a + tp, b + fp, c + fn)
     if len(args.files) > 1:
-        report(f"all files: {len(all_rows)} strings", score(all_rows))
+        report(f"all files: {len(all_rows)} strings (each set counted on the fields it labels)", pooled)
     print(f"\nspeed: {speed(all_rows):,.0f} references/s (single core, best of 3, {len(all_rows)} strings)")
     return 0
 

@@ -313,6 +313,30 @@ def _year_fallback(text: str) -> re.Match[str] | None:
     return None
 
 
+_JOURNAL_CONNECTORS = frozenset({"of", "and", "the", "in", "for", "&", "de", "et", "du", "der", "fur", "für"})
+
+
+def _split_glued_journal(segment: str) -> tuple[str | None, str | None]:
+    """``Lymphocyte homing and homeostasis Science``: title and journal with no full stop between.
+
+    Vancouver titles are in sentence case and journal names are capitalised, so the journal is the
+    trailing run of capitalised words (connectors such as ``of`` allowed inside it).
+    """
+    words = segment.split()
+    i = len(words)
+    while i > 0:
+        word = words[i - 1]
+        if word[:1].isupper() or (word.lower() in _JOURNAL_CONNECTORS and i < len(words)):
+            i -= 1
+            continue
+        break
+    while i < len(words) and words[i].lower() in _JOURNAL_CONNECTORS:
+        i += 1
+    if i == 0 or i == len(words):
+        return segment, None
+    return " ".join(words[:i]), " ".join(words[i:])
+
+
 def _assign_segments(
     parts: list[str],
 ) -> tuple[tuple[str, ...], bool, str | None, str | None]:
@@ -341,7 +365,8 @@ def _assign_segments(
         if not rest:
             return authors, et_al, None, None
         if len(rest) == 1:
-            return authors, et_al, rest[0], None
+            title, journal = _split_glued_journal(rest[0])
+            return authors, et_al, title, journal
         return authors, et_al, " ".join(rest[:-1]), rest[-1]
     if len(parts) >= 3:
         second = _parse_authors(parts[1], strict=True)
@@ -349,7 +374,7 @@ def _assign_segments(
             authors, et_al = second
             return authors, et_al, parts[0], " ".join(parts[2:])
     if len(parts) == 1:
-        return (), False, parts[0], None
+        return (), False, None, parts[0]  # ``N Engl J Med 2005;352:174-83``: a journal-only citation
     if len(parts) == 2:
         return (), False, parts[0], parts[1]
     # Three or more sentences and no personal names: a collective author leads (``WHO Study Group.``).
