@@ -135,6 +135,8 @@ class HttpClient:
             self.cache = ResponseCache(settings.resolved_cache_dir / "responses.sqlite3",
                                        settings.cache_ttl_s, settings.cache_negative_ttl_s)
         self.counters: dict[str, ServiceCounters] = {"pubmed": ServiceCounters(), "crossref": ServiceCounters()}
+        self._adapt_limits = settings.crossref_rps is None and settings.crossref_concurrency is None
+        """Explicit rate overrides (benchmarks, replay tests) win over what the headers advertise."""
         self.limiters: dict[str, RateLimiter] = {
             "pubmed": self._ncbi_limiter(settings),
             "crossref": self._crossref_limiter(settings),
@@ -203,6 +205,7 @@ class HttpClient:
             return Outcome(error="offline: not in cache")
 
         sent = 0
+        settings = self.settings
 
         async def attempt() -> tuple[Reply, bool]:
             nonlocal sent
@@ -211,7 +214,9 @@ class HttpClient:
             if reply.status == 429:
                 counters.rate_limited += 1
                 retry_after = _retry_after(reply.headers)
-                self.limiters[service].pause(retry_after if retry_after is not None else 1.0)
+                limiter = self.limiters[service]
+                limiter.pause(retry_after if retry_after is not None
+                              else max(1.0 / limiter.rate, settings.retry_wait_initial_s))
                 raise TransientError("HTTP 429 rate limited", retry_after)
             if reply.status >= 500 or reply.status == 408:
                 raise TransientError(f"HTTP {reply.status}", _retry_after(reply.headers))
@@ -223,7 +228,6 @@ class HttpClient:
                 raise TransientError(f"unreadable body: {exc}") from exc
             return reply, negative
 
-        settings = self.settings
         retrying = AsyncRetrying(
             stop=stop_after_attempt(settings.retry_attempts) | stop_after_delay(settings.retry_max_time_s),
             wait=self._wait,
@@ -278,7 +282,7 @@ class HttpClient:
                 body_bytes = await resp.read()
                 headers = {k.lower(): v for k, v in resp.headers.items()}
                 status = resp.status
-        if service == "crossref":
+        if service == "crossref" and self._adapt_limits:
             self._adapt_crossref(limiter, headers)
         declared = headers.get("content-length")
         if (declared and declared.isdigit() and "content-encoding" not in headers
