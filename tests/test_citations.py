@@ -119,3 +119,8 @@ def test_expand_numbers() -> None:
     assert expand_numbers("5-3") == ((5, 3), True)
     assert expand_numbers("1-900") is None
     assert expand_numbers("0") is None
+
+
+def test_long_digit_runs_are_not_citations_and_do_not_fail() -> None:
+    parsed = _doc("x" + "¹" * 5000 + " [" + "1" * 5000 + "] " + "^{" + "2" * 5000 + "}", n_refs=2)
+    assert parsed.citations == ()

@@ -24,13 +24,15 @@ _DASHES = "-–—‐‑−⁻"
 _SEP = r"\s*(?:[,;˒]|[" + _DASHES + r"])\s*"
 _NUMLIST = r"\d{1,4}(?:" + _SEP + r"\d{1,4})*"
 
-_SUPERSCRIPT_RE = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+(?:[˒,⁻–\-][⁰¹²³⁴⁵⁶⁷⁸⁹]+)*")
+_SUPERSCRIPT_RE = re.compile(
+    r"(?<![⁰¹²³⁴⁵⁶⁷⁸⁹])[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}(?:[˒,⁻–\-][⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}){0,30}(?![⁰¹²³⁴⁵⁶⁷⁸⁹])"
+)
 _CARET_RE = re.compile(r"\^\{\s*(" + _NUMLIST + r")\s*\}|\^\(?(" + r"\d{1,3}(?:[,–-]\d{1,3})*" + r")\)?(?![\d.])")
 _SUP_TAG_RE = re.compile(r"<sup>\s*\[?(" + _NUMLIST + r")\]?\s*</sup>", re.IGNORECASE)
 _BRACKET_RE = re.compile(r"\[\s*(" + _NUMLIST + r")\s*\](?!\()")
 _PAREN_RE = re.compile(r"\(\s*(" + _NUMLIST + r")\s*\)")
 _PIECE_SPLIT_RE = re.compile(r"\s*[,;˒]\s*")
-_RANGE_RE = re.compile(r"^(\d+)\s*[" + _DASHES + r"]\s*(\d+)$")
+_RANGE_RE = re.compile(r"^(\d{1,4})\s*[" + _DASHES + r"]\s*(\d{1,4})$", re.ASCII)
 # Units and symbols after which a superscript digit is an exponent, not a citation.
 _EXPONENT_BASES = frozenset({"m", "cm", "mm", "km", "nm", "µm", "μm", "dm", "ft", "in", "s", "x", "χ", "r", "R", "e"})
 _MAX_RANGE = 200
@@ -62,7 +64,7 @@ def expand_numbers(spec: str) -> tuple[tuple[int, ...], bool] | None:
                 numbers.extend((lo, hi))
             else:
                 return None  # 5-5 or 1-900: not a citation range
-        elif piece.isdigit():
+        elif piece.isascii() and piece.isdigit() and len(piece) <= 4:
             numbers.append(int(piece))
         else:
             return None
