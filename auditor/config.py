@@ -22,6 +22,7 @@ from auditor.errors import ConfigError
 DEFAULT_ENTREZ_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 DEFAULT_CROSSREF_URL = "https://api.crossref.org/"
 CACHE_MODES = ("use", "no-cache", "refresh", "offline")
+CACHE_MODE_ALIASES = {"off": "no-cache", "none": "no-cache", "on": "use"}
 DAY = 86400.0
 
 # Environment variable -> field name. Kept explicit so the README can list them verbatim.
@@ -180,7 +181,10 @@ def _convert(name: str, value: Any) -> Any:
         return number
     if not isinstance(value, str | os.PathLike):
         raise ConfigError(f"{name}: expected text, got {value!r}")
-    return os.fspath(value)
+    text = os.fspath(value)
+    if name == "cache_mode":
+        return CACHE_MODE_ALIASES.get(text.strip().lower(), text.strip().lower())
+    return text
 
 
 def _read_toml(path: Path, known: set[str]) -> dict[str, Any]:

@@ -70,3 +70,8 @@ def test_settings_are_frozen():
     s = Settings.load(environ={})
     with pytest.raises(AttributeError):
         s.email = "x@y.z"  # type: ignore[misc]
+
+
+def test_cache_mode_aliases():
+    assert Settings.load(environ={}, cache_mode="off").cache_mode == "no-cache"
+    assert Settings.load(environ={"AUDITOR_CACHE_MODE": "Offline"}).cache_mode == "offline"

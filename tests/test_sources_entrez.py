@@ -106,3 +106,20 @@ def test_build_term_rejects_unknown_field_and_skips_empty():
     with pytest.raises(ValueError):
         build_term(mesh="x")
     assert build_term(title="", author=None, year=2020) == "2020[dp]"
+
+
+def test_build_term_title_words_are_separate_terms():
+    assert build_term(title_words=["stochasticity", "gene OR"], first_author="Raser") == (
+        "stochasticity[ti] AND gene or[ti] AND Raser[1au]")
+
+
+async def test_replaying_context_manager_serves_the_whole_block():
+    from pathlib import Path
+
+    from auditor.sources.replay import replaying
+
+    cassette = Path(__file__).resolve().parent.parent / "cassettes" / "sources" / "entrez_esearch_results.yaml"
+    with replaying(cassette) as loaded:
+        async with open_sources(replay_settings()) as (entrez, _):
+            result = await entrez.esearch(build_term(first_author="Raser JM", journal="Science", year=2004))
+    assert loaded.all_played and result.value == ["15166317"]

@@ -19,6 +19,7 @@ ECITMATCH_BATCH = 100
 
 FIELD_TAGS: dict[str, str] = {
     "title": "ti", "ti": "ti",
+    "title_words": "ti",
     "author": "au", "au": "au",
     "first_author": "1au", "1au": "1au",
     "journal": "ta", "ta": "ta",
@@ -42,7 +43,8 @@ def _clean_text(value: str) -> str:
 def build_term(**fields: str | int | Sequence[str] | None) -> str:
     """An ESearch term from field values, each escaped so user text cannot change the query.
 
-    Keywords: ``title``/``ti``, ``author``/``au`` (one name or a list, each ANDed),
+    Keywords: ``title``/``ti``, ``title_words`` (a list; each word its own ``[ti]`` term, so a word
+    PubMed does not index is dropped alone), ``author``/``au`` (one name or a list, each ANDed),
     ``first_author``/``1au``, ``journal``/``ta``, ``year``/``dp`` (``2019`` or ``2018:2020``),
     ``volume``/``vi``, ``page``/``pg``, ``doi``. Empty values are skipped.
     ``build_term(title="Heart failure", author="Smith J", year=2019)`` ->

@@ -16,8 +16,11 @@ Replaying through the real code path::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.config import DEFAULT_CROSSREF_URL, DEFAULT_ENTREZ_URL, Settings
@@ -68,6 +71,19 @@ def replay_vcr(cassette_dir: str | os.PathLike[str], record_mode: str = "none",
     }
     config.update(options)
     return vcr.VCR(**config)
+
+
+@contextlib.contextmanager
+def replaying(cassette: str | os.PathLike[str], **options: Any) -> Iterator[Any]:
+    """Serve every HTTP request made inside the block from ``cassette`` (no network at all).
+
+    Any request the cassette does not hold raises vcrpy's ``CannotOverwriteExistingCassetteException``
+    out of the client, so a replay can never silently fall back to the live services. Yields the
+    vcrpy cassette (``cassette.all_played`` tells whether every recorded answer was used).
+    """
+    path = Path(cassette)
+    with replay_vcr(path.parent, **options).use_cassette(path.name) as loaded:
+        yield loaded
 
 
 def replay_settings(**overrides: Any) -> Settings:
