@@ -220,4 +220,4 @@ def md_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 def _is_number(value: object) -> bool:
     if isinstance(value, int | float):
         return True
-    return bool(re.fullmatch(r"[-+]?[\d,]*\.?\d+%?|—|-", str(value)))
+    return bool(re.fullmatch(r"[-+]?[\d,]*\.?\d+%?|—|-|", str(value)))
