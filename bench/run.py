@@ -421,12 +421,9 @@ def render_markdown(results: dict[str, Any]) -> str:
                 f"{mt['n']} printed JATS references with gold PMID/DOI (seeded sample), audited as documents of "
                 "50 through load/parse/resolve/judge. Predicted = match id when the verdict is verified/minor/"
                 "major; correct = equals gold (DOI lower-cased); P = correct/predicted, R = correct/total.", ""]
-        rows = [["auditor, all", mt["all"]["total"], pct(mt["all"]["precision"]), pct(mt["all"]["recall"]),
-                 pct(mt["all"]["f1"])],
-                ["auditor, strict Vancouver form", mt["vancouver_like"]["total"], pct(mt["vancouver_like"]["precision"]),
-                 pct(mt["vancouver_like"]["recall"]), pct(mt["vancouver_like"]["f1"])],
-                ["auditor, no printed DOI/PMID", mt["no_printed_id"]["total"], pct(mt["no_printed_id"]["precision"]),
-                 pct(mt["no_printed_id"]["recall"]), pct(mt["no_printed_id"]["f1"])]]
+        rows = [[label, mt[key]["total"], pct(mt[key]["precision"]), pct(mt[key]["recall"]), pct(mt[key]["f1"])]
+                for label, key in (("auditor, all", "all"), ("auditor, strict Vancouver form", "vancouver_like"),
+                                   ("auditor, no printed DOI/PMID", "no_printed_id"))]
         rows += [[f"*anchor:* {name}", "other set", p_, r_, f_] for name, p_, r_, f_ in ANCHORS]
         out += [md_table(["system / set", "n", "P", "R", "F1"], rows), "",
                 "Anchors are published figures on *their own* gold sets (different strings, a 37M/170M-record "
@@ -462,7 +459,8 @@ def render_markdown(results: dict[str, Any]) -> str:
                     f"Same {r['n']} references with the sandbox failing {int(r['fault_rate'] * 100)}% of requests "
                     "(500/502/503/timeout/truncated body, seeded). References wrongly reported not_found (verdict "
                     f"not_found under faults but not in the clean run): **{r['wrongly_not_found']}** (must be 0). "
-                    f"Unchecked: {r['unchecked']}. Verdict differs from the clean run: {r['verdict_changed_vs_clean']}.",
+                    f"Unchecked: {r['unchecked']}. "
+                    f"Verdict differs from the clean run: {r['verdict_changed_vs_clean']}.",
                     ""]
     c = results.get("cost")
     if c:
