@@ -135,3 +135,36 @@ def test_identifier_alone_is_enough() -> None:
     fields, error = parse_reference("Available online. doi:10.5555/ABC.123")
     assert error is None
     assert fields.doi == "10.5555/abc.123"
+
+
+def test_ama_published_online_without_volume() -> None:
+    fields, error = parse_reference(
+        "Smith JA, Doe B, et al. Some AMA title. *JAMA*. Published online March 2, 2020. doi:10.1001/jama.2020.1"
+    )
+    assert error is None
+    assert (fields.title, fields.journal, fields.year, fields.volume) == ("Some AMA title", "JAMA", 2020, None)
+    assert fields.et_al is True
+
+
+def test_erratum_notice_does_not_replace_the_citation_locator() -> None:
+    fields, _ = parse_reference(
+        "Kaitin KI. Deconstructing drug development. Clin Pharmacol Ther. 2010 Mar;87(3):356-61. "
+        "Erratum in: Clin Pharmacol Ther. 2011 Jan;89(1):148."
+    )
+    assert (fields.year, fields.volume, fields.issue, fields.first_page, fields.last_page) == (
+        2010, "87", "3", "356", "361",
+    )
+
+
+def test_journal_glued_to_title_without_full_stop() -> None:
+    fields, _ = parse_reference("Butcher EC, Picker LJ. Lymphocyte homing and homeostasis Science 1996; 272:60-66.")
+    assert (fields.title, fields.journal) == ("Lymphocyte homing and homeostasis", "Science")
+
+
+def test_collective_author_after_semicolon_kept() -> None:
+    fields, _ = parse_reference(
+        "Thomas DW, Greer FR; American Academy of Pediatrics Committee on Nutrition. Probiotics and prebiotics "
+        "in pediatrics. Pediatrics. 2010;126(6):1217-31."
+    )
+    assert fields.authors == ("Thomas DW", "Greer FR", "American Academy of Pediatrics Committee on Nutrition")
+    assert fields.title == "Probiotics and prebiotics in pediatrics"

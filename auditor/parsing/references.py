@@ -49,6 +49,7 @@ _PMID_RE = re.compile(r"\b(?:PubMed\s+)?PMID\s*:?\s*(\d{1,9})\b", re.IGNORECASE)
 _PMCID_RE = re.compile(r"\b(?:PubMed\s+Central\s+)?(?:PMCID\s*:?\s*)?PMC(?:PMC)?\s*(\d{3,9})\b", re.IGNORECASE)
 _NOISE_RE = re.compile(
     r"\[?\s*Epub ahead of print\s*\]?\.?|\bEpub\s+(?:\d{4}(?:\s+" + _MONTH + r"(?:\s*\d{1,2})?)?)?\.?"
+    r"|\bPublished (?:online|ahead of print)\b:?(?:\s+" + _MONTH + r"(?:\s+\d{1,2},?)?)?"
     r"|\[cited [^\]]*\]|\bAvailable (?:from|at)\s*:?\s*\S+|\bhttps?://\S+|\bwww\.\S+"
     r"|\[(?:PubMed|Google Scholar|CrossRef|Crossref|PMC free article)[^\]]*\]",
     re.IGNORECASE,
