@@ -16,6 +16,7 @@ def parse_document(doc: Document) -> ParsedDocument:
 
     ``Reference.line``/``column`` point at the first character of the entry text (after its label);
     the bibliography itself is excluded from the citation scan so its ``[1]`` labels are not citations.
+    ``bibliography_line`` is the heading's line, or the first entry's line for a heading-less list.
     """
     text = doc.text
     index = LineIndex(text)

@@ -274,7 +274,7 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     title = journal = None
     parts = _sentences(head) if head else []
     if parts:
-        authors, et_al, title, journal = _assign_segments(parts)
+        authors, et_al, title, journal = _assign_segments(_drop_publisher(parts))
     if italic_journal and (journal is None or _norm(italic_journal) != _norm(journal)):
         if title and italic_journal in title:
             title = _clean(title.replace(italic_journal, ""))
@@ -315,6 +315,19 @@ def _year_fallback(text: str) -> re.Match[str] | None:
 
 
 _JOURNAL_CONNECTORS = frozenset({"of", "and", "the", "in", "for", "&", "de", "et", "du", "der", "fur", "für"})
+
+
+_PUBLISHER_RE = re.compile(
+    r"\b(?:Elsevier|Springer|Wiley|Ltd|Inc|GmbH|B\s?\.?\s?V|Press|Publishing|Publishers|Verlag|Taylor & Francis)\b",
+    re.IGNORECASE,
+)
+
+
+def _drop_publisher(parts: list[str]) -> list[str]:
+    """``Appl Soil Ecol. Elsevier B.V.; 2011;48:174``: a publisher between journal and year."""
+    if len(parts) >= 3 and _PUBLISHER_RE.search(parts[-1]) and len(parts[-1]) < 60:
+        return parts[:-1]
+    return parts
 
 
 def _split_glued_journal(segment: str) -> tuple[str | None, str | None]:
