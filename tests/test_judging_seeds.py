@@ -12,6 +12,7 @@ from tests.builders import (
     RAKNES_2019_PLOS,
     TOLJAN_2018,
     YOUNGER_2013,
+    record,
     ref,
 )
 
@@ -70,3 +71,19 @@ def test_raknes_matches_the_2019_plos_study_with_major_errors() -> None:
     assert audit.match is not None and audit.match.pmid == "30763385"
     assert {"REF102", "REF103", "REF106", "REF108"} <= {f.code for f in audit.findings}
     assert "REF110" not in {f.code for f in audit.findings}  # Småbrekke vs Smabrekke is not a difference
+
+
+def test_lee_title_with_qualifier_cut_is_minor() -> None:
+    # "Extended-release naltrexone to prevent opioid relapse" vs the record's "... in Criminal Justice
+    # Offenders": the leading words are the paper's own title, so a reader finds it (minor, not major).
+    lee = record("Lee JD", "Friedmann PD", "Kinlock TW", "Nunes EV", pmid="27028913",
+                 doi="10.1056/NEJMoa1505409",
+                 title="Extended-Release Naltrexone to Prevent Opioid Relapse in Criminal Justice Offenders.",
+                 journal="The New England journal of medicine", abbrevs=("N Engl J Med",), year=2016,
+                 volume="374", issue="13", pages="1232-42")
+    cited = ref("Lee JD", "Friedmann PD", "Kinlock TW", et_al=True,
+                title="Extended-release naltrexone to prevent opioid relapse", journal="N Engl J Med", year=2016,
+                volume="374", issue="13", pages="1232-1242")
+    audit = judge(cited, [lee], ANSWERED)
+    assert audit.verdict == "minor"
+    assert [f.code for f in audit.findings] == ["REF101"]

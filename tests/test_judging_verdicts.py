@@ -251,3 +251,12 @@ def test_same_generic_title_by_other_authors_elsewhere_is_not_identity() -> None
                      journal="Arthritis and Rheumatism", abbrevs=("Arthritis Rheum",), year=2013, volume="65",
                      pages="529-38")
     assert not same_work(cited.parsed, younger)
+
+
+def test_overlapping_title_and_full_locator_when_record_lists_no_authors() -> None:
+    no_authors = dataclasses.replace(CREE_2010, authors=(),
+                                     title="Low-dose naltrexone and quality of life in multiple sclerosis patients")
+    cited = cree(title="Pilot trial of low-dose naltrexone and quality of life in multiple sclerosis")
+    assert same_work(cited.parsed, no_authors)
+    # Without the full locator the same overlap is not enough.
+    assert not same_work(dataclasses.replace(cited.parsed, volume="70"), no_authors)

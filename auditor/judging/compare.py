@@ -133,6 +133,8 @@ def same_work(ref: ParsedFields, record: Record) -> bool:
     if c.title == "minor":
         return agree >= 2 or (agree >= 1 and disagree == 0)
     if c.title == "related":
+        if first_ok is None and c.locator_hit:
+            return True  # the record lists no authors; the full locator plus an overlapping title
         return bool(first_ok and checks[2] and (agree >= 3 or c.authors_found))
     if c.title == "different":
         return bool(first_ok and c.locator_hit)

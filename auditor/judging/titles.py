@@ -1,7 +1,9 @@
 """Title comparison graded the way a reader experiences it.
 
 ``same``: identical once case, punctuation, diacritics and markup are ignored.
-``minor``: subtitle dropped/added or a slight rewording (a reader still recognises the paper).
+``minor``: subtitle dropped/added, trailing words cut (``... opioid relapse`` for ``... opioid relapse
+in criminal justice offenders``: the leading words are the paper's own, so a reader finds it) or a
+slight rewording.
 ``related``: clearly overlapping wording but a different claim; identity then needs strong support
 from authors and year. ``different``: another title.
 """
@@ -30,6 +32,14 @@ def main_title(title: str) -> str:
     return norm_text(head)
 
 
+def _truncated(short: str, full: str) -> bool:
+    """``short`` is ``full`` with trailing words cut (a qualifier dropped, like a subtitle)."""
+    if not full.startswith(short + " "):
+        return False
+    n_short, n_full = len(short.split()), len(full.split())
+    return n_short >= 4 and n_short * 2 >= n_full
+
+
 @lru_cache(maxsize=65536)
 def compare_titles(ref_title: str, rec_title: str) -> TitleMatch:
     a, b = norm_text(ref_title), norm_text(rec_title)
@@ -39,6 +49,8 @@ def compare_titles(ref_title: str, rec_title: str) -> TitleMatch:
         return "same"
     ma, mb = main_title(ref_title), main_title(rec_title)
     if len(min(ma, mb, key=len).split()) >= 3 and (ma in (mb, b) or a == mb):
+        return "minor"
+    if _truncated(a, b) or _truncated(b, a):
         return "minor"
     if fuzz.ratio(a, b) >= _MINOR_RATIO or fuzz.token_sort_ratio(a, b) >= _MINOR_RATIO:
         return "minor"
