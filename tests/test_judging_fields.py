@@ -117,3 +117,9 @@ def test_article_number_and_e_prefix_are_equal_locators() -> None:
     assert locators_agree(("82", None), (None, "82")) is True
     assert locators_agree(("321", None), (None, "e0212460")) is False
     assert locators_agree((None, None), ("1", None)) is None
+
+
+def test_titles_in_other_scripts_are_compared_not_erased() -> None:
+    assert norm_text("Низкие дозы налтрексона.") == "низкие дозы налтрексона"
+    assert compare_titles("低剂量纳曲酮治疗", "低剂量纳曲酮治疗。") == "same"
+    assert compare_titles("Низкие дозы налтрексона", "Высокие дозы морфина у детей") == "different"

@@ -260,3 +260,13 @@ def test_overlapping_title_and_full_locator_when_record_lists_no_authors() -> No
     assert same_work(cited.parsed, no_authors)
     # Without the full locator the same overlap is not enough.
     assert not same_work(dataclasses.replace(cited.parsed, volume="70"), no_authors)
+
+
+def test_matching_doi_corroborates_a_slightly_reworded_title() -> None:
+    cited = ref(title="Pilot trial of low dose naltrexone and the quality of life in multiple sclerosis",
+                journal="Neurology", year=2010)
+    assert not same_work(cited.parsed, CREE_2010)  # a near title, right year, wrong journal: not enough
+    with_doi = dataclasses.replace(cited, parsed=dataclasses.replace(cited.parsed, doi="10.1002/ana.22006"))
+    audit = judge(with_doi, [CREE_2010], ANSWERED)
+    assert audit.match is not None and audit.match.doi == "10.1002/ana.22006"
+    assert audit.verdict == "major" and "REF103" in codes(audit)

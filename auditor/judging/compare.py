@@ -124,6 +124,7 @@ def same_work(ref: ParsedFields, record: Record) -> bool:
         None if c.year is None else c.year != "different",
         c.volume,
         c.locator,
+        c.doi,
     )
     agree = sum(1 for v in checks if v is True)
     disagree = sum(1 for v in checks if v is False)

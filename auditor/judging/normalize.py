@@ -13,7 +13,7 @@ import unicodedata
 from functools import lru_cache
 
 _TAG = re.compile(r"<[^<>]{0,200}>")
-_NON_ALNUM = re.compile(r"[^0-9a-z\u0370-\u03ff]+")
+_NON_ALNUM = re.compile(r"[\W_]+")  # Unicode-aware: letters of every script survive
 # Letters NFKD does not decompose into base + combining mark.
 _FOLD = str.maketrans(
     {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "ł": "l", "Ł": "L",
