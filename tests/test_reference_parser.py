@@ -168,3 +168,47 @@ def test_collective_author_after_semicolon_kept() -> None:
     )
     assert fields.authors == ("Thomas DW", "Greer FR", "American Academy of Pediatrics Committee on Nutrition")
     assert fields.title == "Probiotics and prebiotics in pediatrics"
+
+
+def test_asm_author_year_with_elocator() -> None:
+    fields, error = parse_reference(
+        "Stewart A, Harris P, Henderson A, Paterson D. 2018. Treatment of infections by OXA-48-producing "
+        "Enterobacteriaceae. Antimicrob Agents Chemother 62:e01195-18. 10.1128/AAC.01195-18"
+    )
+    assert error is None
+    assert fields.authors == ("Stewart A", "Harris P", "Henderson A", "Paterson D")
+    assert fields.title == "Treatment of infections by OXA-48-producing Enterobacteriaceae"
+    assert (fields.journal, fields.year, fields.volume) == ("Antimicrob Agents Chemother", 2018, "62")
+    assert (fields.first_page, fields.article_number) == (None, "e01195-18")
+    assert fields.doi == "10.1128/aac.01195-18"
+
+
+def test_parenthesised_year_author_year() -> None:
+    fields, _ = parse_reference(
+        "Lau HHC, Lau A, Watts JC (2018) Discriminating strains of protein aggregates. Methods Mol Biol 1777:339–354"
+    )
+    assert fields.authors == ("Lau HHC", "Lau A", "Watts JC")
+    assert (fields.title, fields.journal) == ("Discriminating strains of protein aggregates", "Methods Mol Biol")
+    assert (fields.year, fields.volume, fields.first_page, fields.last_page) == (2018, "1777", "339", "354")
+
+
+def test_rsc_comma_style() -> None:
+    fields, _ = parse_reference(
+        "Repka LM, Hetrick KJ, Chee SH and van der Donk WA, Journal of the American Chemical Society, 2018, 140, "
+        "4200–4203."
+    )
+    assert fields.authors == ("Repka LM", "Hetrick KJ", "Chee SH", "van der Donk WA")
+    assert fields.journal == "Journal of the American Chemical Society"
+    assert (fields.year, fields.volume, fields.first_page, fields.last_page) == (2018, "140", "4200", "4203")
+
+
+def test_lancet_electronic_page_range_is_a_range() -> None:
+    fields, _ = parse_reference("Roe A. A title. Lancet Digit Health. 2020;2(4):e179-91.")
+    assert (fields.first_page, fields.last_page, fields.article_number) == ("e179", "e191", None)
+
+
+def test_journal_only_citation() -> None:
+    fields, error = parse_reference("Proc Natl Acad Sci U S A. 2015 Apr 14;112(15):4743-8")
+    assert error is None
+    assert (fields.authors, fields.title, fields.journal) == ((), None, "Proc Natl Acad Sci U S A")
+    assert (fields.volume, fields.issue, fields.first_page, fields.last_page) == ("112", "15", "4743", "4748")

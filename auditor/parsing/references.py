@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from auditor.model import ParsedFields
+from auditor.parsing.author_year import AuthorYear, parse_author_year, parse_rsc
 
 _MONTH = (
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Spring|Summer|Autumn|Fall|Winter)"
@@ -109,6 +110,9 @@ def _split_locator(pages: str) -> tuple[str | None, str | None, str | None]:
     pages = pages.strip().rstrip(".")
     first_part = pages.split(",")[0].strip()
     parts = _RANGE_SPLIT_RE.split(first_part, maxsplit=1)
+    if len(parts) == 2 and re.fullmatch(r"[Ee]\d{5,}", parts[0]) and re.fullmatch(r"\d\d", parts[1]):
+        # ASM's ``e01195-18`` (number-year) is one e-locator; Lancet's ``e902-13`` is a page range.
+        return None, None, f"{parts[0]}-{parts[1]}"
     if len(parts) == 2 and parts[0] and parts[1]:
         return parts[0], expand_last_page(parts[0], parts[1]), None
     value = parts[0]
@@ -245,7 +249,14 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     text = _strip_markup(text)
     text = _WS_RE.sub(" ", text).strip()
 
+    rsc = _fields_from(parse_rsc(text), doi, pmid, pmcid)
+    if rsc is not None:
+        return rsc, None
     src = _find_source(text)
+    if src is None:
+        fallback = _fields_from(parse_author_year(text), doi, pmid, pmcid)
+        if fallback is not None:
+            return fallback, None
     year: int | None = None
     volume = issue = first_page = last_page = article_number = None
     if src:
@@ -299,6 +310,32 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     if not src and not (doi or pmid or pmcid) and not (title and journal):
         return fields, "no journal/volume/pages part found"
     return fields, None
+
+
+def _fields_from(found: AuthorYear | None, doi: str | None, pmid: str | None, pmcid: str | None) -> ParsedFields | None:
+    if found is None:
+        return None
+    names = _parse_authors(found.authors, strict=True)
+    if names is None:
+        return None
+    first_page = last_page = article_number = None
+    if found.pages:
+        first_page, last_page, article_number = _split_locator(found.pages)
+    return ParsedFields(
+        authors=names[0],
+        et_al=names[1],
+        title=_clean(found.title),
+        journal=_clean(found.journal),
+        year=found.year,
+        volume=found.volume,
+        issue=_clean(found.issue),
+        first_page=first_page,
+        last_page=last_page,
+        article_number=article_number,
+        doi=doi,
+        pmid=pmid,
+        pmcid=pmcid,
+    )
 
 
 def _norm(text: str) -> str:
