@@ -177,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lookups", type=int, default=36, help="look-ups per service (default 36)")
     parser.add_argument("--documents", type=int, default=2, help="concurrent sessions sharing the limits")
     parser.add_argument("--pool", choices=("polite", "public"), default="polite")
+    parser.add_argument("--api-key", action="store_true", help="send an NCBI api_key (allowance 10/s)")
     parser.add_argument("--latency-ms", type=int, default=250)
     parser.add_argument("--fault-rate", type=float, default=0.3, help="fault phase rate; 0 skips the phase")
     parser.add_argument("--fault-attempts", type=int, default=3,
@@ -187,12 +188,13 @@ def main(argv: list[str] | None = None) -> int:
     records = pick_records(args.sandbox, args.lookups)
     jobs = build_jobs(records)
     email = "bench@example.org" if args.pool == "polite" else None
-    allowed = {"pubmed": 3.0, "crossref": 10.0 if email else 5.0}
+    api_key = "bench-key" if args.api_key else None
+    allowed = {"pubmed": 10.0 if api_key else 3.0, "crossref": 10.0 if email else 5.0}
     print(f"workload: {len(jobs)} look-ups ({args.lookups} per service) over {args.documents} concurrent "
           f"sessions; sandbox latency {args.latency_ms} ms; Crossref {args.pool} pool")
 
     with tempfile.TemporaryDirectory() as cache_dir:
-        settings = Settings.load(environ={}, cache_dir=cache_dir, email=email)
+        settings = Settings.load(environ={}, cache_dir=cache_dir, email=email, ncbi_api_key=api_key)
         with start_sandbox(args.sandbox, "--latency-ms", str(args.latency_ms)) as base:
             settings = settings.with_values({"entrez_url": f"{base}/entrez/eutils/",
                                              "crossref_url": f"{base}/crossref/"})
