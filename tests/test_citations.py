@@ -124,3 +124,14 @@ def test_expand_numbers() -> None:
 def test_long_digit_runs_are_not_citations_and_do_not_fail() -> None:
     parsed = _doc("x" + "¹" * 5000 + " [" + "1" * 5000 + "] " + "^{" + "2" * 5000 + "}", n_refs=2)
     assert parsed.citations == ()
+
+
+def test_nested_markers_count_once_and_ieee_ranges_expand() -> None:
+    parsed = _doc("Claim<sup>[1]</sup> and others [2]–[4].", n_refs=4)
+    assert [(c.text, c.numbers) for c in parsed.citations] == [("<sup>[1]</sup>", (1,)), ("[2]–[4]", (2, 3, 4))]
+    assert parsed.citation_findings == ()
+
+
+def test_superscript_at_line_start_is_a_label_not_a_citation() -> None:
+    parsed = _doc("A finding.²\n¹ Department of Pharmacology, Somewhere.", n_refs=2)
+    assert _numbers(parsed) == [(2,)]

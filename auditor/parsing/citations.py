@@ -30,6 +30,7 @@ _SUPERSCRIPT_RE = re.compile(
 _CARET_RE = re.compile(r"\^\{\s*(" + _NUMLIST + r")\s*\}|\^\(?(" + r"\d{1,3}(?:[,–-]\d{1,3})*" + r")\)?(?![\d.])")
 _SUP_TAG_RE = re.compile(r"<sup>\s*\[?(" + _NUMLIST + r")\]?\s*</sup>", re.IGNORECASE)
 _BRACKET_RE = re.compile(r"\[\s*(" + _NUMLIST + r")\s*\](?!\()")
+_BRACKET_RANGE_RE = re.compile(r"\[(\d{1,4})\]\s*[" + _DASHES + r"]\s*\[(\d{1,4})\]")
 _PAREN_RE = re.compile(r"\(\s*(" + _NUMLIST + r")\s*\)")
 _PIECE_SPLIT_RE = re.compile(r"\s*[,;˒]\s*")
 _RANGE_RE = re.compile(r"^(\d{1,4})\s*[" + _DASHES + r"]\s*(\d{1,4})$", re.ASCII)
@@ -80,6 +81,9 @@ def _scan(text: str, spans_to_skip: Sequence[tuple[int, int]]) -> list[_Marker]:
         return any(a <= pos < b for a, b in spans_to_skip)
 
     for m in _SUPERSCRIPT_RE.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if not text[line_start : m.start()].strip():
+            continue  # ``¹ Department of ...``: an affiliation or footnote label, not a citation
         before = text[max(0, m.start() - 4) : m.start()]
         if before[-1:].isdigit():
             continue  # 10⁹: an exponent
@@ -92,6 +96,8 @@ def _scan(text: str, spans_to_skip: Sequence[tuple[int, int]]) -> list[_Marker]:
         _add(markers, m.start(), m.end(), m.group(0), m.group(1) or m.group(2), "sup", skipped)
     for m in _SUP_TAG_RE.finditer(text):
         _add(markers, m.start(), m.end(), m.group(0), m.group(1), "sup", skipped)
+    for m in _BRACKET_RANGE_RE.finditer(text):
+        _add(markers, m.start(), m.end(), m.group(0), f"{m.group(1)}-{m.group(2)}", "bracket", skipped)
     for m in _BRACKET_RE.finditer(text):
         _add(markers, m.start(), m.end(), m.group(0), m.group(1), "bracket", skipped)
     for m in _PAREN_RE.finditer(text):
@@ -99,8 +105,15 @@ def _scan(text: str, spans_to_skip: Sequence[tuple[int, int]]) -> list[_Marker]:
         if not text[line_start : m.start()].strip():
             continue  # ``(1) first item``: list numbering at the start of a line
         _add(markers, m.start(), m.end(), m.group(0), m.group(1), "paren", skipped)
-    markers.sort(key=lambda mk: mk.start)
-    return markers
+    # Longest first at equal starts, then drop anything inside a kept marker: ``<sup>[1]</sup>`` is one
+    # citation, not two, and ``[1]–[3]`` is one range.
+    markers.sort(key=lambda mk: (mk.start, -mk.end))
+    kept: list[_Marker] = []
+    for mk in markers:
+        if kept and mk.start < kept[-1].end:
+            continue
+        kept.append(mk)
+    return kept
 
 
 def _add(markers: list[_Marker], start: int, end: int, text: str, spec: str, kind: str, skipped) -> None:  # type: ignore[no-untyped-def]
