@@ -270,3 +270,22 @@ def test_matching_doi_corroborates_a_slightly_reworded_title() -> None:
     audit = judge(with_doi, [CREE_2010], ANSWERED)
     assert audit.match is not None and audit.match.doi == "10.1002/ana.22006"
     assert audit.verdict == "major" and "REF103" in codes(audit)
+
+
+def test_garbled_parse_with_title_in_raw_and_matching_doi_is_not_not_found() -> None:
+    # A citation style the parser does not know: the fields are wrong, the raw text is right.
+    raw = ("Cree BAC, Kornyeyeva E, Goodin DS (2010) Pilot trial of low-dose naltrexone and quality of life in "
+           "multiple sclerosis. Ann Neurol 68: 145-150. doi:10.1002/ana.22006. PubMed: 20695007.")
+    garbled = ref("Cree BAC", "Kornyeyeva E", "Goodin DS", raw=raw, year=2010, journal="PubMed",
+                  volume="20695007", doi="10.1002/ana.22006",
+                  title="Pilot trial of low-dose naltrexone and quality of life in multiple sclerosis. Ann Neurol 68")
+    audit = judge(garbled, [CREE_2010], ANSWERED)
+    assert audit.verdict != "not_found"
+    assert audit.match is not None and audit.match.pmid == "20695007"
+    assert not {"REF201", "REF102", "REF101"} & set(codes(audit))  # the raw text carries the exact title
+
+
+def test_title_in_raw_alone_without_doi_or_author_is_not_identity() -> None:
+    raw = "Smith J. Pilot trial of low-dose naltrexone and quality of life in multiple sclerosis. Lancet 2020."
+    other = ref("Smith J", raw=raw, title="Something else", journal="Lancet", year=2020)
+    assert judge(other, [CREE_2010], ANSWERED).verdict == "not_found"

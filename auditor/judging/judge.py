@@ -13,10 +13,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
+from auditor.judging.authors import record_name
 from auditor.judging.codes import severity_of
-from auditor.judging.compare import compare, same_work, score_candidate
+from auditor.judging.compare import Comparison, compare, same_work, score_candidate
 from auditor.judging.fields import field_issues
-from auditor.judging.normalize import norm_doi
+from auditor.judging.normalize import norm_doi, norm_text
 from auditor.judging.pages import record_pages
 from auditor.judging.sources import disagreements
 from auditor.judging.suggest import suggest
@@ -127,6 +128,32 @@ def _flags(ref: Reference, group: list[Record]) -> tuple[tuple[str, ...], list[F
     return flags, findings
 
 
+def _raw_has_title(ref: Reference, record: Record) -> bool:
+    """The record's whole title appears verbatim (normalised) in the reference text.
+
+    This is evidence that does not depend on the parser: styles it does not know (author-year,
+    ``Journal vol: pages``) can garble the parsed title while the raw text plainly carries it.
+    """
+    title = norm_text(record.title)
+    return len(title.split()) >= 4 and f" {title} " in f" {norm_text(ref.raw)} "
+
+
+def _is_same_work(ref: Reference, record: Record) -> bool:
+    """:func:`same_work` on the parsed fields, or the raw text quoting the title with the right DOI
+    or first author (so a parser failure never turns a correct reference into ``not_found``)."""
+    if same_work(ref.parsed, record):
+        return True
+    if not _raw_has_title(ref, record):
+        return False
+    if compare(ref.parsed, record).doi:
+        return True
+    if not record.authors:
+        return False
+    surname = record_name(record.authors[0]).surname
+    head = norm_text(ref.raw).replace(" ", "")[: len(surname) + 40]
+    return len(surname) >= 2 and surname in head
+
+
 def _verdict(findings: list[Finding]) -> Verdict:
     relevant = [f.severity for f in findings if f.code[:4] in ("REF1", "REF2")]
     if "major" in relevant or "error" in relevant:
@@ -178,7 +205,7 @@ def judge(reference: Reference, candidates: Sequence[Record], consulted: Mapping
     ref = reference.parsed
     cands = _dedupe(candidates)
     scores = {id(r): score_candidate(ref, r) for r in cands}
-    matched = [g for g in _groups(cands) if any(same_work(ref, r) for r in g)]
+    matched = [g for g in _groups(cands) if any(_is_same_work(reference, r) for r in g)]
     if not matched:
         return _unmatched(reference, cands, consulted_d)
     group = max(matched, key=lambda g: max(scores[id(r)] for r in g))
@@ -189,7 +216,7 @@ def judge(reference: Reference, candidates: Sequence[Record], consulted: Mapping
     findings = [
         _finding(reference, i.code, i.message, field=i.field, document_value=i.document_value,
                  record_value=i.record_value, source=source, identifier=ident)
-        for i in field_issues(ref, primary, compare(ref, primary))
+        for i in field_issues(ref, primary, _comparison(reference, primary))
     ]
     findings += _identifier_issues(reference, group, cands, record)
     verdict = _verdict(findings)
@@ -207,6 +234,13 @@ def judge(reference: Reference, candidates: Sequence[Record], consulted: Mapping
                   source=primary.source, score=scores[id(primary)])
     return ReferenceAudit(reference=reference, verdict=verdict, flags=flags, findings=tuple(findings),
                           match=match, suggested=suggest(record), consulted=consulted_d)
+
+
+def _comparison(ref: Reference, record: Record) -> Comparison:
+    c = compare(ref.parsed, record)
+    if c.title != "same" and _raw_has_title(ref, record):
+        c = dataclasses.replace(c, title="same")
+    return c
 
 
 def _identifier_issues(ref: Reference, group: list[Record], cands: list[Record], record: Record) -> list[Finding]:
