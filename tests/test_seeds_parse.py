@@ -187,3 +187,61 @@ def test_seed002_no_bibliography(seed002: ParsedDocument) -> None:
     assert all(c.text.startswith("(") for c in seed002.citations)
     assert [f.code for f in seed002.citation_findings] == ["CIT005"]
     assert seed002.citation_findings[0].numbers == tuple(range(1, 10))
+
+
+# ------------------------------------------------------------------------------------------------
+# Bibliography location on small synthetic documents
+# ------------------------------------------------------------------------------------------------
+
+_ENTRIES = "1. Smith J. Title one. J Test. 2019;1:1-2.\n2. Roe B. Title two. Lancet. 2020;395:100-5.\n"
+
+
+def _doc(text: str) -> ParsedDocument:
+    from auditor.model import Document
+
+    return parse_document(Document(path="t.md", sha256="0" * 64, text=text))
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "References", "REFERENCES", "Bibliography", "Literature Cited", "Works Cited", "Notes and References",
+        "# References", "## 7. References", "**References**", "**REFERENCES:**", "7 References", "VI. REFERENCES",
+    ],
+)
+def test_heading_forms_and_stop_at_boilerplate(heading: str) -> None:
+    parsed = _doc(f"Intro [1] [2].\n\n{heading}\n{_ENTRIES}\nAcknowledgements\n3. Thanks 2019;1:1.\n")
+    assert parsed.bibliography_line == 3
+    assert [r.parsed.journal for r in parsed.references] == ["J Test", "Lancet"]
+    assert parsed.citation_findings == ()
+
+
+def test_last_heading_wins_and_next_heading_ends_the_section() -> None:
+    text = (
+        "# Contents\nReferences\n\nBody cites [1].\n\n## References\n\n- Smith J. Title one. J Test. 2019;1:1-2.\n"
+        "- Roe B. A title that wraps\n  over two lines. Lancet. 2020;395:100-5.\n\n"
+        "## Appendix\n\n- Not a ref 2019;1:1.\n"
+    )
+    parsed = _doc(text)
+    assert parsed.bibliography_line == 6
+    assert [r.number for r in parsed.references] == [1, 2]
+    assert parsed.references[1].raw == "Roe B. A title that wraps over two lines. Lancet. 2020;395:100-5."
+    assert parsed.references[1].parsed.title == "A title that wraps over two lines"
+    assert [f.code for f in parsed.citation_findings] == ["CIT002"]
+
+
+def test_paragraph_per_entry_and_unparseable_entry_kept() -> None:
+    text = (
+        "Text (1), (2), (3).\n\nBibliography\n\nSmith J, Doe A. Title one that is long and\nwraps here. "
+        "J Test. 2019;1(2):3-4.\n\nSee the museum notes for details\n\nRoe B. Second title. Lancet. 2020;395:100-5.\n"
+    )
+    parsed = _doc(text)
+    assert [r.number for r in parsed.references] == [1, 2, 3]
+    assert parsed.references[0].raw.endswith("wraps here. J Test. 2019;1(2):3-4.")
+    assert parsed.references[1].parse_error is not None
+    assert parsed.references[2].parse_error is None
+
+
+def test_no_bibliography_and_no_citations() -> None:
+    parsed = _doc("Just prose, written in 2019 with 4.5 mg doses.\n")
+    assert (parsed.references, parsed.citations, parsed.citation_findings) == ((), (), ())
