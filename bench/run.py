@@ -59,7 +59,16 @@ from bench.lib.metrics import (  # noqa: E402
     score_matching,
 )
 from bench.lib.records import record_from_pubmed_json  # noqa: E402
-from bench.lib.samples import SEED, GoldReference, gold_from_jats, load_pools, seeded_sample  # noqa: E402
+from bench.lib.samples import (  # noqa: E402
+    ANYSTYLE_SUBSET,
+    SEED,
+    GoldReference,
+    gold_from_jats,
+    load_pools,
+    make_anystyle_subset,
+    make_samples,
+    seeded_sample,
+)
 from bench.lib.sandbox import Sandbox, running_sandbox, summarise_stats  # noqa: E402
 
 PHASES = ("parsing", "matching", "detection", "robustness", "cost")
@@ -125,7 +134,7 @@ def phase_parsing(args: argparse.Namespace) -> dict[str, Any]:
     if pb is None:
         return {"skipped": "bench/parse_bench.py not found"}
     files = [Path(p) for p in getattr(pb, "DEFAULT_FILES", ())]
-    extra = args.data / "anystyle_vancouver_subset.jsonl.gz"
+    extra = args.data / ANYSTYLE_SUBSET
     if extra.exists():
         files.append(extra)
     results: dict[str, Any] = {}
@@ -403,7 +412,7 @@ def render_markdown(results: dict[str, Any]) -> str:
             row: list[object] = [f]
             for s in sets:
                 v = p[s]["fields"][f]
-                row.append(pct(v["f1"]) if v["tp"] + v["fp"] + v["fn"] else "—")
+                row.append(pct(v["f1"]) if v["tp"] + v["fn"] else "—")  # never in this gold: no score
             v = p["all"]["fields"][f]
             row += [pct(v["precision"]) if v["tp"] + v["fp"] else "—", pct(v["recall"]) if v["tp"] + v["fn"] else "—"]
             rows.append(row)
@@ -501,6 +510,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--latency-ms", type=float, default=250.0)
     ap.add_argument("--fault-rate", type=float, default=0.3)
     ap.add_argument("--no-write", action="store_true", help="print only; do not write bench/results")
+    ap.add_argument("--make-samples", action="store_true",
+                    help="rebuild the committed samples in --data from --bench-data and the sandbox corpus, then exit")
     for hidden in ("--worker-doc", "--worker-entrez", "--worker-crossref", "--worker-cache"):
         ap.add_argument(hidden, help=argparse.SUPPRESS)
     return ap.parse_args(argv)
@@ -517,6 +528,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (args.sandbox / "emulator").is_dir():
         raise SystemExit(f"sandbox not found at {args.sandbox}; pass --sandbox DIR")
     corpus = args.sandbox / "corpus" / "corpus.jsonl.gz"
+    if args.make_samples:
+        if args.bench_data is None:
+            raise SystemExit("--make-samples needs --bench-data DIR")
+        written = make_samples(args.bench_data, corpus, args.data, seed=args.seed)
+        written[ANYSTYLE_SUBSET] = make_anystyle_subset(args.bench_data, args.data)
+        for name, count in written.items():
+            log(f"wrote {args.data / name} ({count} records)")
+        return 0
     pubmed_rows, jats_rows = load_pools(args.data, args.bench_data, corpus if args.bench_data else None)
     data_desc = (f"full public files ({len(pubmed_rows)} PubMed records, {len(jats_rows)} JATS strings usable)"
                  if args.bench_data else f"committed samples in bench/data ({len(pubmed_rows)} PubMed records, "

@@ -155,3 +155,67 @@ def load_pools(data_dir: Path, bench_data: Path | None, corpus: Path | None) -> 
         jats = select_jats(read_jsonl(bench_data / "jats" / "jats_refs.jsonl.gz"), pmids, dois)
         return pubmed, jats
     return list(read_jsonl(data_dir / PUBMED_SAMPLE)), list(read_jsonl(data_dir / JATS_SAMPLE))
+
+
+# ---------------------------------------------------------------------------------------------
+# AnyStyle labelled strings, in bench/parse_bench.py's row format
+# ---------------------------------------------------------------------------------------------
+
+ANYSTYLE_SUBSET = "anystyle_vancouver_subset.jsonl.gz"
+_LABEL_NUMBER = re.compile(r"^\s*\[?\d{1,4}\s*[.\-)\]]\s*")
+_VOLUME_SPAN = re.compile(r"(?:(?P<year>(?:1[6-9]|20)\d\d)[a-z]?\s*[;,]\s*)?(?P<vol>[A-Za-z]?\d+[A-Za-z]?)"
+                          r"\s*(?:\((?P<iss>[^)]+)\))?")
+_MONTH_TAIL = re.compile(r"[.;,]?\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s*$")
+_YEAR_IN = re.compile(r"(?<!\d)(?:1[6-9]|20)\d\d(?!\d)")
+
+
+def _strip(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = " ".join(text.split()).strip(" .,;:")
+    return text or None
+
+
+def anystyle_row(row: Mapping[str, Any]) -> dict[str, Any] | None:
+    """AnyStyle spans -> the ``fields`` parse_bench expects (``set`` ``anystyle``), or None.
+
+    AnyStyle's labels are coarser than JATS: a ``volume`` span may hold ``1998;71:`` or
+    ``28 (3):`` and an ``author`` span may start with the list number. Those are split here, by
+    rules written down so the gold is reproducible; strings whose spans cannot be split that way
+    are left out rather than guessed.
+    """
+    spans: dict[str, str] = {}
+    for span in row.get("spans") or ():
+        spans.setdefault(span["label"], span["text"])
+    if not {"author", "title", "volume"} <= spans.keys() or not ({"journal", "container-title"} & spans.keys()):
+        return None
+    before, _, after = spans["volume"].rpartition(";")
+    m = _VOLUME_SPAN.match(after.strip())
+    if not m:
+        return None
+    year = _YEAR_IN.search(spans.get("date") or "") or _YEAR_IN.search(before) or _YEAR_IN.search(m.group(0))
+    pages = _strip(re.sub(r"^\s*pp?\.\s*", "", spans.get("pages", "")))
+    doi = spans.get("doi")
+    fields = {
+        "authors_text": _strip(_LABEL_NUMBER.sub("", spans["author"])),
+        "title": _strip(spans["title"]),
+        "journal": _strip(_MONTH_TAIL.sub("", spans.get("journal") or spans.get("container-title") or "")),
+        "date": year.group(0) if year else None,
+        "volume": m.group("vol"),
+        "issue": _strip(m.group("iss")),
+        "pages": pages,
+        "doi": _strip(re.sub(r"^\s*(?:doi\s*:?\s*|https?://(?:dx\.)?doi\.org/)", "", doi, flags=re.I)) if doi else None,
+    }
+    return {"set": "anystyle", "source": row.get("source"), "commit": row.get("commit"), "index": row.get("index"),
+            "raw": row["raw"], "fields": {k: v for k, v in fields.items() if v}}
+
+
+def anystyle_subset(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every strict-Vancouver AnyStyle string whose spans split cleanly (a few hundred)."""
+    out = [r for r in (anystyle_row(row) for row in rows if row.get("vancouver_like")) if r is not None]
+    return sorted(out, key=lambda r: (str(r["source"]), int(r["index"] or 0)))
+
+
+def make_anystyle_subset(bench_data: Path, out_dir: Path) -> int:
+    rows = read_jsonl(bench_data / "parsing" / "anystyle_labeled.jsonl.gz")
+    return write_jsonl_gz(out_dir / ANYSTYLE_SUBSET, anystyle_subset(rows))
