@@ -238,7 +238,8 @@ def judge(reference: Reference, candidates: Sequence[Record], consulted: Mapping
 
 def _comparison(ref: Reference, record: Record) -> Comparison:
     c = compare(ref.parsed, record)
-    if c.title != "same" and _raw_has_title(ref, record):
+    # Only rescue titles the parser evidently lost; a "minor" title (subtitle added, say) is real.
+    if c.title in ("related", "different", None) and _raw_has_title(ref, record):
         c = dataclasses.replace(c, title="same")
     return c
 
