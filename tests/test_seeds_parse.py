@@ -245,3 +245,15 @@ def test_paragraph_per_entry_and_unparseable_entry_kept() -> None:
 def test_no_bibliography_and_no_citations() -> None:
     parsed = _doc("Just prose, written in 2019 with 4.5 mg doses.\n")
     assert (parsed.references, parsed.citations, parsed.citation_findings) == ((), (), ())
+
+
+def test_trailing_paragraph_not_glued_to_last_entry() -> None:
+    text = (
+        "Text [1] [2].\n\nReferences\n\n1. Smith J. Title one. J Test. 2019;1:1-2.\n2. Roe B. Title two. Lancet.\n"
+        "   2020;395:100-5.\n\nDr. Lena writes about natural care for a living.\n"
+    )
+    parsed = _doc(text)
+    assert [r.raw for r in parsed.references] == [
+        "Smith J. Title one. J Test. 2019;1:1-2.",
+        "Roe B. Title two. Lancet. 2020;395:100-5.",
+    ]

@@ -128,14 +128,22 @@ def split_entries(text: str, start: int, end: int, allow_bare: bool = True) -> l
     labelled = sum(1 for ln in content if _label(ln.text, allow_bare) is not None)
     groups: list[tuple[int | None, int, list[str]]] = []  # (number, offset of raw, lines)
     if labelled and labelled * 3 >= len(content) * 1 and _label(content[0].text, allow_bare) is not None:
+        after_blank = orphan = False
         for ln in lines:
             if not ln.text.strip():
+                after_blank = True
                 continue
             lab = _label(ln.text, allow_bare)
             if lab is not None:
                 groups.append((lab[0], ln.start + lab[1], [ln.text[lab[1] :]]))
-            elif groups:
+                orphan = False
+            elif after_blank and not ln.text[:1].isspace():
+                # An unindented paragraph after a blank line in a numbered list is not a wrapped line
+                # (a bio, a note, a footer): it must not be glued onto the previous entry.
+                orphan = True
+            elif groups and not orphan:
                 groups[-1][2].append(ln.text)
+            after_blank = False
     else:
         has_blank = any(not ln.text.strip() for ln in lines[lines.index(content[0]) : lines.index(content[-1])])
         current: list[str] | None = None
