@@ -81,3 +81,23 @@ def test_user_agent_identifies_client():
     assert user_agent("me@example.org") == (
         "reference-auditor/0.1.0 (https://github.com/reference-auditor; mailto:me@example.org)")
     assert "mailto" not in user_agent(None)
+
+
+def test_backoff_honours_retry_after_and_grows():
+    from tenacity import RetryCallState
+
+    from auditor.sources.http import HttpClient, TransientError
+
+    http = HttpClient(replay_settings(retry_wait_initial_s=0.1, retry_wait_max_s=0.4, retry_max_time_s=10))
+
+    def state(attempt: int, exc: BaseException) -> RetryCallState:
+        st = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
+        st.attempt_number = attempt
+        st.set_exception((type(exc), exc, None))
+        return st
+
+    first = http._wait(state(1, TransientError("HTTP 503")))
+    assert 0.05 <= first <= 0.1
+    assert 0.2 <= http._wait(state(5, TransientError("HTTP 503"))) <= 0.4  # capped at retry_wait_max_s
+    assert http._wait(state(1, TransientError("HTTP 429", retry_after=3.0))) == 3.0
+    assert http._wait(state(1, TransientError("HTTP 429", retry_after=99.0))) == 10.0  # bounded by total

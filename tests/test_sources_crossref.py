@@ -53,3 +53,21 @@ async def test_bibliographic_search_returns_scored_candidates(sources_vcr):
     assert result.value[0].doi == "10.1126/science.1098641"
     scores = [r.score for r in result.value]
     assert all(s is not None for s in scores) and scores == sorted(scores, reverse=True)
+
+
+async def test_doi_with_comma_is_asked_alone(monkeypatch):
+    from auditor.model import Record, SourceResult
+    from auditor.sources.crossref import CrossrefClient
+    from auditor.sources.http import HttpClient
+
+    client = CrossrefClient(HttpClient(replay_settings()))
+    asked: list[str] = []
+
+    async def fake_work(doi: str) -> SourceResult[Record | None]:
+        asked.append(doi)
+        return SourceResult("crossref", value=Record(source="crossref", doi=doi), requests=1)
+
+    monkeypatch.setattr(client, "work", fake_work)
+    result = await client.works_by_dois(["10.1000/A,B"])
+    assert asked == ["10.1000/a,b"]
+    assert result.ok and set(result.value) == {"10.1000/a,b"} and result.requests == 1

@@ -44,6 +44,15 @@ class CrossrefClient:
         wanted = list(dict.fromkeys(d for d in (normalise_doi(x) for x in dois) if d))
         found: dict[str, Record] = {}
         requests = 0
+        # A comma inside a DOI would split the filter list, so such DOIs are asked one by one.
+        for doi in [d for d in wanted if "," in d]:
+            single = await self.work(doi)
+            requests += single.requests
+            if not single.ok:
+                return SourceResult(self.service, error=single.error, requests=requests)
+            if single.value is not None:
+                found[doi] = single.value
+        wanted = [d for d in wanted if "," not in d]
         for start in range(0, len(wanted), DOI_BATCH):
             batch = wanted[start:start + DOI_BATCH]
             params = [("filter", ",".join(f"doi:{d}" for d in batch)), ("rows", str(len(batch)))]

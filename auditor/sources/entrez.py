@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from auditor.model import Record, SourceResult
 from auditor.sources.base import CitMatchOutcome, CitMatchQuery
-from auditor.sources.http import TOOL_NAME, HttpClient, Reply
+from auditor.sources.http import TOOL_NAME, HttpClient, Outcome, Reply, Validator
 from auditor.sources.pubmed_xml import parse_ecitmatch, parse_efetch, parse_esearch
 
 EFETCH_BATCH = 200
@@ -93,7 +93,8 @@ class EntrezClient:
             private.append(("api_key", settings.ncbi_api_key))
         self._private = private
 
-    async def _get(self, endpoint: str, params: list[tuple[str, str]], validate, post: bool | None = None):
+    async def _get(self, endpoint: str, params: list[tuple[str, str]], validate: Validator,
+                   post: bool | None = None) -> Outcome:
         return await self.http.fetch(self.service, self.base_url + endpoint, params, private=self._private,
                                      validate=validate, post=post)
 

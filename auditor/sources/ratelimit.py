@@ -86,6 +86,8 @@ class RateLimiter:
             except BaseException:
                 if future in self._waiters:
                     self._waiters.remove(future)
+                elif future.done() and not future.cancelled():
+                    self._wake()  # we were handed a slot we will not use: pass it on
                 raise
         self._in_flight += 1
 
