@@ -23,6 +23,7 @@ import re
 
 from auditor.model import ParsedFields
 from auditor.parsing.author_year import AuthorYear, parse_author_year, parse_rsc
+from auditor.parsing.authors import parse_authors, split_authors_from_title
 
 _MONTH = (
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Spring|Summer|Autumn|Fall|Winter)"
@@ -64,18 +65,6 @@ _GLUED_RE = re.compile(r"(?<=[a-z)\]]|\b[A-Z])\.(?=[A-Z][a-z])|(?<=\s[A-Z]{2})\.
 _SENT_SPLIT_RE = re.compile(r"(?<=[.?!])[\"”’]?\s+(?=[^\s])")
 _RANGE_SPLIT_RE = re.compile(r"\s*[-–—‐‑]\s*")
 
-_PARTICLE = (
-    r"(?:[Vv]an|[Vv]on|[Dd]e|[Dd]er|[Dd]en|[Dd]el|[Dd]ella|[Dd]a|[Dd]as|[Dd]os|[Dd]u|[Dd]i|[Ll]a|[Ll]e"
-    r"|[Tt]en|[Tt]er|[Ee]l|[Aa]l|[Bb]in|[Ss]t\.?|Mc|Mac|O')"
-)
-_SURNAME_WORD = r"(?:[A-Z\u00C0-\u00DE\u0100-\u024F][\w'’\-]*|" + _PARTICLE + r")"
-_INITIALS = r"(?:[A-Z\u00C0-\u00DE](?:[A-Z\u00C0-\u00DE]|[a-z](?=[A-Z])|-[a-z](?![a-z])|\.\s?|-){0,6})"
-_AUTHOR_RE = re.compile(
-    r"^(?P<sur>" + _SURNAME_WORD + r"(?:[\s-]+" + _SURNAME_WORD + r"){0,3})\s+(?P<ini>" + _INITIALS + r")"
-    r"(?:\s+(?P<suffix>Jr|Sr|II|III|IV|2nd|3rd)\.?)?$"
-)
-_ETAL_RE = re.compile(r"^(?:et\.?\s*al\.?|and others|et al\.?.*)$", re.IGNORECASE)
-_AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
 _SHORT_ABBREV_RE = re.compile(r"^[A-Z][A-Za-z]{0,7}\.$")
 _EXTRA_LOCATOR_RE = re.compile(r"^[\s.,;:]*(?P<loc>[Ee]\d{3,}|\d{5,})\b")
 
@@ -119,70 +108,6 @@ def _split_locator(pages: str) -> tuple[str | None, str | None, str | None]:
     if re.fullmatch(r"[Ee]\d+|\d{5,}|0\d+", value):
         return None, None, value
     return value, None, None
-
-
-def is_author_token(token: str) -> bool:
-    return bool(_AUTHOR_RE.match(token))
-
-
-def _normalise_author(token: str) -> str:
-    m = _AUTHOR_RE.match(token)
-    if not m:
-        return token
-    initials = m.group("ini").replace(".", "").replace(" ", "")
-    suffix = m.group("suffix")
-    return f"{m.group('sur')} {initials} {suffix}" if suffix else f"{m.group('sur')} {initials}"
-
-
-def _author_tokens(segment: str) -> tuple[list[str], list[str]]:
-    """Persons before the first ``;``, and the collective names Vancouver puts after it."""
-    persons, *groups = segment.strip().rstrip(".").split(";")
-    tokens = [t for t in _AUTHOR_SPLIT_RE.split(persons) if t]
-    return tokens, [g.strip() for g in groups if g.strip()]
-
-
-def _parse_authors(segment: str, strict: bool) -> tuple[tuple[str, ...], bool] | None:
-    """Split an author segment; ``None`` when *strict* and it does not look like personal names.
-
-    A collective name may sit among persons (``Genomes Project Consortium, Abecasis GR, ...``), so
-    strict mode accepts the segment when most tokens, and at least two, are personal names.
-    """
-    tokens, groups = _author_tokens(segment)
-    if not tokens:
-        return None
-    authors: list[str] = []
-    et_al = False
-    persons = others = 0
-    for tok in tokens:
-        if _ETAL_RE.match(tok):
-            et_al = True
-            continue
-        if tok.endswith((" et al", " et al.")):
-            et_al = True
-            tok = tok.rsplit(" et al", 1)[0]
-        if _AUTHOR_RE.match(tok):
-            persons += 1
-            authors.append(_normalise_author(tok))
-        else:
-            others += 1
-            authors.append(tok)
-    if strict and (persons == 0 or (others and (persons < 2 or others * 2 > persons))):
-        return None
-    return tuple(authors) + tuple(groups), et_al
-
-
-def _split_authors_from_title(segment: str) -> tuple[str, str] | None:
-    """``Stephen AT, Toubia O, Explaining the power-law...``: a comma where a full stop belongs."""
-    pieces = segment.split(", ")
-    count = 0
-    while count < len(pieces) and _AUTHOR_RE.match(pieces[count]):
-        count += 1
-    if count == 0 or count == len(pieces):
-        return None
-    rest = ", ".join(pieces[count:])
-    if len(rest.split()) < 4 or not rest[:1].isupper():
-        return None
-    return ", ".join(pieces[:count]), rest
 
 
 def _sentences(head: str) -> list[str]:
@@ -315,7 +240,7 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
 def _fields_from(found: AuthorYear | None, doi: str | None, pmid: str | None, pmcid: str | None) -> ParsedFields | None:
     if found is None:
         return None
-    names = _parse_authors(found.authors, strict=True)
+    names = parse_authors(found.authors, strict=True)
     if names is None:
         return None
     first_page = last_page = article_number = None
@@ -400,16 +325,16 @@ def _assign_segments(
     if ":" in parts[0]:
         # ``Varley JM, Birch JM: "Title." Journal`` separates the authors with a colon.
         names, _, rest = parts[0].partition(":")
-        first = _parse_authors(names, strict=True)
+        first = parse_authors(names, strict=True)
         if first is not None:
             parts = [names, rest.strip(), *parts[1:]] if rest.strip() else [names, *parts[1:]]
     if first is None:
-        first = _parse_authors(parts[0], strict=True)
+        first = parse_authors(parts[0], strict=True)
     if first is None:
-        split = _split_authors_from_title(parts[0])
+        split = split_authors_from_title(parts[0])
         if split is not None:
             parts = [split[0], split[1], *parts[1:]]
-            first = _parse_authors(split[0], strict=True)
+            first = parse_authors(split[0], strict=True)
     if first is not None:
         authors, et_al = first
         rest = parts[1:]
@@ -420,7 +345,7 @@ def _assign_segments(
             return authors, et_al, title, journal
         return authors, et_al, " ".join(rest[:-1]), rest[-1]
     if len(parts) >= 3:
-        second = _parse_authors(parts[1], strict=True)
+        second = parse_authors(parts[1], strict=True)
         if second is not None:
             authors, et_al = second
             return authors, et_al, parts[0], " ".join(parts[2:])

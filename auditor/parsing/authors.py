@@ -1,0 +1,89 @@
+"""Author lists in Vancouver form: ``Surname Initials`` persons, ``et al``, and collective names.
+
+Kept apart from the rest of the reference parser because deciding "is this sentence a list of
+names?" is what tells an authors-first reference from a title-first one, and it has its own rules
+(particles such as ``van der``, hyphenated initials ``C-q``, suffixes ``Jr``, ``;``-separated groups).
+"""
+
+from __future__ import annotations
+
+import re
+
+_PARTICLE = (
+    r"(?:[Vv]an|[Vv]on|[Dd]e|[Dd]er|[Dd]en|[Dd]el|[Dd]ella|[Dd]a|[Dd]as|[Dd]os|[Dd]u|[Dd]i|[Ll]a|[Ll]e"
+    r"|[Tt]en|[Tt]er|[Ee]l|[Aa]l|[Bb]in|[Ss]t\.?|Mc|Mac|O')"
+)
+_SURNAME_WORD = r"(?:[A-Z\u00C0-\u00DE\u0100-\u024F][\w'’\-]*|" + _PARTICLE + r")"
+_INITIALS = r"(?:[A-Z\u00C0-\u00DE](?:[A-Z\u00C0-\u00DE]|[a-z](?=[A-Z])|-[a-z](?![a-z])|\.\s?|-){0,6})"
+AUTHOR_RE = re.compile(
+    r"^(?P<sur>" + _SURNAME_WORD + r"(?:[\s-]+" + _SURNAME_WORD + r"){0,3})\s+(?P<ini>" + _INITIALS + r")"
+    r"(?:\s+(?P<suffix>Jr|Sr|II|III|IV|2nd|3rd)\.?)?$"
+)
+_ETAL_RE = re.compile(r"^(?:et\.?\s*al\.?|and others|et al\.?.*)$", re.IGNORECASE)
+_AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
+
+
+def is_author_token(token: str) -> bool:
+    return bool(AUTHOR_RE.match(token))
+
+
+def _normalise_author(token: str) -> str:
+    m = AUTHOR_RE.match(token)
+    if not m:
+        return token
+    initials = m.group("ini").replace(".", "").replace(" ", "")
+    suffix = m.group("suffix")
+    return f"{m.group('sur')} {initials} {suffix}" if suffix else f"{m.group('sur')} {initials}"
+
+
+def _author_tokens(segment: str) -> tuple[list[str], list[str]]:
+    """Persons before the first ``;``, and the collective names Vancouver puts after it."""
+    persons, *groups = segment.strip().rstrip(".").split(";")
+    tokens = [t for t in _AUTHOR_SPLIT_RE.split(persons) if t]
+    return tokens, [g.strip() for g in groups if g.strip()]
+
+
+def parse_authors(segment: str, strict: bool) -> tuple[tuple[str, ...], bool] | None:
+    """Split an author segment; ``None`` when *strict* and it does not look like personal names.
+
+    A collective name may sit among persons (``Genomes Project Consortium, Abecasis GR, ...``), so
+    strict mode accepts the segment when most tokens, and at least two, are personal names.
+    """
+    tokens, groups = _author_tokens(segment)
+    if not tokens:
+        return None
+    authors: list[str] = []
+    et_al = False
+    persons = others = 0
+    for tok in tokens:
+        if _ETAL_RE.match(tok):
+            et_al = True
+            continue
+        if tok.endswith((" et al", " et al.")):
+            et_al = True
+            tok = tok.rsplit(" et al", 1)[0]
+        if AUTHOR_RE.match(tok):
+            persons += 1
+            authors.append(_normalise_author(tok))
+        else:
+            others += 1
+            authors.append(tok)
+    if strict and (persons == 0 or (others and (persons < 2 or others * 2 > persons))):
+        return None
+    return tuple(authors) + tuple(groups), et_al
+
+
+def split_authors_from_title(segment: str) -> tuple[str, str] | None:
+    """``Stephen AT, Toubia O, Explaining the power-law...``: a comma where a full stop belongs."""
+    pieces = segment.split(", ")
+    count = 0
+    while count < len(pieces) and AUTHOR_RE.match(pieces[count]):
+        count += 1
+    if count == 0 or count == len(pieces):
+        return None
+    rest = ", ".join(pieces[count:])
+    if len(rest.split()) < 4 or not rest[:1].isupper():
+        return None
+    return ", ".join(pieces[:count]), rest
+
+
