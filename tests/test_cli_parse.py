@@ -84,3 +84,11 @@ def test_input_errors_exit_2_with_one_line(
     assert lines[0].startswith("auditor: error: ")
     assert fragment in lines[0]
     assert "Traceback" not in captured.err
+
+
+def test_unwritable_output_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "taken"
+    target.mkdir()
+    assert main(["parse", SEED001, "--output", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "cannot write" in err
