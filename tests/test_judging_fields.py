@@ -123,3 +123,10 @@ def test_titles_in_other_scripts_are_compared_not_erased() -> None:
     assert norm_text("Низкие дозы налтрексона.") == "низкие дозы налтрексона"
     assert compare_titles("低剂量纳曲酮治疗", "低剂量纳曲酮治疗。") == "same"
     assert compare_titles("Низкие дозы налтрексона", "Высокие дозы морфина у детей") == "different"
+
+
+def test_numbered_parts_of_a_series_are_different_titles() -> None:
+    one = "Short tandem repeat (STR) genotyping of keratinised hair. Part 1. Review of current status"
+    two = "Short tandem repeat (STR) genotyping of keratinised hair. Part 2. An optimised extraction procedure"
+    assert compare_titles(one, two) == "different"
+    assert compare_titles(one, one.replace("Part 1", "part 1")) == "same"

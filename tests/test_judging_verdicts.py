@@ -291,3 +291,13 @@ def test_title_in_raw_alone_without_doi_or_author_is_not_identity() -> None:
     raw = "Smith J. Pilot trial of low-dose naltrexone and quality of life in multiple sclerosis. Lancet 2020."
     other = ref("Smith J", raw=raw, title="Something else", journal="Lancet", year=2020)
     assert judge(other, [CREE_2010], ANSWERED).verdict == "not_found"
+
+
+def test_same_author_journal_and_near_title_in_another_year_is_a_different_work() -> None:
+    statement_2004 = record("Campbell MK", "Elbourne DR", "Altman DG", pmid="1",
+                            title="CONSORT statement: extension to cluster randomised trials",
+                            journal="BMJ", year=2004, volume="328", pages="702-8")
+    cited_2010 = ref("Campbell MK", "Piaggio G", "Elbourne DR", et_al=True,
+                     title="Consort 2010 statement: extension to cluster randomised trials", journal="BMJ",
+                     year=2012, volume="345", article_number="e5661")
+    assert not same_work(cited_2010.parsed, statement_2004)

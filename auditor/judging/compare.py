@@ -132,7 +132,9 @@ def same_work(ref: ParsedFields, record: Record) -> bool:
     if c.title == "same":
         return agree >= 1 or disagree == 0
     if c.title == "minor":
-        return agree >= 2 or (agree >= 1 and disagree == 0)
+        # Same author and journal but another year is typically an update or a later edition
+        # ("CONSORT statement" 2004 vs "CONSORT 2010 statement"), so a wrong year needs more support.
+        return (agree >= 2 and (checks[2] is not False or disagree <= 1)) or (agree >= 1 and disagree == 0)
     if c.title == "related":
         if first_ok is None and c.locator_hit:
             return True  # the record lists no authors; the full locator plus an overlapping title

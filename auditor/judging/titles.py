@@ -20,6 +20,7 @@ from auditor.judging.normalize import norm_text, strip_markup
 
 TitleMatch = Literal["same", "minor", "related", "different"]
 _SUBTITLE = re.compile(r"\s*(?:[:?!.;]|\s[-–—]\s|[–—])\s*")
+_PART = re.compile(r"\bpart (\d+|[ivx]+)\b")
 _MINOR_RATIO = 90.0
 _RELATED_RATIO = 70.0
 _RELATED_SET = 85.0
@@ -45,6 +46,9 @@ def compare_titles(ref_title: str, rec_title: str) -> TitleMatch:
     a, b = norm_text(ref_title), norm_text(rec_title)
     if not a or not b:
         return "different"
+    pa, pb = _PART.findall(a), _PART.findall(b)
+    if pa and pb and pa != pb:
+        return "different"  # "Part 1" and "Part 2" of a series are two works
     if a == b or a.replace(" ", "") == b.replace(" ", ""):
         return "same"
     ma, mb = main_title(ref_title), main_title(rec_title)
