@@ -85,3 +85,16 @@ async def test_refresh_fetches_again_and_no_cache_writes_nothing(sources_vcr, tm
         async with open_sources(replay_settings(cache_mode="no-cache", cache_dir=str(nocache_dir))) as (_, cr):
             await cr.work("10.1126/science.1098641")
     assert not nocache_dir.exists()
+
+
+async def test_concurrent_identical_questions_share_one_request(sources_vcr):
+    import asyncio
+
+    with sources_vcr.use_cassette("crossref_work_single.yaml"):  # holds exactly one answer
+        async with open_sources(replay_settings()) as sources:
+            a, b = await asyncio.gather(sources.crossref.work("10.1126/science.1098641"),
+                                        sources.crossref.work("10.1126/science.1098641"))
+            counters = sources.counters()["crossref"]
+    assert a.ok and b.ok and a.value == b.value
+    assert sorted((a.requests, b.requests)) == [0, 1]
+    assert counters.requests == 1

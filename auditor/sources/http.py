@@ -135,6 +135,7 @@ class HttpClient:
             self.cache = ResponseCache(settings.resolved_cache_dir / "responses.sqlite3",
                                        settings.cache_ttl_s, settings.cache_negative_ttl_s)
         self.counters: dict[str, ServiceCounters] = {"pubmed": ServiceCounters(), "crossref": ServiceCounters()}
+        self._in_flight: dict[str, asyncio.Future[Outcome]] = {}
         self._adapt_limits = settings.crossref_rps is None and settings.crossref_concurrency is None
         """Explicit rate overrides (benchmarks, replay tests) win over what the headers advertise."""
         self.limiters: dict[str, RateLimiter] = {
@@ -203,7 +204,27 @@ class HttpClient:
                 return Outcome(Reply(hit.status, hit.body, hit.headers, from_cache=True))
         if mode == "offline":
             return Outcome(error="offline: not in cache")
+        # Single flight: concurrent identical questions (two documents citing one DOI) share one request.
+        running = self._in_flight.get(key)
+        if running is not None:
+            shared = await asyncio.shield(running)
+            if shared.reply is not None:
+                counters.cache_hits += 1
+            return Outcome(shared.reply, shared.error, requests=0)
+        task = asyncio.ensure_future(self._fetch_network(service, method, url, wire, key, validate, accept))
+        self._in_flight[key] = task
+        try:
+            return await asyncio.shield(task)
+        finally:
+            if task.done():
+                self._in_flight.pop(key, None)
+            else:
+                task.add_done_callback(lambda _t: self._in_flight.pop(key, None))
 
+    async def _fetch_network(self, service: str, method: str, url: str, wire: Params, key: str,
+                             validate: Validator, accept: tuple[int, ...]) -> Outcome:
+        counters = self.counters[service]
+        mode = self.settings.cache_mode
         sent = 0
         settings = self.settings
 
@@ -307,5 +328,7 @@ def _describe(exc: BaseException | None) -> str:
         return "unknown error"
     if isinstance(exc, asyncio.TimeoutError):
         return "timed out"
+    if isinstance(exc, TransientError):
+        return str(exc)
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
