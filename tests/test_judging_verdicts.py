@@ -301,3 +301,10 @@ def test_same_author_journal_and_near_title_in_another_year_is_a_different_work(
                      title="Consort 2010 statement: extension to cluster randomised trials", journal="BMJ",
                      year=2012, volume="345", article_number="e5661")
     assert not same_work(cited_2010.parsed, statement_2004)
+
+
+def test_record_with_only_an_online_year() -> None:
+    online_only = dataclasses.replace(CREE_2010, year=None, online_year=2010)
+    assert judge(cree(), [online_only], ANSWERED).verdict == "verified"
+    assert judge(cree(year=2011), [online_only], ANSWERED).verdict == "minor"
+    assert judge(cree(year=2013), [online_only], ANSWERED).verdict == "major"

@@ -46,7 +46,7 @@ class Comparison:
 def _year(ref_year: int | None, rec: Record) -> YearMatch | None:
     if ref_year is None or (rec.year is None and rec.online_year is None):
         return None
-    if ref_year == rec.year:
+    if ref_year == (rec.year if rec.year is not None else rec.online_year):
         return "same"
     if rec.online_year is not None and abs(ref_year - rec.online_year) <= 1:
         return "online"

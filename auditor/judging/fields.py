@@ -67,7 +67,8 @@ def field_issues(ref: ParsedFields, rec: Record, c: Comparison) -> list[FieldIss
         out.append(_issue("REF104", "year", ref.year, rec.year, "year differs"))
     elif c.year == "online":
         out.append(_issue("REF105", "year", ref.year, rec.year,
-                          f"year is the online-first year ({rec.online_year}), not the issue year"))
+                          f"year is that of the online-first date ({rec.online_year}) or next to it, "
+                          f"not the issue year"))
     elif ref.year is None and rec.year is not None:
         out.append(_issue("REF114", "year", None, rec.year, "year"))
 
