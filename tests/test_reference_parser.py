@@ -212,3 +212,16 @@ def test_journal_only_citation() -> None:
     assert error is None
     assert (fields.authors, fields.title, fields.journal) == ((), None, "Proc Natl Acad Sci U S A")
     assert (fields.volume, fields.issue, fields.first_page, fields.last_page) == ("112", "15", "4743", "4748")
+
+
+@pytest.mark.parametrize(
+    ("raw", "title", "journal"),
+    [
+        ("Smith J. Obesity. Lancet. 2019;1:1.", "Obesity", "Lancet"),
+        ("Smith J, et al. Title. Nature. 2019;570(7760):E1-E3.", "Title", "Nature"),
+        ("Berg A. Surnames. J. Biol. Chem. 2001;276(3):1-10.", "Surnames", "J. Biol. Chem"),
+    ],
+)
+def test_dotted_journal_abbreviations_vs_one_word_titles(raw: str, title: str, journal: str) -> None:
+    fields, _ = parse_reference(raw)
+    assert (fields.title, fields.journal) == (title, journal)

@@ -65,7 +65,19 @@ _GLUED_RE = re.compile(r"(?<=[a-z)\]]|\b[A-Z])\.(?=[A-Z][a-z])|(?<=\s[A-Z]{2})\.
 _SENT_SPLIT_RE = re.compile(r"(?<=[.?!])[\"”’]?\s+(?=[^\s])")
 _RANGE_SPLIT_RE = re.compile(r"\s*[-–—‐‑]\s*")
 
-_SHORT_ABBREV_RE = re.compile(r"^[A-Z][A-Za-z]{0,7}\.$")
+# ISO 4 abbreviations that start or continue dotted journal names (``J. Biol. Chem.``); a closed list,
+# because a one-word title such as ``Obesity.`` must not be glued onto the journal.
+_JOURNAL_ABBREVS = frozenset(
+    {
+        "J", "Am", "Ann", "Arch", "Acta", "Adv", "Acad", "Agric", "Anal", "Anat", "Appl", "Biol", "Biochem",
+        "Biophys", "Bull", "Br", "Can", "Chem", "Clin", "Commun", "Comp", "Comput", "Curr", "Dev", "Dis", "Ecol",
+        "Endocrinol", "Eng", "Environ", "Epidemiol", "Eur", "Exp", "Gen", "Genet", "Hum", "Immunol", "Infect",
+        "Int", "Invest", "Lett", "Mater", "Math", "Med", "Microbiol", "Mol", "Nat", "Natl", "Neurol", "Neurosci",
+        "Nucl", "Nutr", "Obstet", "Oncol", "Ophthalmol", "Opt", "Pathol", "Pediatr", "Pharmacol", "Pharm", "Phys",
+        "Physiol", "Proc", "Psychol", "Psychiatr", "Q", "Rep", "Res", "Rev", "Sci", "Soc", "Stat", "Surg",
+        "Theor", "Trans", "Vet", "Virol", "Zool",
+    }
+)
 _EXTRA_LOCATOR_RE = re.compile(r"^[\s.,;:]*(?P<loc>[Ee]\d{3,}|\d{5,})\b")
 
 
@@ -116,7 +128,7 @@ def _sentences(head: str) -> list[str]:
     parts = [p for p in parts if p and p not in {".", ","}]
     # Journal abbreviations written with full stops (``J. Biol. Chem.``) split into one-word pieces;
     # glue such trailing pieces back into the journal.
-    while len(parts) >= 2 and _SHORT_ABBREV_RE.match(parts[-2]) and len(parts[-2]) <= 8:
+    while len(parts) >= 2 and parts[-2].endswith(".") and parts[-2][:-1] in _JOURNAL_ABBREVS:
         parts[-2:] = [parts[-2] + " " + parts[-1]]
     return parts
 
