@@ -55,6 +55,7 @@ def initials_from_given(given: str) -> str:
     return "".join(w[0] for w in re.split(r"[\s.\-]+", given) if w and w[0].isalpha()).upper()
 
 
+@lru_cache(maxsize=65536)
 def record_name(author: RecordAuthor) -> Name:
     if author.collective and not author.family:
         return Name(norm_text(author.collective), "", collective=True)

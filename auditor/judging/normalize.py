@@ -12,6 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _TAG = re.compile(r"<[^<>]{0,200}>")
 _NON_ALNUM = re.compile(r"[\W_]+")  # Unicode-aware: letters of every script survive
 # Letters NFKD does not decompose into base + combining mark.
@@ -29,8 +30,10 @@ def strip_markup(text: str) -> str:
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Drop diacritics and case: ``Småbrekke`` -> ``smabrekke``."""
+    if text.isascii():
+        return text.lower()  # the common case, without a per-character pass
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return _COMBINING.sub("", decomposed).casefold()
 
 
 @lru_cache(maxsize=65536)
