@@ -119,47 +119,20 @@ def _join(parts: list[str]) -> str:
     return out
 
 
+_Group = tuple[int | None, int, list[str]]  # (printed number or None, offset of the text, its lines)
+
+
 def split_entries(text: str, start: int, end: int, allow_bare: bool = True) -> list[Entry]:
     """Split ``text[start:end]`` into entries: labelled lines, else paragraphs, else lines."""
-    lines = [ln for ln in _lines(text, start, end)]
+    lines = _lines(text, start, end)
     content = [ln for ln in lines if ln.text.strip()]
     if not content:
         return []
     labelled = sum(1 for ln in content if _label(ln.text, allow_bare) is not None)
-    groups: list[tuple[int | None, int, list[str]]] = []  # (number, offset of raw, lines)
-    if labelled and labelled * 3 >= len(content) * 1 and _label(content[0].text, allow_bare) is not None:
-        after_blank = orphan = False
-        for ln in lines:
-            if not ln.text.strip():
-                after_blank = True
-                continue
-            lab = _label(ln.text, allow_bare)
-            if lab is not None:
-                groups.append((lab[0], ln.start + lab[1], [ln.text[lab[1] :]]))
-                orphan = False
-            elif after_blank and not ln.text[:1].isspace():
-                # An unindented paragraph after a blank line in a numbered list is not a wrapped line
-                # (a bio, a note, a footer): it must not be glued onto the previous entry.
-                orphan = True
-            elif groups and not orphan:
-                groups[-1][2].append(ln.text)
-            after_blank = False
+    if labelled * 3 >= len(content) and _label(content[0].text, allow_bare) is not None:
+        groups = _split_labelled(lines, allow_bare)
     else:
-        has_blank = any(not ln.text.strip() for ln in lines[lines.index(content[0]) : lines.index(content[-1])])
-        current: list[str] | None = None
-        for ln in lines:
-            stripped = ln.text.strip()
-            if not stripped:
-                current = None
-                continue
-            starts_new = current is None or not has_blank and _looks_like_new_line_entry(groups, stripped)
-            if starts_new:
-                lead = len(ln.text) - len(ln.text.lstrip())
-                current = [ln.text]
-                groups.append((None, ln.start + lead, current))
-            else:
-                assert current is not None
-                current.append(ln.text)
+        groups = _split_unlabelled(lines)
     entries: list[Entry] = []
     for position, (number, offset, parts) in enumerate(groups, start=1):
         raw = _join(parts)
@@ -168,7 +141,49 @@ def split_entries(text: str, start: int, end: int, allow_bare: bool = True) -> l
     return entries
 
 
-def _looks_like_new_line_entry(groups: list[tuple[int | None, int, list[str]]], stripped: str) -> bool:
+def _split_labelled(lines: list[_Line], allow_bare: bool) -> list[_Group]:
+    groups: list[_Group] = []
+    after_blank = orphan = False
+    for ln in lines:
+        if not ln.text.strip():
+            after_blank = True
+            continue
+        lab = _label(ln.text, allow_bare)
+        if lab is not None:
+            groups.append((lab[0], ln.start + lab[1], [ln.text[lab[1] :]]))
+            orphan = False
+        elif after_blank and not ln.text[:1].isspace():
+            # An unindented paragraph after a blank line in a numbered list is not a wrapped line
+            # (a bio, a note, a footer): it must not be glued onto the previous entry.
+            orphan = True
+        elif groups and not orphan:
+            groups[-1][2].append(ln.text)
+        after_blank = False
+    return groups
+
+
+def _split_unlabelled(lines: list[_Line]) -> list[_Group]:
+    """One entry per paragraph when blank lines separate them, else one per line (joining wraps)."""
+    first = next(i for i, ln in enumerate(lines) if ln.text.strip())
+    last = max(i for i, ln in enumerate(lines) if ln.text.strip())
+    has_blank = any(not ln.text.strip() for ln in lines[first:last])
+    groups: list[_Group] = []
+    current: list[str] | None = None
+    for ln in lines:
+        stripped = ln.text.strip()
+        if not stripped:
+            current = None
+            continue
+        if current is None or (not has_blank and _looks_like_new_line_entry(groups, stripped)):
+            lead = len(ln.text) - len(ln.text.lstrip())
+            current = [ln.text]
+            groups.append((None, ln.start + lead, current))
+        else:
+            current.append(ln.text)
+    return groups
+
+
+def _looks_like_new_line_entry(groups: list[_Group], stripped: str) -> bool:
     """In a list without blank lines, a line continues the previous entry unless that one ended."""
     if not groups:
         return True
