@@ -54,6 +54,7 @@ def test_marker_forms(marker: str, numbers: tuple[int, ...]) -> None:
     [
         "Doses of 4.5 mg (n = 31) were used in 2019 and (2020).",
         "The area was 5 m² and the volume 3 cm³; counts reached 10⁹ cells.",
+        "Powers such as 10^3 cells or 4 m^2 are not citations.",
         "(1) first list item at a line start",
         "Results [2019] are shown in (100) samples.",
     ],

@@ -74,6 +74,15 @@ def expand_numbers(spec: str) -> tuple[tuple[int, ...], bool] | None:
     return tuple(numbers), malformed
 
 
+def _is_exponent(text: str, pos: int) -> bool:
+    """10⁹, m², cm³, r², x^2: a superscript right after a number or a unit is a power, not a citation."""
+    before = text[max(0, pos - 4) : pos]
+    if before[-1:].isdigit():
+        return True
+    word = _TRAILING_WORD_RE.search(before)
+    return bool(word and word.group(0) in _EXPONENT_BASES)
+
+
 def _scan(text: str, spans_to_skip: Sequence[tuple[int, int]]) -> list[_Marker]:
     markers: list[_Marker] = []
 
@@ -84,15 +93,13 @@ def _scan(text: str, spans_to_skip: Sequence[tuple[int, int]]) -> list[_Marker]:
         line_start = text.rfind("\n", 0, m.start()) + 1
         if not text[line_start : m.start()].strip():
             continue  # ``¹ Department of ...``: an affiliation or footnote label, not a citation
-        before = text[max(0, m.start() - 4) : m.start()]
-        if before[-1:].isdigit():
-            continue  # 10⁹: an exponent
-        word = _TRAILING_WORD_RE.search(before)
-        if word and word.group(0) in _EXPONENT_BASES:
-            continue  # m², cm³, r²
+        if _is_exponent(text, m.start()):
+            continue
         spec = m.group(0).translate(_SUP_TABLE)
         _add(markers, m.start(), m.end(), m.group(0), spec, "sup", skipped)
     for m in _CARET_RE.finditer(text):
+        if m.group(2) and _is_exponent(text, m.start()):
+            continue  # ``m^2`` / ``10^9``; the braced form ``^{1,2}`` is only ever a citation
         _add(markers, m.start(), m.end(), m.group(0), m.group(1) or m.group(2), "sup", skipped)
     for m in _SUP_TAG_RE.finditer(text):
         _add(markers, m.start(), m.end(), m.group(0), m.group(1), "sup", skipped)
