@@ -83,7 +83,11 @@ def _reference_lines(ref: Reference) -> list[str]:
     head = f"  [bold]{ref.number:>3}[/bold] [dim]{ref.line}:{ref.column}[/dim]  "
     if ref.parse_error:
         return [head + f"[red]unparsed[/red] ({escape(ref.parse_error)}): {escape(ref.raw)}"]
-    authors = ", ".join(p.authors[:3]) + (", et al" if p.et_al or len(p.authors) > 3 else "")
+    authors = ", ".join(p.authors[:3])
+    if len(p.authors) > 3:
+        authors += f" (+{len(p.authors) - 3})"
+    if p.et_al:
+        authors += ", et al"
     bits = [escape(authors or "(no authors)")]
     bits.append(f"[cyan]{escape(p.journal or '?')}[/cyan] {p.year or '?'};{escape(_locator(p))}")
     ids = [f"doi:{p.doi}" if p.doi else "", f"PMID:{p.pmid}" if p.pmid else "", p.pmcid or ""]
