@@ -136,3 +136,9 @@ def test_nested_markers_count_once_and_ieee_ranges_expand() -> None:
 def test_superscript_at_line_start_is_a_label_not_a_citation() -> None:
     parsed = _doc("A finding.²\n¹ Department of Pharmacology, Somewhere.", n_refs=2)
     assert _numbers(parsed) == [(2,)]
+
+
+def test_author_byline_affiliation_numbers_are_not_citations() -> None:
+    body = "John Smith¹, Jane Doe²˒³\n\nNaltrexone helps.¹ It was studied by Wang² and others.³"
+    parsed = _doc(body, n_refs=3)
+    assert [(c.line, c.numbers) for c in parsed.citations] == [(3, (1,)), (3, (2,)), (3, (3,))]

@@ -112,6 +112,7 @@ def _scan(text: str, spans_to_skip: Sequence[tuple[int, int]]) -> list[_Marker]:
         if not text[line_start : m.start()].strip():
             continue  # ``(1) first item``: list numbering at the start of a line
         _add(markers, m.start(), m.end(), m.group(0), m.group(1), "paren", skipped)
+    markers = _drop_affiliation_markers(text, markers)
     # Longest first at equal starts, then drop anything inside a kept marker: ``<sup>[1]</sup>`` is one
     # citation, not two, and ``[1]–[3]`` is one range.
     markers.sort(key=lambda mk: (mk.start, -mk.end))
@@ -121,6 +122,30 @@ def _scan(text: str, spans_to_skip: Sequence[tuple[int, int]]) -> list[_Marker]:
             continue
         kept.append(mk)
     return kept
+
+
+_NAME_BEFORE_RE = re.compile(r"[A-Z][a-z'’\-]+$")
+
+
+def _drop_affiliation_markers(text: str, markers: list[_Marker]) -> list[_Marker]:
+    """``John Smith¹, Jane Doe²˒³``: a short line whose superscripts all follow names is an author byline.
+
+    Body sentences put citations after full stops or ordinary words; a byline puts two or more
+    affiliation numbers after capitalised names on a line too short to be a paragraph.
+    """
+    by_line: dict[int, list[_Marker]] = {}
+    for mk in markers:
+        if mk.kind == "sup":
+            by_line.setdefault(text.rfind("\n", 0, mk.start) + 1, []).append(mk)
+    drop: set[int] = set()
+    for line_start, line_markers in by_line.items():
+        line_end = text.find("\n", line_start)
+        line_len = (len(text) if line_end == -1 else line_end) - line_start
+        if len(line_markers) < 2 or line_len > 200:
+            continue
+        if all(_NAME_BEFORE_RE.search(text[max(line_start, mk.start - 30) : mk.start]) for mk in line_markers):
+            drop.update(id(mk) for mk in line_markers)
+    return [mk for mk in markers if id(mk) not in drop] if drop else markers
 
 
 def _add(markers: list[_Marker], start: int, end: int, text: str, spec: str, kind: str, skipped) -> None:  # type: ignore[no-untyped-def]
