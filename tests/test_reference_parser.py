@@ -225,3 +225,19 @@ def test_journal_only_citation() -> None:
 def test_dotted_journal_abbreviations_vs_one_word_titles(raw: str, title: str, journal: str) -> None:
     fields, _ = parse_reference(raw)
     assert (fields.title, fields.journal) == (title, journal)
+
+
+def test_apa_style() -> None:
+    fields, error = parse_reference(
+        "Younger, J., Parkitny, L., & McLain, D. (2014). The use of low-dose naltrexone (LDN) as a novel "
+        "anti-inflammatory treatment for chronic pain. Clinical Rheumatology, 33(4), 451–459. "
+        "https://doi.org/10.1007/s10067-014-2517-2"
+    )
+    assert error is None
+    assert fields.authors == ("Younger J", "Parkitny L", "McLain D")
+    assert fields.title is not None
+    assert fields.title.startswith("The use of low-dose naltrexone (LDN) as a novel")
+    assert fields.title.endswith("anti-inflammatory treatment for chronic pain")
+    assert (fields.journal, fields.year, fields.volume, fields.issue) == ("Clinical Rheumatology", 2014, "33", "4")
+    assert (fields.first_page, fields.last_page) == ("451", "459")
+    assert fields.doi == "10.1007/s10067-014-2517-2"

@@ -87,3 +87,29 @@ def split_authors_from_title(segment: str) -> tuple[str, str] | None:
     return ", ".join(pieces[:count]), rest
 
 
+
+
+_APA_NAME_RE = re.compile(
+    r"\s*(?:&\s*|and\s+)?(?P<sur>[^\W\d_][^,&()]{0,60}?),\s+(?P<ini>(?:[A-Z\u00C0-\u00DE][a-z]?\.\s?-?\s?){1,4})"
+    r"(?:,\s*(?P<suffix>Jr\.|Sr\.|II|III))?\s*(?:,|$)"
+)
+
+
+def parse_apa_authors(segment: str) -> tuple[tuple[str, ...], bool] | None:
+    """``Smith, J. A., & Doe, B.`` (APA, Harvard) -> ``("Smith JA", "Doe B")``; None if not that shape."""
+    text = segment.strip()
+    et_al = False
+    if re.search(r",?\s*(?:et al\.?|\.\.\.)\s*$", text):
+        et_al = True
+        text = re.sub(r",?\s*(?:et al\.?|\.\.\.)\s*$", "", text)
+    names: list[str] = []
+    pos = 0
+    while pos < len(text):
+        m = _APA_NAME_RE.match(text, pos)
+        if m is None or m.end() == pos:
+            return None
+        initials = re.sub(r"[.\s]", "", m["ini"])
+        suffix = f" {m['suffix'].rstrip('.')}" if m["suffix"] else ""
+        names.append(f"{m['sur'].strip()} {initials}{suffix}")
+        pos = m.end()
+    return (tuple(names), et_al) if names else None

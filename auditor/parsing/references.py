@@ -23,7 +23,7 @@ import re
 
 from auditor.model import ParsedFields
 from auditor.parsing.author_year import AuthorYear, parse_author_year, parse_rsc
-from auditor.parsing.authors import parse_authors, split_authors_from_title
+from auditor.parsing.authors import parse_apa_authors, parse_authors, split_authors_from_title
 
 _MONTH = (
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Spring|Summer|Autumn|Fall|Winter)"
@@ -252,7 +252,7 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
 def _fields_from(found: AuthorYear | None, doi: str | None, pmid: str | None, pmcid: str | None) -> ParsedFields | None:
     if found is None:
         return None
-    names = parse_authors(found.authors, strict=True)
+    names = parse_authors(found.authors, strict=True) or parse_apa_authors(found.authors)
     if names is None:
         return None
     first_page = last_page = article_number = None
