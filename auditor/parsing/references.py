@@ -90,7 +90,10 @@ def _clean(text: str | None, trailing: str = " .,;:") -> str | None:
         return None
     text = _WS_RE.sub(" ", _strip_markup(text)).strip()
     text = text.strip(trailing + "\"“”'‘’").strip()
-    return text or None
+    if text.count("(") != text.count(")"):
+        text = text.strip("()").strip()
+    # A field with no letter or digit in it (``(``) is debris from an unrecognised shape, not a value.
+    return text if any(ch.isalnum() for ch in text) else None
 
 
 def expand_last_page(first: str, last: str) -> str:
