@@ -11,14 +11,13 @@ import re
 from collections.abc import Callable, Sequence
 
 from auditor.judging import judge, same_work
-from auditor.model import AuditReport, ParsedDocument, ParsedFields
+from auditor.judging.compare import compare
+from auditor.judging.titles import STOPWORDS
+from auditor.model import AuditReport, ParsedDocument, ParsedFields, Record
 from auditor.resolve import Resolver
 from auditor.sources.base import CrossrefSource, EntrezSource
 from auditor.sources.entrez import build_term
 
-_STOPWORDS = frozenset(
-    "a an and are as at by for from in into is of on or the to with its their vs versus".split()
-)
 _WORD = re.compile(r"[^\W\d_][\w-]*", re.UNICODE)
 
 
@@ -31,12 +30,16 @@ def esearch_term(fields: ParsedFields) -> str | None:
     """
     if not fields.title:
         return None
-    words = [w for w in _WORD.findall(fields.title) if w.lower() not in _STOPWORDS and len(w) > 2]
+    words = [w for w in _WORD.findall(fields.title) if w.lower() not in STOPWORDS and len(w) > 2]
     if not words:
         return None
     words = sorted(words, key=len, reverse=True)[:6]
     surname = fields.authors[0].split()[0] if fields.authors and len(fields.authors[0].split()) <= 3 else None
     return build_term(title_words=words, first_author=surname)
+
+
+def _locator_hit(fields: ParsedFields, record: Record) -> bool:
+    return compare(fields, record).locator_hit
 
 
 async def audit_documents(
@@ -52,7 +55,10 @@ async def audit_documents(
     """
 
     async def one(doc: ParsedDocument) -> AuditReport:
-        resolver = Resolver(entrez, crossref, same_work=same_work, esearch_term=esearch_term, progress=progress)
+        resolver = Resolver(
+            entrez, crossref, same_work=same_work, esearch_term=esearch_term, progress=progress,
+            locator_hit=_locator_hit,
+        )
         resolutions = await resolver.resolve(doc.references)
         audits = tuple(judge(r.reference, r.candidates, r.consulted) for r in resolutions)
         return AuditReport(parsed=doc, audits=audits, requests=resolver.requests)

@@ -23,6 +23,10 @@ from auditor.model import ParsedFields, Record, Reference, SourceResult
 from auditor.sources.base import CitMatchQuery, CrossrefSource, EntrezSource
 
 R = TypeVar("R", bound=SourceResult[Any])
+SWEEP_GROUPS = 15
+"""Reference queries OR'ed into one ESearch: big enough to batch a document, small enough that one
+loose group cannot crowd the others out of ``retmax``."""
+
 SameWork = Callable[[ParsedFields, Record], bool]
 Progress = Callable[[int], None]
 
@@ -114,12 +118,14 @@ class Resolver:
         same_work: SameWork,
         esearch_term: Callable[[ParsedFields], str | None],
         progress: Progress | None = None,
+        locator_hit: SameWork | None = None,
     ) -> None:
         self.entrez = entrez
         self.crossref = crossref
         self.same_work = same_work
         self.esearch_term = esearch_term
         self.progress = progress or (lambda n: None)
+        self.locator_hit = locator_hit or (lambda fields, record: False)
         self.requests = 0
         """HTTP requests this resolver caused (cache hits are free), for cost reporting."""
 
@@ -129,7 +135,7 @@ class Resolver:
         await self._by_identifiers(usable)
         await self._by_citmatch(usable)
         await self._by_search(usable)
-        await self._confirm_in_pubmed(usable)
+        await self._pubmed_sweep(usable)
         self.progress(sum(1 for s in states if not s.resolved))
         return [Resolution(s.reference, tuple(s.candidates.values()), dict(s.consulted)) for s in states]
 
@@ -202,97 +208,85 @@ class Resolver:
         await self._fetch_pmids(wanted)
 
     async def _by_search(self, states: list[_State]) -> None:
-        """Crossref bibliographic search, then PubMed ESearch for what Crossref did not settle.
+        """Crossref bibliographic search for every reference still open, concurrently.
 
-        Crossref goes first because its scored full-text matching tolerates wrong details, where
-        ESearch ANDs every term; ESearch then covers works PubMed has and Crossref lacks. Both are
-        asked before a reference can be called ``not_found``.
+        Crossref goes first because its scored full-text matching tolerates wrong details where
+        ESearch ANDs every term. A search hit becomes a candidate only when it is the same work:
+        handing loose hits to the judge would make every fabricated reference look like a
+        "major" error against some random paper.
         """
         open_states = [s for s in states if not s.resolved]
-        if not open_states:
-            return
 
         async def crossref_search(state: _State) -> None:
-            result = self._count(await self.crossref.search_bibliographic(bibliographic_text(state.reference), rows=3))
+            result = self._count(
+                await self.crossref.search_bibliographic(bibliographic_text(state.reference), rows=3)
+            )
             state.mark("crossref", result)
             for record in (result.value or []) if result.ok else []:
                 if self.same_work(state.reference.parsed, record):
                     self._accept(state, record)
-
-        async def pubmed_search(state: _State) -> list[str]:
-            term = self.esearch_term(state.reference.parsed)
-            if term is None:
-                return []
-            result = self._count(await self.entrez.esearch(term, retmax=3))
-            state.mark("pubmed", result)
-            return list(result.value or []) if result.ok else []
+                elif self.locator_hit(state.reference.parsed, record):
+                    state.add(record)  # the judge reports where the cited locator lands
 
         await asyncio.gather(*(crossref_search(s) for s in open_states))
-        still_open = [s for s in open_states if not s.resolved]
-        found = await asyncio.gather(*(pubmed_search(s) for s in still_open))
-        wanted: dict[str, list[_State]] = {}
-        for state, pmids in zip(still_open, found, strict=True):
-            for pmid in pmids:
-                wanted.setdefault(pmid, []).append(state)
-        await self._fetch_pmids_for_search(wanted)
 
-    async def _fetch_pmids_for_search(self, wanted: dict[str, list[_State]]) -> None:
-        """Like ``_fetch_pmids`` but a search hit only counts as a candidate when it is the same work.
+    async def _pubmed_sweep(self, states: list[_State]) -> None:
+        """One batched ESearch (plus one EFetch) for everything PubMed has not been asked well enough.
 
-        Search results are loose by design; handing unrelated hits to the judge would make every
-        fabricated reference look like a "major" error against some random paper.
+        Two kinds of question share the request: the DOIs of works matched only in Crossref (to
+        find their PubMed record, which carries retraction links and MedlineTA, and to let the two
+        sources confirm each other), and title-and-author queries for references still open (works
+        PubMed has and Crossref lacks). The groups are OR'ed, so the answer is a pool of PMIDs that
+        is assigned back by DOI or by the identity test; ``SWEEP_GROUPS`` bounds the query size.
         """
-        if not wanted:
+        confirm: dict[str, list[_State]] = {}
+        searching: list[tuple[_State, str]] = []
+        for state in states:
+            fields = state.reference.parsed
+            if state.resolved:
+                doi = self._crossref_only_doi(state)
+                if doi:
+                    confirm.setdefault(doi, []).append(state)
+            else:
+                term = self.esearch_term(fields)
+                if term:
+                    searching.append((state, term))
+        groups = [(f'"{doi}"[doi]', sts) for doi, sts in sorted(confirm.items())]
+        groups += [(term, [state]) for state, term in searching]
+        if not groups:
             return
-        result = self._count(await self.entrez.efetch(sorted(wanted)))
-        for pmid, states in wanted.items():
-            record = (result.value or {}).get(pmid) if result.ok else None
-            for state in states:
-                state.mark("pubmed", result)
-                if record is not None and self.same_work(state.reference.parsed, record):
+        pool: set[str] = set()
+        for start in range(0, len(groups), SWEEP_GROUPS):
+            chunk = groups[start : start + SWEEP_GROUPS]
+            term = " OR ".join(f"({t})" for t, _ in chunk)
+            result = self._count(await self.entrez.esearch(term, retmax=min(200, 20 * len(chunk))))
+            for _, sts in chunk:
+                for state in sts:
+                    state.mark("pubmed", result)
+            pool.update(result.value or [] if result.ok else [])
+        if not pool:
+            return
+        fetched = self._count(await self.entrez.efetch(sorted(pool)))
+        records = list((fetched.value or {}).values()) if fetched.ok else []
+        by_doi = {(r.doi or "").lower(): r for r in records if r.doi}
+        for doi, sts in confirm.items():
+            for state in sts:
+                state.mark("pubmed", fetched)
+                if doi in by_doi:
+                    state.add(by_doi[doi])
+        for state, _ in searching:
+            state.mark("pubmed", fetched)
+            for record in records:
+                if self.same_work(state.reference.parsed, record):
                     self._accept(state, record)
 
-    async def _confirm_in_pubmed(self, states: list[_State]) -> None:
-        """Find the PubMed record of works matched only in Crossref: one ESearch plus one EFetch.
-
-        PubMed carries what Crossref often lacks (retraction links, MedlineTA), and agreement of
-        the two sources raises confidence. Costs two requests for the whole document.
-        """
-        by_doi: dict[str, list[_State]] = {}
-        for state in states:
-            if not state.resolved:
-                continue
-            records = list(state.candidates.values())
-            if any(r.source == "pubmed" and self.same_work(state.reference.parsed, r) for r in records):
-                continue
-            for record in records:
-                if record.source != "crossref" or not record.doi:
-                    continue
-                if self.same_work(state.reference.parsed, record):
-                    by_doi.setdefault(record.doi.lower(), []).append(state)
-                    break
-        if not by_doi:
-            return
-        term = " OR ".join(f'"{doi}"[doi]' for doi in sorted(by_doi))
-        result = self._count(await self.entrez.esearch(term, retmax=len(by_doi) + 5))
-        if not result.ok:
-            for states_for_doi in by_doi.values():
-                for state in states_for_doi:
-                    state.mark("pubmed", result)
-            return
-        pmids = list(result.value or [])
-        if not pmids:
-            for states_for_doi in by_doi.values():
-                for state in states_for_doi:
-                    state.mark("pubmed", result)
-            return
-        fetched = self._count(await self.entrez.efetch(pmids))
-        records_by_doi = {
-            (r.doi or "").lower(): r for r in (fetched.value or {}).values() if fetched.ok and r.doi
-        }
-        for doi, states_for_doi in by_doi.items():
-            for state in states_for_doi:
-                state.mark("pubmed", fetched)
-                record = records_by_doi.get(doi)
-                if record is not None:
-                    state.add(record)
+    def _crossref_only_doi(self, state: _State) -> str | None:
+        """The DOI of a resolved reference whose only same-work candidate came from Crossref."""
+        fields = state.reference.parsed
+        records = list(state.candidates.values())
+        if any(r.source == "pubmed" and self.same_work(fields, r) for r in records):
+            return None
+        for record in records:
+            if record.source == "crossref" and record.doi and self.same_work(fields, record):
+                return record.doi.lower()
+        return None

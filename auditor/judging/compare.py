@@ -15,10 +15,11 @@ from auditor.judging.authors import NameMatch, compare_names, parse_vancouver, r
 from auditor.judging.journals import journal_agrees
 from auditor.judging.normalize import norm_doi, norm_token
 from auditor.judging.pages import locators_agree, record_pages
-from auditor.judging.titles import TitleMatch, compare_titles
+from auditor.judging.titles import TitleMatch, compare_titles, content_overlap
 from auditor.model import ParsedFields, Record
 
 YearMatch = Literal["same", "online", "different"]
+_REWORDED_OVERLAP = 0.5
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,20 @@ def same_work(ref: ParsedFields, record: Record) -> bool:
     if c.title == "related":
         if first_ok is None and c.locator_hit:
             return True  # the record lists no authors; the full locator plus an overlapping title
+        if c.first_author == "same" and c.year == "same":
+            return True  # same first author and year with an overlapping title: a miscited paper
         return bool(first_ok and checks[2] and (agree >= 3 or c.authors_found))
     if c.title == "different":
-        return bool(first_ok and c.locator_hit)
+        if first_ok and c.locator_hit:
+            return True
+        # A reworded title that keeps most of the reference's content words is the same paper
+        # when either the full locator agrees (and no author contradicts it) or the whole author
+        # list and the year do.
+        if ref.title and record.title and content_overlap(ref.title, record.title) >= _REWORDED_OVERLAP:
+            if c.locator_hit and first_ok is not False:
+                return True
+            return bool(
+                c.first_author == "same" and c.authors_found and len(ref.authors) >= 2 and c.year == "same"
+            )
+        return False
     return bool(c.locator_hit and first_ok is not False)

@@ -41,11 +41,25 @@ def _truncated(short: str, full: str) -> bool:
     return n_short >= 4 and n_short * 2 >= n_full
 
 
+_ACRONYM = re.compile(r"\s*\((?:[A-Z][A-Za-z0-9+-]{1,9}|[0-9]+[A-Z][A-Za-z0-9-]*)\)")
+
+
+def without_acronyms(title: str) -> str:
+    """The title minus parenthesised acronyms that restate the words before them ("(LDN)").
+
+    Citing authors drop these freely; they change nothing a reader searches for, so they count
+    like punctuation.
+    """
+    return _ACRONYM.sub("", title)
+
+
 @lru_cache(maxsize=65536)
 def compare_titles(ref_title: str, rec_title: str) -> TitleMatch:
     a, b = norm_text(ref_title), norm_text(rec_title)
     if not a or not b:
         return "different"
+    if norm_text(without_acronyms(ref_title)) == norm_text(without_acronyms(rec_title)):
+        return "same"
     pa, pb = _PART.findall(a), _PART.findall(b)
     if pa and pb and pa != pb:
         return "different"  # "Part 1" and "Part 2" of a series are two works
@@ -61,3 +75,23 @@ def compare_titles(ref_title: str, rec_title: str) -> TitleMatch:
     if fuzz.ratio(a, b) >= _RELATED_RATIO or fuzz.token_set_ratio(a, b) >= _RELATED_SET:
         return "related"
     return "different"
+
+
+STOPWORDS = frozenset(
+    {"a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "into", "is", "of", "on", "or", "the",
+     "to", "with", "its", "their", "vs", "versus", "via"}
+)
+"""Words that carry no identity in a title; shared by title comparison and search-term building."""
+
+
+@lru_cache(maxsize=65536)
+def content_overlap(ref_title: str, rec_title: str) -> float:
+    """Share of the reference title's content words that the record's title also uses.
+
+    Fuzzy ratios are inflated by short shared phrases ("of ... multiple sclerosis"); counting the
+    reference's own content words is what separates a reworded title of the same paper from a
+    different paper on the same topic.
+    """
+    ref_words = {w for w in norm_text(ref_title).split() if w not in STOPWORDS}
+    rec_words = {w for w in norm_text(rec_title).split() if w not in STOPWORDS}
+    return len(ref_words & rec_words) / len(ref_words) if ref_words else 0.0
