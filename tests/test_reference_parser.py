@@ -241,3 +241,40 @@ def test_apa_style() -> None:
     assert (fields.journal, fields.year, fields.volume, fields.issue) == ("Clinical Rheumatology", 2014, "33", "4")
     assert (fields.first_page, fields.last_page) == ("451", "459")
     assert fields.doi == "10.1007/s10067-014-2517-2"
+
+
+def test_pubmed_labels_printed_by_plos_and_scielo_are_pmids() -> None:
+    fields, _ = parse_reference(
+        "Epel ES (2009) Psychological and metabolic stress: a recipe for accelerated cellular aging? "
+        "Hormones (Athens) 8: 7-22. PubMed: 19269917."
+    )
+    assert fields.pmid == "19269917"
+    assert (fields.journal, fields.volume, fields.first_page, fields.last_page) == ("Hormones (Athens)", "8", "7", "22")
+    assert fields.title == "Psychological and metabolic stress: a recipe for accelerated cellular aging?"
+    scielo, _ = parse_reference("Roe A. A title. Rev Bras. 2020;73(4):e20180812. PMid:32520094.")
+    assert scielo.pmid == "32520094"
+
+
+def test_et_al_comma_then_title() -> None:
+    fields, _ = parse_reference(
+        "Harms DW, Gurumurthy CB, et al., Nucleic acid reprogramming of limbal progenitors. PLoS One. 2012;7:e46734."
+    )
+    assert fields.authors == ("Harms DW", "Gurumurthy CB") and fields.et_al
+    assert (fields.title, fields.journal) == ("Nucleic acid reprogramming of limbal progenitors", "PLoS One")
+
+
+@pytest.mark.parametrize(
+    ("raw", "journal"),
+    [
+        ("Soverini S, et al. Kinase domain resistance. Leukemia research. Jan 2014;38(1): 10-20.", "Leukemia research"),
+        ("Garcia EF. Conus sauros, a new species from the Gulf of Mexico. Novapex. 2006; 7: 71–76.", "Novapex"),
+    ],
+)
+def test_month_before_year_is_not_the_journal(raw: str, journal: str) -> None:
+    fields, _ = parse_reference(raw)
+    assert fields.journal == journal
+
+
+def test_hyphen_list_labels_are_dropped() -> None:
+    fields, _ = parse_reference("26-Vellin J-F, Achim V. Leptomeningeal spread. Auris Nasus Larynx. 2007;34(4):565-7.")
+    assert fields.authors == ("Vellin J-F", "Achim V")

@@ -26,8 +26,8 @@ from auditor.parsing.author_year import AuthorYear, parse_author_year, parse_rsc
 from auditor.parsing.authors import parse_apa_authors, parse_authors, split_authors_from_title
 
 _MONTH = (
-    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Spring|Summer|Autumn|Fall|Winter)"
-    r"[a-z]*\.?"
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
+    r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|Spring|Summer|Autumn|Fall|Winter)\b\.?"
 )
 _YEAR = r"(?P<year>1[5-9]\d\d|20\d\d)[a-z]?"
 # Year, optional month/day (and ranges of them), then ``;Vol(Issue):Pages``. Volume may be absent
@@ -47,7 +47,8 @@ _DOI_RE = re.compile(
     r"(?:https?://(?:dx\.)?doi\.org/|\bdoi\s*[:.]?\s*|\bDOI\s*[:.]?\s*)?\b(10\.\d{4,9}/[^\s\"<>]+)",
     re.IGNORECASE,
 )
-_PMID_RE = re.compile(r"\b(?:PubMed\s+)?PMID\s*:?\s*(\d{1,9})\b", re.IGNORECASE)
+# ``PMID: 1``, ``PubMed PMID: 1``, PLOS's ``PubMed: 1`` and SciELO's ``PMid:1``.
+_PMID_RE = re.compile(r"\b(?:PubMed\s+PMID|PMID|PubMed)\s*:?\s*(\d{1,9})\b", re.IGNORECASE)
 _PMCID_RE = re.compile(r"\b(?:PubMed\s+Central\s+)?(?:PMCID\s*:?\s*)?PMC(?:PMC)?\s*(\d{3,9})\b", re.IGNORECASE)
 _NOISE_RE = re.compile(
     r"\[?\s*Epub ahead of print\s*\]?\.?|\bEpub\s+(?:\d{4}(?:\s+" + _MONTH + r"(?:\s*\d{1,2})?)?)?\.?"
@@ -56,7 +57,12 @@ _NOISE_RE = re.compile(
     r"|\[(?:PubMed|Google Scholar|CrossRef|Crossref|PMC free article)[^\]]*\]",
     re.IGNORECASE,
 )
-_LEADING_LABEL_RE = re.compile(r"^\s*(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,4}[.)](?!\d)|[-•*·]\s)\s*")
+_LEADING_LABEL_RE = re.compile(
+    r"^\s*(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,4}[.)](?!\d)|\d{1,4}\s?-\s?(?=[A-Z\u00C0-\u00DE])|[-•*·]\s)\s*"
+)
+_TRAILING_DEBRIS_RE = re.compile(r"(?:\s*[.;,:])+\s*$")
+_TRAILING_MONTH_RE = re.compile(r"[.,;]?\s*\b" + _MONTH + r"(?:\s*\d{1,2})?,?\s*$")
+_ETAL_COMMA_RE = re.compile(r"\bet\.?\s*al\.?,\s+(?=\S)")
 _MARKUP_RE = re.compile(r"\*\*|\*|__|(?<!\w)_|_(?!\w)|</?(?:i|em|b|strong)>")
 _ITALIC_RE = re.compile(r"(?:\*|_|<i>|<em>)([^*_<>]{2,200}?)(?:\*|_|</i>|</em>)")
 _WS_RE = re.compile(r"\s+")
@@ -188,6 +194,7 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     text = _NOISE_RE.sub(" ", text)
     text = _strip_markup(text)
     text = _WS_RE.sub(" ", text).strip()
+    text = _TRAILING_DEBRIS_RE.sub(".", text)  # ``7-22. .`` once a trailing identifier is cut out
 
     rsc = _fields_from(parse_rsc(text), doi, pmid, pmcid)
     if rsc is not None:
@@ -219,6 +226,8 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
         else:
             head = text
     head = head.strip().rstrip(";,").strip()
+    head = _TRAILING_MONTH_RE.sub("", head)  # ``Leukemia research. Jan 2014;38(1)``: the month is the date's
+    head = _ETAL_COMMA_RE.sub("et al. ", head, count=1)  # ``..., et al., Title`` -> a sentence break
 
     authors: tuple[str, ...] = ()
     et_al = False
