@@ -278,3 +278,13 @@ def test_month_before_year_is_not_the_journal(raw: str, journal: str) -> None:
 def test_hyphen_list_labels_are_dropped() -> None:
     fields, _ = parse_reference("26-Vellin J-F, Achim V. Leptomeningeal spread. Auris Nasus Larynx. 2007;34(4):565-7.")
     assert fields.authors == ("Vellin J-F", "Achim V")
+
+
+@pytest.mark.parametrize("date", ["November 10, 2011", "2010/06/01", "Jan"])
+def test_print_date_before_the_anchor_is_not_the_journal(date: str) -> None:
+    fields, _ = parse_reference(
+        f"Parker WT, Ho M. Sensitive detection. Journal of Clinical Oncology. {date} 2011;29(32):4250-9."
+    )
+    assert (fields.title, fields.journal, fields.year, fields.volume) == (
+        "Sensitive detection", "Journal of Clinical Oncology", 2011, "29",
+    )

@@ -61,7 +61,10 @@ _LEADING_LABEL_RE = re.compile(
     r"^\s*(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,4}[.)](?!\d)|\d{1,4}\s?-\s?(?=[A-Z\u00C0-\u00DE])|[-•*·]\s)\s*"
 )
 _TRAILING_DEBRIS_RE = re.compile(r"(?:\s*[.;,:])+\s*$")
-_TRAILING_MONTH_RE = re.compile(r"[.,;]?\s*\b" + _MONTH + r"(?:\s*\d{1,2})?,?\s*$")
+# A print date repeated before the anchor: ``Jan 2014;``, ``November 10, 2011 2011;``, ``2010/06/01 2010;``.
+_TRAILING_MONTH_RE = re.compile(
+    r"[.,;]?\s*(?:\b" + _MONTH + r"(?:\s*\d{1,2})?,?(?:\s*(?:1[6-9]|20)\d\d)?|\b\d{1,4}/\d{1,2}(?:/\d{1,4})?)\s*$"
+)
 _ETAL_COMMA_RE = re.compile(r"\bet\.?\s*al\.?,\s+(?=\S)")
 _MARKUP_RE = re.compile(r"\*\*|\*|__|(?<!\w)_|_(?!\w)|</?(?:i|em|b|strong)>")
 _ITALIC_RE = re.compile(r"(?:\*|_|<i>|<em>)([^*_<>]{2,200}?)(?:\*|_|</i>|</em>)")
