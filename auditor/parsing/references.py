@@ -90,6 +90,16 @@ _JOURNAL_ABBREVS = frozenset(
 _EXTRA_LOCATOR_RE = re.compile(r"^[\s.,;:]*(?P<loc>[Ee]\d{3,}|\d{5,})\b")
 
 
+_GLUED_HINT_RE = re.compile(r"\.[A-Z][a-z]")
+_NOISE_KEYS = ("epub", "published", "[cited", "available", "http", "www.", "[pubmed", "[google", "[crossref", "[pmc")
+
+
+def _sub_tail(pattern: re.Pattern[str], repl: str, text: str, width: int = 48) -> str:
+    """Apply an end-anchored pattern to the last *width* characters only: same result, no full scan."""
+    cut = max(0, len(text) - width)
+    return text[:cut] + pattern.sub(repl, text[cut:])
+
+
 def _strip_markup(text: str) -> str:
     return _MARKUP_RE.sub("", text)
 
@@ -135,7 +145,8 @@ def _split_locator(pages: str) -> tuple[str | None, str | None, str | None]:
 
 
 def _sentences(head: str) -> list[str]:
-    head = _GLUED_RE.sub(". ", head)
+    if _GLUED_HINT_RE.search(head):
+        head = _GLUED_RE.sub(". ", head)
     parts = [p.strip() for p in _SENT_SPLIT_RE.split(head)]
     parts = [p for p in parts if p and p not in {".", ","}]
     # Journal abbreviations written with full stops (``J. Biol. Chem.``) split into one-word pieces;
@@ -194,10 +205,12 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     italic = _ITALIC_RE.search(text)
     italic_journal = italic.group(1).strip() if italic else None
     text, doi, pmid, pmcid = _extract_ids(text)
-    text = _NOISE_RE.sub(" ", text)
+    lowered = text.lower()
+    if any(key in lowered for key in _NOISE_KEYS):
+        text = _NOISE_RE.sub(" ", text)
     text = _strip_markup(text)
     text = _WS_RE.sub(" ", text).strip()
-    text = _TRAILING_DEBRIS_RE.sub(".", text)  # ``7-22. .`` once a trailing identifier is cut out
+    text = _sub_tail(_TRAILING_DEBRIS_RE, ".", text)  # ``7-22. .`` once a trailing identifier is cut out
 
     rsc = _fields_from(parse_rsc(text), doi, pmid, pmcid)
     if rsc is not None:
@@ -229,7 +242,7 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
         else:
             head = text
     head = head.strip().rstrip(";,").strip()
-    head = _TRAILING_MONTH_RE.sub("", head)  # ``Leukemia research. Jan 2014;38(1)``: the month is the date's
+    head = _sub_tail(_TRAILING_MONTH_RE, "", head)  # ``Leukemia research. Jan 2014;38(1)``: a date, not a journal
     head = _ETAL_COMMA_RE.sub("et al. ", head, count=1)  # ``..., et al., Title`` -> a sentence break
 
     authors: tuple[str, ...] = ()
