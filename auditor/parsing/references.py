@@ -11,7 +11,12 @@ same way (``2018;6(4):82``), so the string alone cannot tell them apart. We deci
 * a range (``883-95``, ``S12-S15``) -> ``first_page`` and ``last_page`` (the end expanded in full);
 * a lone value that is an e-locator (``e0212460``, ``E123``), has five or more digits (``106388``)
   or a leading zero (``065102``) -> ``article_number``, because no printed page count gets there;
-* any other lone value (``82``, ``1240``, ``A312``) -> ``first_page`` with ``last_page`` None.
+* any other lone value (``82``, ``1240``, ``A312``) -> ``first_page`` with ``last_page`` None;
+* one exception to "a dash is a range": ASM's ``e01195-18`` (an e-number of five or more digits, a
+  dash and two digits) is a single e-locator -> ``article_number``; Lancet's ``e902-13`` stays a range.
+
+Strings without the anchor fall back to author-year shapes (:mod:`auditor.parsing.author_year`);
+author lists are read by :mod:`auditor.parsing.authors`.
 
 The judging stage treats ``first_page`` and ``article_number`` as one interchangeable locator, so
 this rule only has to be consistent, not clairvoyant.
