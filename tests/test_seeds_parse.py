@@ -257,3 +257,13 @@ def test_trailing_paragraph_not_glued_to_last_entry() -> None:
         "Smith J. Title one. J Test. 2019;1:1-2.",
         "Roe B. Title two. Lancet. 2020;395:100-5.",
     ]
+
+
+def test_markdown_list_written_with_all_ones_is_numbered_by_position() -> None:
+    text = (
+        "Claims [1] [2] [3].\n\n## References\n\n1. Smith J. One. J Test. 2019;1:1-2.\n"
+        "1. Roe B. Two. Lancet. 2020;395:100-5.\n1. Poe C. Three. BMJ. 2018;360:k1.\n"
+    )
+    parsed = _doc(text)
+    assert [r.number for r in parsed.references] == [1, 2, 3]
+    assert parsed.citation_findings == ()

@@ -133,6 +133,9 @@ def split_entries(text: str, start: int, end: int, allow_bare: bool = True) -> l
         groups = _split_labelled(lines, allow_bare)
     else:
         groups = _split_unlabelled(lines)
+    if len(groups) > 1 and all(number == 1 for number, _, _ in groups):
+        # Markdown lets every item be written ``1.`` and renders 1, 2, 3: the position is the number.
+        groups = [(None, offset, parts) for _, offset, parts in groups]
     entries: list[Entry] = []
     for position, (number, offset, parts) in enumerate(groups, start=1):
         raw = _join(parts)
