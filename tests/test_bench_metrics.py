@@ -266,3 +266,28 @@ def test_jats_gold_and_seeded_sampling() -> None:
     assert seeded_sample(rows, 10, 1) == seeded_sample(rows, 10, 1)
     assert seeded_sample(rows, 10, 1) != seeded_sample(rows, 10, 2)
     assert seeded_sample(rows, 100, 1) == rows
+
+
+def test_results_render_as_markdown_with_a_summary_table() -> None:
+    from bench.run import render_markdown
+
+    results = {
+        "date": "2026-11-23 12:00 UTC", "quick": True, "seed": 1, "command": "python bench/run.py --quick",
+        "data": "samples", "machine": {"cpu_count": 2, "python": "3.11", "platform": "Linux", "memory": "1 GiB",
+                                       "commit": "abc", "dirty_tree": False},
+        "matching": {"n": 2, "all": score_matching([MatchOutcome("1", None, "verified", "1")]).as_dict(),
+                     "vancouver_like": score_matching([]).as_dict(), "no_printed_id": score_matching([]).as_dict(),
+                     "verdicts": {"verified": 1}},
+        "detection": {"n": 1, "by_kind": DetectionTally(EXPECTED).as_dict() | {
+            "untouched": {"n": 1, "as_expected": 1, "rate": 1.0, "expected": ["verified"],
+                          "verdicts": {"verified": 1}}}, "false_alarm_rate": 0.0},
+        "cost": {"latency_ms": 250.0, "limits": "real", "runs": [
+            {"size": 30, "cache": "cold", "references": 30, "requests": 9, "client": {"pubmed": {"requests": 6}},
+             "server_requests": 9, "rate_limited_429": 0, "audit_s": 2.5, "peak_rss_mb": 50.0,
+             "summary": {"verified": 30}},
+            {"size": 3000, "skipped": "not enough references"}]},
+    }
+    text = render_markdown(results)
+    assert "## Summary" in text and "## Matching" in text and "## Cost" in text
+    assert "| Cost: 30 references, cold cache | 0.30 req/ref, 2.5 s |" in text
+    assert "other set" in text  # the anchors are labelled as measured on different gold sets
