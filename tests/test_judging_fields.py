@@ -70,7 +70,8 @@ def test_normalisation_ignores_case_punctuation_diacritics_markup() -> None:
         ("Low-dose naltrexone for the treatment of fibromyalgia",
          "Low-dose naltrexone for the treatment of fibromyalgia: findings of a small trial", "minor"),
         ("The use of low-dose naltrexone as a novel anti-inflammatory treatment for chronic pain",
-         "The use of low-dose naltrexone (LDN) as a novel anti-inflammatory treatment for chronic pain", "minor"),
+         # a parenthesised acronym restating the words before it counts like punctuation
+         "The use of low-dose naltrexone (LDN) as a novel anti-inflammatory treatment for chronic pain", "same"),
         ("A review of the efficacy of low-dose naltrexone in multiple sclerosis",
          "A study of dietary modification: Perceptions and attitudes of patients with multiple sclerosis",
          "different"),

@@ -96,3 +96,13 @@ def test_dropped_parenthesised_acronyms_do_not_change_a_title() -> None:
         "Treatment of Complex Regional Pain Syndrome (CRPS) using low dose naltrexone (LDN)",
     ) == "same"
     assert compare_titles("Effects of drug X on pain", "Effects of drug X (phase 2) on pain") != "same"
+
+
+def test_a_doi_crossref_does_not_know_is_reported_only_when_crossref_answered() -> None:
+    fabricated = ref("Khan S", title="Long-term safety of low-dose naltrexone therapy", journal="Cureus",
+                     year=2024, doi="10.7759/cureus.350289")
+    audit = judge(fabricated, [], ANSWERED)
+    assert audit.verdict == "not_found"
+    assert [f.code for f in audit.findings] == ["REF401", "REF204"]
+    down = judge(fabricated, [], {"pubmed": "answered", "crossref": "failed"})
+    assert down.verdict == "unchecked" and "REF204" not in {f.code for f in down.findings}

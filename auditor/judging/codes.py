@@ -46,6 +46,7 @@ _TABLE: tuple[Code, ...] = (
     Code("REF201", "major", "DOI belongs to another work"),
     Code("REF202", "major", "DOI differs from the matched work's DOI"),
     Code("REF203", "major", "PMID differs from the matched work's PMID"),
+    Code("REF204", "major", "DOI not registered with Crossref (fabricated, mistyped, or another agency)"),
     Code("REF301", "error", "Cited work has been retracted"),
     Code("REF302", "info", "Cited work has a published correction (erratum)"),
     Code("REF303", "major", "Cited work carries an expression of concern"),

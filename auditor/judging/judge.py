@@ -180,10 +180,22 @@ def _lands_on(ref: Reference, records: list[Record], exclude: list[Record]) -> l
     return out
 
 
+def _unknown_doi(ref: Reference, cands: list[Record], consulted: Mapping[str, str]) -> list[Finding]:
+    """The reference's DOI is unknown to Crossref, which answered (the resolver always asks it)."""
+    ref_doi = norm_doi(ref.parsed.doi)
+    if not ref_doi or consulted.get("crossref") != "answered":
+        return []
+    if any(norm_doi(r.doi) == ref_doi for r in cands):
+        return []
+    return [_finding(ref, "REF204", f"DOI {ref_doi} is not registered with Crossref", field="doi",
+                     document_value=ref.parsed.doi, source="crossref", identifier=f"DOI:{ref_doi}")]
+
+
 def _unmatched(ref: Reference, cands: list[Record], consulted: dict[str, str]) -> ReferenceAudit:
     failed = sorted(s for s, v in consulted.items() if v == "failed")
     answered = sorted(s for s, v in consulted.items() if v == "answered")
     landing = _lands_on(ref, cands, [])
+    landing += _unknown_doi(ref, cands, consulted)
     if failed:
         verdict: Verdict = "unchecked"
         head = _finding(ref, "REF403", f"not checked: {', '.join(failed)} failed; absence proves nothing")
@@ -218,7 +230,7 @@ def judge(reference: Reference, candidates: Sequence[Record], consulted: Mapping
                  record_value=i.record_value, source=source, identifier=ident)
         for i in field_issues(ref, primary, _comparison(reference, primary))
     ]
-    findings += _identifier_issues(reference, group, cands, record)
+    findings += _identifier_issues(reference, group, cands, record, consulted_d)
     verdict = _verdict(findings)
     flags, flag_findings = _flags(reference, group)
     findings += flag_findings
@@ -244,7 +256,9 @@ def _comparison(ref: Reference, record: Record) -> Comparison:
     return c
 
 
-def _identifier_issues(ref: Reference, group: list[Record], cands: list[Record], record: Record) -> list[Finding]:
+def _identifier_issues(
+    ref: Reference, group: list[Record], cands: list[Record], record: Record, consulted: Mapping[str, str]
+) -> list[Finding]:
     out: list[Finding] = []
     ref_doi = norm_doi(ref.parsed.doi)
     group_dois = {norm_doi(r.doi) for r in group if r.doi}
@@ -252,7 +266,9 @@ def _identifier_issues(ref: Reference, group: list[Record], cands: list[Record],
         landing = [f for f in _lands_on(ref, cands, group) if f.code == "REF201"]
         if landing:
             out += landing[:1]
-        elif group_dois:
+        elif not group_dois:
+            out += _unknown_doi(ref, cands, consulted)
+        else:
             out.append(_finding(ref, "REF202", f"DOI {ref_doi} is not the matched work's DOI ({record.doi})",
                                 field="doi", document_value=ref.parsed.doi, record_value=record.doi,
                                 source=record.source, identifier=identifier(record)))
