@@ -2,7 +2,7 @@
 
     python bench/run.py                       # full run on the committed samples (bench/data/)
     python bench/run.py --quick               # smoke run, about 1-2 minutes
-    python bench/run.py --bench-data DIR      # draw from the full public files (needed for 3,000 refs)
+    python bench/run.py --bench-data DIR      # cost pool from the full public files (needed for 3,000 refs)
     python bench/run.py --sizes 30,300        # skip the slow 3,000-reference cost document
 
 Phases (``--phases`` picks some): ``parsing`` (field P/R/F1 and speed), ``matching`` (string ->
@@ -495,13 +495,14 @@ def render_markdown(results: dict[str, Any]) -> str:
                 f"{d['n']} references from real PubMed records rendered as NLM strings without DOI/PMID, seeded; "
                 "each base record untouched and once per corruption kind; fabricated ones recombined from three "
                 "unrelated records or invented.", ""]
-        headers = ["kind", "n", "expected", "as expected %", "verified", "minor", "major", "not_found", "unchecked"]
+        headers = ["kind", "n", "expected", "as expected %", "flagged %", "verified", "minor", "major", "not_found",
+                   "unchecked"]
         if r:
             headers.append(f"as expected % at {int(r['fault_rate'] * 100)}% faults")
         rows = []
         for kind, v in d["by_kind"].items():
             verdicts = v["verdicts"]
-            row = [kind, v["n"], "/".join(v["expected"]), pct(v["rate"])] + [
+            row = [kind, v["n"], "/".join(v["expected"]), pct(v["rate"]), pct(v["flagged"] / max(v["n"], 1))] + [
                 verdicts.get(x, 0) for x in ("verified", "minor", "major", "not_found", "unchecked")]
             if r:
                 row.append(pct(r["by_kind"].get(kind, {}).get("rate", 0.0)))
@@ -509,6 +510,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         order = ["untouched", *CORRUPTIONS, "fabricated_recombined", "fabricated_invented"]
         rows.sort(key=lambda row: order.index(str(row[0])) if row[0] in order else 99)
         out += [md_table(headers, rows), "",
+                "*flagged* = reported as a problem at all (minor, major or not_found), whatever the grade.",
                 f"False-alarm rate on untouched references (anything worse than verified, unchecked excluded): "
                 f"**{pct(d['false_alarm_rate'])}%**.", ""]
         if r:
@@ -551,7 +553,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                     help="the emulator's directory (default: ../shared/sandbox from the repo root)")
     ap.add_argument("--data", type=Path, default=ROOT / "bench" / "data", help="committed samples (default bench/data)")
     ap.add_argument("--bench-data", type=Path, default=None,
-                    help="full public bench-data directory; draws samples and the cost pool from it")
+                    help="full public bench-data directory: the cost documents draw from it (3,000 distinct "
+                         "references need it); with --make-samples, the source of the samples")
+    ap.add_argument("--full-accuracy", action="store_true",
+                    help="with --bench-data, also draw the matching/detection samples from the full files")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--phases", default=",".join(PHASES), help=f"comma-separated subset of {','.join(PHASES)}")
     ap.add_argument("--quick", action="store_true", help="small smoke run (about 1-2 minutes)")
@@ -589,10 +594,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, count in written.items():
             log(f"wrote {args.data / name} ({count} records)")
         return 0
-    pubmed_rows, jats_rows = load_pools(args.data, args.bench_data, corpus if args.bench_data else None)
-    data_desc = (f"full public files ({len(pubmed_rows)} PubMed records, {len(jats_rows)} JATS strings usable)"
-                 if args.bench_data else f"committed samples in bench/data ({len(pubmed_rows)} PubMed records, "
-                                         f"{len(jats_rows)} JATS strings)")
+    # Accuracy phases use the committed samples (reproducible from a clone) unless asked otherwise;
+    # --bench-data always widens the cost pool, which needs 3,000 distinct references.
+    full = load_pools(args.data, args.bench_data, corpus) if args.bench_data else None
+    samples = load_pools(args.data, None, None)
+    full_accuracy = bool(full and args.full_accuracy)
+    pubmed_rows, jats_rows = full if full and full_accuracy else samples
+    cost_pubmed, cost_jats = full or samples
+    data_desc = (f"accuracy from {'the full public files' if full_accuracy else 'the committed samples'} "
+                 f"({len(pubmed_rows)} PubMed records, {len(jats_rows)} JATS strings); cost pool from "
+                 f"{'the full public files' if full else 'the committed samples'} "
+                 f"({len(cost_pubmed)} PubMed records + {len(cost_jats)} JATS strings)")
     results: dict[str, Any] = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "quick": args.quick, "seed": args.seed,
         "command": "python bench/run.py " + " ".join("DIR" if a.startswith("/") else a
@@ -616,7 +628,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "robustness" in phases and clean is not None:
         results["robustness"] = phase_robustness(args, items, clean)
     if "cost" in phases:
-        results["cost"] = phase_cost(args, cost_entries(pubmed_rows, jats_rows, args.seed))
+        results["cost"] = phase_cost(args, cost_entries(cost_pubmed, cost_jats, args.seed))
     results["total_wall_s"] = round(time.perf_counter() - t0, 1)
     text = render_markdown(results)
     print(text)

@@ -247,6 +247,7 @@ def test_detection_tally_rates_and_false_alarms() -> None:
     assert tally.false_alarm_rate() == pytest.approx(0.25)
     assert tally.rate("year") == pytest.approx(1 / 3)
     assert tally.as_dict()["year"]["verdicts"] == {"lost": 1, "major": 1, "minor": 1}
+    assert tally.flagged("year") == 2 and tally.flagged("untouched") == 1
 
 
 def test_markdown_table_right_aligns_numeric_columns() -> None:
@@ -279,7 +280,7 @@ def test_results_render_as_markdown_with_a_summary_table() -> None:
                      "vancouver_like": score_matching([]).as_dict(), "no_printed_id": score_matching([]).as_dict(),
                      "verdicts": {"verified": 1}},
         "detection": {"n": 1, "by_kind": DetectionTally(EXPECTED).as_dict() | {
-            "untouched": {"n": 1, "as_expected": 1, "rate": 1.0, "expected": ["verified"],
+            "untouched": {"n": 1, "as_expected": 1, "rate": 1.0, "flagged": 0, "expected": ["verified"],
                           "verdicts": {"verified": 1}}}, "false_alarm_rate": 0.0},
         "cost": {"latency_ms": 250.0, "limits": "real", "runs": [
             {"size": 30, "cache": "cold", "references": 30, "requests": 9, "client": {"pubmed": {"requests": 6}},

@@ -132,6 +132,10 @@ class DetectionTally:
         total = self.total(kind)
         return self.hits(kind) / total if total else 0.0
 
+    def flagged(self, kind: str) -> int:
+        """References reported as a problem at all (minor, major or not_found), whatever the grade."""
+        return sum(n for v, n in self.counts.get(kind, Counter()).items() if v in ("minor", "major", "not_found"))
+
     def false_alarm_rate(self, kind: str = "untouched") -> float:
         """Share of untouched references reported worse than ``verified`` (unchecked excluded)."""
         c = self.counts.get(kind, Counter())
@@ -142,6 +146,7 @@ class DetectionTally:
     def as_dict(self) -> dict[str, object]:
         return {
             kind: {"n": self.total(kind), "as_expected": self.hits(kind), "rate": round(self.rate(kind), 4),
+                   "flagged": self.flagged(kind),
                    "expected": sorted(self.expected[kind]), "verdicts": dict(sorted(c.items()))}
             for kind, c in self.counts.items()
         }
