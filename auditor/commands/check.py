@@ -82,10 +82,19 @@ def _replay(cassette: str | None) -> Iterator[None]:
         return
     if not Path(cassette).is_file():
         raise InputError(f"{cassette}: no such cassette")
+    from vcr.errors import CannotOverwriteExistingCassetteException
+
     from auditor.sources.replay import replaying
 
-    with replaying(cassette):
-        yield
+    try:
+        with replaying(cassette):
+            yield
+    except CannotOverwriteExistingCassetteException as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else "unrecorded request"
+        raise InputError(
+            f"{cassette}: the run made a request the cassette does not hold ({first_line}); "
+            "re-record it with scripts/record_seed_cassettes.py"
+        ) from None
 
 
 def render(reports: Sequence[AuditReport], fmt: str, color: bool) -> str:
@@ -108,7 +117,7 @@ def render(reports: Sequence[AuditReport], fmt: str, color: bool) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from auditor.audit import audit_documents
-    from auditor.config import Settings
+    from auditor.config import DEFAULT_CROSSREF_URL, DEFAULT_ENTREZ_URL, Settings
     from auditor.documents.loader import load_document
     from auditor.parsing import parse_document
     from auditor.sources import open_sources
@@ -122,6 +131,10 @@ def run(args: argparse.Namespace) -> int:
         overrides["cache_dir"] = args.cache_dir
     if args.email:
         overrides["email"] = args.email
+    if args.replay:
+        # A cassette holds answers under the live URLs, and demo answers must never reach the
+        # user's real cache; everything else (limits, retries, parsing, judging) stays as live.
+        overrides.update(cache_mode="no-cache", entrez_url=DEFAULT_ENTREZ_URL, crossref_url=DEFAULT_CROSSREF_URL)
     settings = Settings.load(args.config, **overrides)
     documents = [parse_document(load_document(path)) for path in args.files]
     total = sum(len(d.references) for d in documents)
