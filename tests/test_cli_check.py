@@ -1,0 +1,78 @@
+"""``auditor check`` as a user runs it: replayed transport, real everything else, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from auditor.cli import main
+from auditor.commands.check import exit_code, parse_fail_on
+from auditor.errors import ConfigError
+from auditor.model import AuditReport, ReferenceAudit
+from auditor.reports.json_report import load_schema
+from tests.builders import make_report, ref
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_001 = str(ROOT / "seeds" / "001_7a0f090a9e3e09ba.txt")
+SEED_002 = str(ROOT / "seeds" / "002_1d80fa809f2bd198.txt")
+CASSETTE_001 = str(ROOT / "cassettes" / "seeds" / "001.yaml")
+
+
+def test_json_report_from_a_replayed_run_validates_and_fails_on_not_found(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    code = main(["check", SEED_001, "--replay", CASSETTE_001, "--format", "json", "-o", str(out), "--no-progress"])
+    report = json.loads(out.read_text(encoding="utf-8"))
+    jsonschema.validate(report, load_schema())
+    assert report["summary"] == {"verified": 3, "minor": 0, "major": 0, "not_found": 2, "unchecked": 0}
+    assert code == 1  # not_found is in the default --fail-on
+
+
+def test_fail_on_controls_the_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", SEED_001, "--replay", CASSETTE_001, "--fail-on", "major", "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert "REF204" in text and "001_7a0f090a9e3e09ba.txt:86:6" in text
+
+
+@pytest.mark.parametrize("fmt, marker", [("html", "<!DOCTYPE html>"), ("sarif", '"version": "2.1.0"')])
+def test_other_formats_are_written_atomically(tmp_path: Path, fmt: str, marker: str) -> None:
+    out = tmp_path / "sub" / f"r.{fmt}"
+    main(["check", SEED_002, "--replay", str(ROOT / "cassettes" / "seeds" / "002.yaml"), "--format", fmt,
+          "-o", str(out)])
+    assert marker in out.read_text(encoding="utf-8")
+    assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temporary file left behind
+
+
+def test_a_cassette_that_lacks_a_request_is_one_error_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", SEED_001, "--replay", str(ROOT / "cassettes" / "seeds" / "002.yaml")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "does not hold" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["check", "missing-file.txt"], ["check", SEED_001, "--fail-on", "bogus"],
+     ["check", SEED_001, "--replay", "no-such-cassette.yaml"]],
+)
+def test_usage_and_input_errors_exit_2_without_traceback(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("auditor: error:") and "Traceback" not in err
+
+
+def _report(verdict: str) -> AuditReport:
+    return make_report([ReferenceAudit(reference=ref("Smith AB", title="T"), verdict=verdict)])  # type: ignore[arg-type]
+
+
+def test_exit_code_precedence() -> None:
+    checked, unchecked, failing = _report("verified"), _report("unchecked"), _report("major")
+    default = parse_fail_on("major,not_found")
+    assert exit_code([checked], default) == 0
+    assert exit_code([checked, unchecked], default) == 3
+    assert exit_code([failing, unchecked], default) == 1
+    assert exit_code([unchecked], parse_fail_on("unchecked")) == 1
+    assert exit_code([failing], parse_fail_on("none")) == 0
+    with pytest.raises(ConfigError):
+        parse_fail_on("major,nonsense")
