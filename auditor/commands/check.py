@@ -15,6 +15,7 @@ from auditor.errors import ConfigError, InputError
 from auditor.model import VERDICT_ORDER, AuditReport
 
 FORMATS = ("text", "json", "html", "sarif")
+EXTENSIONS = {"text": "txt", "json": "json", "html": "html", "sarif": "sarif"}
 FLAGS = ("retracted", "corrected", "expression_of_concern")
 DEFAULT_FAIL_ON = "major,not_found"
 
@@ -26,8 +27,18 @@ def add_arguments(sub: Any) -> None:
         description="Audit each FILE's references against PubMed and Crossref and report what disagrees.",
     )
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--format", choices=FORMATS, default="text")
-    p.add_argument("--output", "-o", metavar="PATH", help="write the report here (atomically) instead of stdout")
+    p.add_argument(
+        "--format",
+        default="text",
+        metavar="FORMATS",
+        help=f"one of {', '.join(FORMATS)}, or several separated by commas (then --output is a path stem)",
+    )
+    p.add_argument(
+        "--output",
+        "-o",
+        metavar="PATH",
+        help="write the report here (atomically) instead of stdout; with several formats, PATH.EXT for each",
+    )
     p.add_argument(
         "--fail-on",
         default=DEFAULT_FAIL_ON,
@@ -115,6 +126,31 @@ def render(reports: Sequence[AuditReport], fmt: str, color: bool) -> str:
     return render_text(reports, color=color)
 
 
+def parse_formats(value: str, output: str | None) -> list[str]:
+    formats = [f.strip() for f in value.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ConfigError(f"--format: unknown format(s) {', '.join(unknown) or '(empty)'}; use {', '.join(FORMATS)}")
+    if len(formats) > 1 and not output:
+        raise ConfigError("--format with several formats needs --output PATH (written as PATH.EXT for each)")
+    return list(dict.fromkeys(formats))
+
+
+def write_reports(reports: Sequence[AuditReport], formats: list[str], output: str | None) -> None:
+    """Render and write every requested format; each file is replaced atomically."""
+    if output is None:
+        text = render(reports, formats[0], color=sys.stdout.isatty())
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    for fmt in formats:
+        path = output if len(formats) == 1 else f"{output}.{EXTENSIONS[fmt]}"
+        write_atomic(path, render(reports, fmt, color=False))
+        if len(formats) > 1:
+            print(f"wrote {path}", file=sys.stderr)
+    if "text" in formats and len(formats) > 1:
+        sys.stdout.write(render(reports, "text", color=sys.stdout.isatty()))
+
+
 def run(args: argparse.Namespace) -> int:
     from auditor.audit import audit_documents
     from auditor.config import DEFAULT_CROSSREF_URL, DEFAULT_ENTREZ_URL, Settings
@@ -123,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
     from auditor.sources import open_sources
 
     fail_on = parse_fail_on(args.fail_on)
+    formats = parse_formats(args.format, args.output)
     cache_mode = "offline" if args.offline else "off" if args.no_cache else "refresh" if args.refresh else None
     overrides: dict[str, Any] = {}
     if cache_mode:
@@ -154,9 +191,5 @@ def run(args: argparse.Namespace) -> int:
         else:
             reports = asyncio.run(go(None))
 
-    text = render(reports, args.format, color=args.output is None and sys.stdout.isatty())
-    if args.output:
-        write_atomic(args.output, text)
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    write_reports(reports, formats, args.output)
     return exit_code(reports, fail_on)
