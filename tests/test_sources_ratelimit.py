@@ -46,7 +46,12 @@ async def test_raising_concurrency_wakes_waiters():
     await asyncio.gather(*tasks)
 
 
-def test_limiters_are_shared_per_service_and_pool():
+def test_limiters_are_shared_per_service_and_pool(monkeypatch):
+    # The registry is process-wide on purpose; start from an empty one so limits adapted from
+    # response headers by earlier tests (replayed cassettes) do not leak into these defaults.
+    from auditor.sources import ratelimit
+
+    monkeypatch.setattr(ratelimit, "_REGISTRY", {})
     assert get_limiter("pubmed", "ip", 3.0) is get_limiter("pubmed", "ip", 3.0)
     assert get_limiter("pubmed", "ip", 3.0) is not get_limiter("pubmed", "key", 10.0)
     one = HttpClient(Settings.load(environ={}, cache_mode="no-cache"))
