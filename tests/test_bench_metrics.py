@@ -98,6 +98,13 @@ def test_article_number_corruption_changes_the_e_locator() -> None:
     assert changed_groups(rec, out) == {"locator"}
 
 
+def test_zero_padded_locators_keep_their_width() -> None:
+    rec = replace(DONORS[0], first_page=None, last_page=None, pages=None, article_number="fnae046")
+    for seed in range(10):
+        out = corrupt(rec, "first_page", random.Random(seed), DONORS)
+        assert out.article_number and out.article_number.startswith("fnae") and len(out.article_number) == 7
+
+
 def test_author_misspelling_swaps_two_letters_of_the_first_surname_only() -> None:
     out = corrupt(DONORS[0], "author_misspelling", random.Random(2), DONORS)
     family = out.authors[0].family or ""

@@ -201,3 +201,27 @@ def test_name_suffix_is_not_a_different_author() -> None:
            "N Engl J Med. 1969;281(15):811-6.")
     audit = judge(_ref(raw), [record], ANSWERED)
     assert audit.verdict in ("verified", "minor"), [f.code for f in audit.findings]
+
+
+FEMS = Record(
+    source="pubmed", pmid="38866711", doi="10.1093/femsle/fnae046",
+    title="Contributing to an inclusive education for neurodivergent students: sharing reflections, practices, "
+    "and experiences.", journal="FEMS microbiology letters", journal_abbrevs=("FEMS Microbiol Lett",), year=2024,
+    volume="371", article_number="fnae046", authors=_authors("Pigato G"), publication_types=("Journal Article",),
+)
+FEMS_RAW = ("Pigato G. Contributing to an inclusive education for neurodivergent students: sharing reflections, "
+            "practices, and experiences. FEMS Microbiol Lett. 2024;371:fnae046.")
+
+
+@pytest.mark.xfail(strict=True, reason="parser: Oxford e-locators with a four-letter prefix ('fnae046') are not "
+                   "taken as the locator (first_page and article_number both None)")
+def test_oxford_four_letter_e_locator_is_parsed() -> None:
+    fields, _ = parse_reference(FEMS_RAW)
+    assert (fields.article_number or fields.first_page) == "fnae046"
+
+
+@pytest.mark.xfail(strict=True, reason="the only false alarm on untouched references in the detection run: the lost "
+                   "e-locator becomes REF114 (pages missing), verdict minor")
+def test_untouched_reference_with_oxford_e_locator_is_verified() -> None:
+    audit = judge(_ref(FEMS_RAW), [FEMS], ANSWERED)
+    assert audit.verdict == "verified", [f.code for f in audit.findings]

@@ -96,7 +96,7 @@ def _shift_number(value: str, rng: random.Random, low: int, high: int) -> str:
         raise CannotCorrupt(f"no digits in {value!r}")
     number = int(m.group(1))
     deltas = [d for d in range(-high, high + 1) if abs(d) >= low and number + d > 0]
-    new = str(number + rng.choice(deltas))
+    new = str(number + rng.choice(deltas)).zfill(len(m.group(1)))  # keep zero padding: e046 -> e053
     return value[: m.start(1)] + new + value[m.end(1) :]
 
 
