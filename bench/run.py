@@ -196,6 +196,8 @@ def phase_matching(args: argparse.Namespace, jats_rows: list[dict[str, Any]]) ->
         "all": score_matching(outcomes).as_dict(),
         "vancouver_like": subset(lambda g: g.vancouver_like),
         "no_printed_id": subset(lambda g: not _has_printed_id(g)),
+        "by_source": {src: subset(lambda g, src=src: g.source.split("/")[0] == src)
+                      for src in sorted({g.source.split("/")[0] for g in golds})},
         "verdicts": dict(Counter(o.verdict or "lost" for o in outcomes)),
         "wall_s": round(elapsed, 1),
         "client": counters,
@@ -488,6 +490,12 @@ def render_markdown(results: dict[str, Any]) -> str:
                 "cited records themselves, and JATS-derived records are the citing side's metadata, so fields are "
                 "partly echoed back: read this as an upper bound of resolution, not a head-to-head.",
                 f"Verdicts: {', '.join(f'{k} {v}' for k, v in sorted(mt['verdicts'].items()))}.", ""]
+        if mt.get("by_source"):
+            out += ["By origin of the printed strings (publisher styles differ: PLOS author-year, SciELO "
+                    "Vancouver/ABNT/APA):", "",
+                    md_table(["origin", "n", "P", "R", "F1"],
+                             [[src, v["total"], pct(v["precision"]), pct(v["recall"]), pct(v["f1"])]
+                              for src, v in mt["by_source"].items()]), ""]
     d = results.get("detection")
     if d:
         r = results.get("robustness")
