@@ -279,8 +279,14 @@ def phase_detection(args: argparse.Namespace, items: list[dict[str, Any]]) -> tu
     log(f"detection: {len(items)} references ({Counter(i['kind'] for i in items)['untouched']} base records)")
     audits, run = run_detection(args, items)
     t = tally(items, audits)
-    return {"n": len(items), "by_kind": t.as_dict(), "false_alarm_rate": round(t.false_alarm_rate(), 4),
-            "run": run, "misses": misses(items, audits)}, audits
+    base = Counter(i["kind"] for i in items)["untouched"]
+    sampling = (f"{base} base records drawn with random.Random({args.seed}).sample from the {args.pool_size} usable "
+                "PubMed records; each is rendered untouched and once per corruption kind (a corruption that does not "
+                "apply, e.g. a surname too short to misspell, is skipped); corruption values and the "
+                f"{base} + {base} fabricated references come from the same seeded generator; the references are "
+                "shuffled and audited as documents of 50")
+    return {"n": len(items), "sampling": sampling, "by_kind": t.as_dict(),
+            "false_alarm_rate": round(t.false_alarm_rate(), 4), "run": run, "misses": misses(items, audits)}, audits
 
 
 def phase_robustness(args: argparse.Namespace, items: list[dict[str, Any]],
@@ -500,9 +506,11 @@ def render_markdown(results: dict[str, Any]) -> str:
     if d:
         r = results.get("robustness")
         out += ["## Detection (one field corrupted, fabricated references)", "",
-                f"{d['n']} references from real PubMed records rendered as NLM strings without DOI/PMID, seeded; "
-                "each base record untouched and once per corruption kind; fabricated ones recombined from three "
-                "unrelated records or invented.", ""]
+                f"{d['n']} references from real PubMed records rendered as NLM strings (no DOI/PMID printed, so "
+                "resolution goes through ECitMatch and search). Sampling: "
+                f"{d.get('sampling', 'seeded')}. Fabricated: *recombined* = authors of one record, title of a "
+                "second, journal/year/volume/pages of a third; *invented* = title words and surnames drawn from the "
+                "pool, a real journal, a random year/volume/page range.", ""]
         headers = ["kind", "n", "expected", "as expected %", "flagged %", "verified", "minor", "major", "not_found",
                    "unchecked"]
         if r:
@@ -629,6 +637,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "matching" in phases:
         results["matching"] = phase_matching(args, jats_rows)
     clean: list[Any] | None = None
+    args.pool_size = len(pubmed_rows)
     items = detection_items(pubmed_rows, 12 if args.quick else args.n_detection, args.seed) \
         if {"detection", "robustness"} & set(phases) else []
     if "detection" in phases or "robustness" in phases:
