@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from auditor.model import ParsedFields, Record, Reference, SourceResult
 from auditor.sources.base import CitMatchQuery, CrossrefSource, EntrezSource
+from auditor.sources.entrez import build_term
 
 R = TypeVar("R", bound=SourceResult[Any])
 SWEEP_GROUPS = 15
@@ -251,7 +252,7 @@ class Resolver:
                 term = self.esearch_term(fields)
                 if term:
                     searching.append((state, term))
-        groups = [(f'"{doi}"[doi]', sts) for doi, sts in sorted(confirm.items())]
+        groups = [(build_term(doi=doi), sts) for doi, sts in sorted(confirm.items())]
         groups += [(term, [state]) for state, term in searching]
         if not groups:
             return
