@@ -236,7 +236,8 @@ def detection_items(pubmed_rows: list[dict[str, Any]], n: int, seed: int) -> lis
             items.append({"kind": kind, "pmid": rec.pmid, "raw": glue.render_reference(bad)})
     for _ in range(n):
         a, b, c = rng.sample(records, 3)
-        items.append({"kind": "fabricated_recombined", "pmid": None,
+        items.append({"kind": "fabricated_recombined", "pmid": None, "parts": [a.pmid, b.pmid, c.pmid],
+                      "same_year_as_title_owner": b.year == c.year,
                       "raw": glue.render_reference(fabricate_recombined(a, b, c))})
         items.append({"kind": "fabricated_invented", "pmid": None,
                       "raw": glue.render_reference(fabricate_invented(rng, records))})
@@ -269,7 +270,8 @@ def misses(items: list[dict[str, Any]], audits: list[ReferenceAudit | None], per
         if verdict in EXPECTED[item["kind"]] or shown[item["kind"]] >= per_kind:
             continue
         shown[item["kind"]] += 1
-        out.append({"kind": item["kind"], "pmid": item["pmid"], "raw": item["raw"], "verdict": verdict or "lost",
+        out.append({"kind": item["kind"], "pmid": item["pmid"], "parts": item.get("parts"), "raw": item["raw"],
+                    "verdict": verdict or "lost",
                     "codes": [f"{f.code} {f.field or ''}".strip() for f in audit.findings] if audit else [],
                     "match": (audit.match.pmid or audit.match.doi) if audit and audit.match else None})
     return out
@@ -285,7 +287,16 @@ def phase_detection(args: argparse.Namespace, items: list[dict[str, Any]]) -> tu
                 "apply, e.g. a surname too short to misspell, is skipped); corruption values and the "
                 f"{base} + {base} fabricated references come from the same seeded generator; the references are "
                 "shuffled and audited as documents of 50")
-    return {"n": len(items), "sampling": sampling, "by_kind": t.as_dict(),
+    recombined = [(i, a) for i, a in zip(items, audits, strict=True) if i["kind"] == "fabricated_recombined"]
+    chimera = {
+        "major_when_year_matches_title_owner": sum(1 for i, a in recombined if a and a.verdict == "major"
+                                                   and i["same_year_as_title_owner"]),
+        "year_matches_title_owner": sum(1 for i, _ in recombined if i["same_year_as_title_owner"]),
+        "major_otherwise": sum(1 for i, a in recombined if a and a.verdict == "major"
+                               and not i["same_year_as_title_owner"]),
+        "year_differs": sum(1 for i, _ in recombined if not i["same_year_as_title_owner"]),
+    }
+    return {"n": len(items), "sampling": sampling, "by_kind": t.as_dict(), "recombined_detail": chimera,
             "false_alarm_rate": round(t.false_alarm_rate(), 4), "run": run, "misses": misses(items, audits)}, audits
 
 
@@ -446,6 +457,14 @@ def summary_section(results: dict[str, Any]) -> list[str]:
     return ["## Summary", "", md_table(["measure", "result", "notes"], rows), ""]
 
 
+def _chimera_note(detail: dict[str, int] | None) -> list[str]:
+    if not detail:
+        return []
+    return [f"Recombined references judged major (matched to the work whose title they carry): "
+            f"{detail['major_when_year_matches_title_owner']} of {detail['year_matches_title_owner']} whose borrowed "
+            f"year equals that work's year, {detail['major_otherwise']} of {detail['year_differs']} otherwise."]
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     out = [f"# Reference auditor benchmark, {results['date']}{' (quick)' if results['quick'] else ''}", "",
@@ -527,6 +546,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         rows.sort(key=lambda row: order.index(str(row[0])) if row[0] in order else 99)
         out += [md_table(headers, rows), "",
                 "*flagged* = reported as a problem at all (minor, major or not_found), whatever the grade.",
+                *_chimera_note(d.get("recombined_detail")),
                 f"False-alarm rate on untouched references (anything worse than verified, unchecked excluded): "
                 f"**{pct(d['false_alarm_rate'])}%**.", ""]
         if r:
