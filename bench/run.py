@@ -552,7 +552,9 @@ def render_markdown(results: dict[str, Any]) -> str:
         if r:
             out += ["## Robustness", "",
                     f"Same {r['n']} references with the sandbox failing {int(r['fault_rate'] * 100)}% of requests "
-                    "(500/502/503/timeout/truncated body, seeded). References wrongly reported not_found (verdict "
+                    "(500/502/503/timeout/truncated body; fault draws seeded; a 'timeout' holds the connection 2 s "
+                    "then drops it; client read timeout 5 s, default retries). References wrongly reported not_found "
+                    "(verdict "
                     f"not_found under faults but not in the clean run): **{r['wrongly_not_found']}** (must be 0). "
                     f"Unchecked: {r['unchecked']}. "
                     f"Verdict differs from the clean run: {r['verdict_changed_vs_clean']}.",
