@@ -32,11 +32,16 @@ class Name:
     collective: bool = False
 
 
+_SUFFIX = re.compile(r"^(?:jr|sr|ii|iii|iv|2nd|3rd)\.?$", re.IGNORECASE)
+
+
 @lru_cache(maxsize=65536)
 def parse_vancouver(author: str) -> Name:
     """``"Cree BAC"`` -> Name("cree", "BAC"); anything without trailing initials is a collective."""
     text = author.strip().rstrip(".,;")
     parts = text.split()
+    if len(parts) >= 3 and _SUFFIX.match(parts[-1]):
+        parts = parts[:-1]  # "Cahill GF Jr": PubMed lists the same person as "Cahill GF"
     if len(parts) >= 2:
         initials = parts[-1].replace(".", "").replace("-", "")
         if _INITIALS.match(initials):

@@ -49,8 +49,10 @@ def _year(ref_year: int | None, rec: Record) -> YearMatch | None:
         return None
     if ref_year == (rec.year if rec.year is not None else rec.online_year):
         return "same"
-    if rec.online_year is not None and abs(ref_year - rec.online_year) <= 1:
-        return "online"
+    if rec.online_year is not None and ref_year == rec.online_year:
+        return "online"  # cited by the online-first date rather than the print issue
+    if rec.year is None and rec.online_year is not None and ref_year == rec.online_year + 1:
+        return "online"  # only the online date is known; the print issue often follows a year later
     return "different"
 
 

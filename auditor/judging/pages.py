@@ -16,11 +16,22 @@ from auditor.model import Record
 _RANGE = re.compile(r"^\s*([^\s\-–—]+)\s*[-–—]+\s*([^\s\-–—]+)\s*$")
 
 
+_PREFIXED = re.compile(r"^([A-Za-z]*)(\d+)$")
+
+
 def expand_last(first: str, last: str) -> str:
-    """Expand an NLM short end page: ``(1205, 13)`` -> ``1213``; other shapes are returned as is."""
-    if first.isdigit() and last.isdigit() and len(last) < len(first):
-        return first[: len(first) - len(last)] + last
-    return last
+    """Expand an NLM short end page: ``(1205, 13)`` -> ``1213``, ``(R174, 83)`` -> ``R183``.
+
+    A letter prefix (supplement or section pages such as ``R174`` or ``S12``) is carried over, so the
+    record's short form and the reference's full form compare equal. Other shapes are kept as is.
+    """
+    fm, lm = _PREFIXED.match(first), _PREFIXED.match(last)
+    if not (fm and lm) or (lm.group(1) and lm.group(1).lower() != fm.group(1).lower()):
+        return last
+    prefix, digits, tail = fm.group(1), fm.group(2), lm.group(2)
+    if len(tail) < len(digits):
+        tail = digits[: len(digits) - len(tail)] + tail
+    return prefix + tail if prefix else tail
 
 
 def split_pages(pages: str | None) -> tuple[str | None, str | None]:

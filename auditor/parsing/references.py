@@ -43,7 +43,7 @@ _SOURCE_RE = re.compile(
     + r"(?:[ ,]+" + _MONTH + r"(?:\s*\d{1,2})?(?:\s*[-–/]\s*(?:" + _MONTH + r")?\s*\d{0,2})?)?"
     + r"\s*[;,]\s*(?P<vol>[A-Za-z]{0,4}\s?\d[\w.]*(?:\s+(?:Suppl|Pt|Spec No|Supplement)\.?\s*\w*)?)?"
     + r"\s*(?:\((?P<iss>[^()]{1,40})\))?"
-    + r"(?:\s*:\s*(?P<pages>[A-Za-z]{0,3}\d[\w.]*(?:\s*[-–—‐‑]\s*[A-Za-z]{0,3}\d[\w]*)?"
+    + r"(?:\s*:\s*(?P<pages>[A-Za-z]{0,4}\d[\w.]*(?:\s*[-–—‐‑]\s*[A-Za-z]{0,3}\d[\w]*)?"
     + r"(?:\s*,\s*[A-Za-z]{0,3}\d+(?:\s*[-–—]\s*\d+)?)*))?"
 )
 _ANY_YEAR_RE = re.compile(r"(?<![\d/.-])(?P<year>1[6-9]\d\d|20\d\d)[a-z]?(?![\d/-])")
@@ -144,7 +144,8 @@ def _split_locator(pages: str) -> tuple[str | None, str | None, str | None]:
     if len(parts) == 2 and parts[0] and parts[1]:
         return parts[0], expand_last_page(parts[0], parts[1]), None
     value = parts[0]
-    if re.fullmatch(r"[Ee]\d+|\d{5,}|0\d+", value):
+    if re.fullmatch(r"[Ee]\d+|\d{5,}|0\d+|[A-Za-z]{2,4}\d{3,}", value):
+        # The last form is Oxford's e-locators (``fnae046``, ``gkab123``): letters then digits.
         return None, None, value
     return value, None, None
 
