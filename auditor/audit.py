@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from auditor.judging import judge, same_work
-from auditor.judging.compare import compare
+from auditor.judging.compare import borrowed_title, compare
 from auditor.judging.titles import STOPWORDS
 from auditor.model import AuditReport, ParsedDocument, ParsedFields, Record
 from auditor.resolve import Resolver
@@ -38,8 +38,10 @@ def esearch_term(fields: ParsedFields) -> str | None:
     return build_term(title_words=words, first_author=surname)
 
 
-def _locator_hit(fields: ParsedFields, record: Record) -> bool:
-    return compare(fields, record).locator_hit
+def _evidence(fields: ParsedFields, record: Record) -> bool:
+    """A search hit that is not the work but says something about the reference: its locator lands
+    there, or its title is borrowed from there (the signature of a chimeric, invented citation)."""
+    return compare(fields, record).locator_hit or borrowed_title(fields, record)
 
 
 async def audit_documents(
@@ -57,7 +59,7 @@ async def audit_documents(
     async def one(doc: ParsedDocument) -> AuditReport:
         resolver = Resolver(
             entrez, crossref, same_work=same_work, esearch_term=esearch_term, progress=progress,
-            locator_hit=_locator_hit,
+            evidence=_evidence,
         )
         resolutions = await resolver.resolve(doc.references)
         audits = tuple(judge(r.reference, r.candidates, r.consulted) for r in resolutions)

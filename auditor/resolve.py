@@ -119,14 +119,15 @@ class Resolver:
         same_work: SameWork,
         esearch_term: Callable[[ParsedFields], str | None],
         progress: Progress | None = None,
-        locator_hit: SameWork | None = None,
+        evidence: SameWork | None = None,
     ) -> None:
         self.entrez = entrez
         self.crossref = crossref
         self.same_work = same_work
         self.esearch_term = esearch_term
         self.progress = progress or (lambda n: None)
-        self.locator_hit = locator_hit or (lambda fields, record: False)
+        self.evidence = evidence or (lambda fields, record: False)
+        """Records worth showing the judge though they are not the work (a locator or title look-alike)."""
         self.requests = 0
         """HTTP requests this resolver caused (cache hits are free), for cost reporting."""
 
@@ -226,8 +227,8 @@ class Resolver:
             for record in (result.value or []) if result.ok else []:
                 if self.same_work(state.reference.parsed, record):
                     self._accept(state, record)
-                elif self.locator_hit(state.reference.parsed, record):
-                    state.add(record)  # the judge reports where the cited locator lands
+                elif self.evidence(state.reference.parsed, record):
+                    state.add(record)  # the judge reports what the locator or the title lands on
 
         await asyncio.gather(*(crossref_search(s) for s in open_states))
 

@@ -106,3 +106,24 @@ def test_a_doi_crossref_does_not_know_is_reported_only_when_crossref_answered() 
     assert [f.code for f in audit.findings] == ["REF401", "REF204"]
     down = judge(fabricated, [], {"pubmed": "answered", "crossref": "failed"})
     assert down.verdict == "unchecked" and "REF204" not in {f.code for f in down.findings}
+
+
+LI_2018 = record(
+    "Li Z", "You Y", "Griffin N", pmid="29885638", doi="10.1016/j.intimp.2018.05.020",
+    title="Low-dose naltrexone (LDN): A promising treatment in immune-related diseases and cancer therapy.",
+    journal="International Immunopharmacology", abbrevs=("Int Immunopharmacol",), year=2018, volume="61",
+    pages="178-184",
+)
+
+
+def test_a_borrowed_title_is_not_found_but_names_the_work_it_was_borrowed_from() -> None:
+    vicenzi = ref("Vicenzi M", "De Marco L", "Cova E", et_al=True,
+                  title="Low-dose naltrexone: a promising treatment in immune-related diseases",
+                  journal="Immunotherapy", year=2018, volume="10", issue="2", pages="138-157")
+    audit = judge(vicenzi, [LI_2018], ANSWERED)
+    assert audit.verdict == "not_found"
+    borrowed = [f for f in audit.findings if f.code == "REF406"]
+    assert borrowed and borrowed[0].identifier == "PMID:29885638"
+    topic_only = ref("Bihari B", title="Low-dose naltrexone in the treatment of multiple sclerosis",
+                     journal="Ann Neurol", year=1988)
+    assert "REF406" not in {f.code for f in judge(topic_only, [PATTEN_2018], ANSWERED).findings}

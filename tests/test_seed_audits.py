@@ -38,7 +38,7 @@ EXPECTED_000: dict[int, tuple[str, str | None, set[str], str]] = {
     9: ("not_found", None, {"REF401", "REF402"}, "Front Immunol 2017;8:809 is Cant et al., other authors/claim"),
     10: ("major", "DOI:10.1021/acs.jmedchem.5b00426", {"REF102"}, "selfridge-2015: locator matches, title reworded"),
     11: ("not_found", None, {"REF401"}, "Zhang's 2018 paper is J Chem Inf Model 58:816, another title"),
-    12: ("not_found", None, {"REF401"}, "Li 2018 shares the title only: other authors, journal, volume, pages"),
+    12: ("not_found", None, {"REF401", "REF406"}, "Li 2018 shares the title only: other authors, journal, locator"),
     13: ("verified", "DOI:10.1007/s11481-013-9451-y", set(), "chopra-2013: acronyms dropped; no locator recorded"),
     14: ("major", "PMID:22687282", {"REF103", "REF106", "REF108"}, "mclaughlin-2012 is Biochem Pharmacol 84:746"),
     15: ("not_found", None, {"REF401"}, "GAP: donahue-2011-gynecol-oncol has no PMID or DOI in the records"),
@@ -50,7 +50,7 @@ EXPECTED_000: dict[int, tuple[str, str | None, set[str], str]] = {
     21: ("not_found", None, {"REF401"}, "BBIH long-covid papers are O'Kelly 2022 and Isman 2024, not Fava 2023"),
     22: ("major", "DOI:10.1002/phar.2086", {"REF102", "REF103"}, "patten-2018 is Pharmacotherapy 38:382"),
     23: ("not_found", None, {"REF401"}, "no Khan Cureus 2024 paper in the records"),
-    24: ("not_found", None, {"REF401"}, "de Carvalho 2023 shares title words only: other authors, journal, year"),
+    24: ("not_found", None, {"REF401", "REF406"}, "de Carvalho 2023 shares the title only: other authors, journal"),
     25: ("not_found", None, {"REF401"}, "no Bolton J Pain Res 2021 paper in the records"),
     26: ("major", "PMID:37206027", {"REF102", "REF113", "REF108"}, "partridge-2023: title, co-authors, e-locator"),
     27: ("major", "PMID:39301937", {"REF102", "REF103"}, "rassi-mariani-2024 is Pain Manag 14:453"),
@@ -94,6 +94,11 @@ def test_seed_000_verdict_and_reasons(seed_000: AuditReport, number: int) -> Non
     assert _identifier(audit.match) == ident, why
     assert codes <= {f.code for f in audit.findings}, why
     assert all(state == "answered" for state in audit.consulted.values() if state != "not_asked"), why
+
+
+def test_seed_000_borrowed_titles_are_named_only_where_the_title_is_borrowed(seed_000: AuditReport) -> None:
+    named = {a.reference.number for a in seed_000.audits for f in a.findings if f.code == "REF406"}
+    assert named == {12, 24}
 
 
 def test_seed_000_costs_at_most_one_request_per_reference(seed_000: AuditReport) -> None:

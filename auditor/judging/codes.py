@@ -56,6 +56,7 @@ _TABLE: tuple[Code, ...] = (
     Code("REF403", "info", "Not checked: a source failed, so absence proves nothing"),
     Code("REF404", "minor", "Not checked: the reference could not be parsed"),
     Code("REF405", "info", "Not checked: no source was consulted"),
+    Code("REF406", "info", "Not found, but a real work has a similar title: possibly a chimeric citation"),
     Code("REF501", "info", "PubMed and Crossref disagree about a field of the same work"),
     Code("CIT001", "major", "Cited number has no bibliography entry"),
     Code("CIT002", "minor", "Bibliography entry never cited in the text"),

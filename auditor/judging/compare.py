@@ -158,3 +158,16 @@ def same_work(ref: ParsedFields, record: Record) -> bool:
             )
         return False
     return bool(c.locator_hit and first_ok is not False)
+
+
+def borrowed_title(ref: ParsedFields, record: Record) -> bool:
+    """The reference's title is (nearly) the record's, whatever else differs.
+
+    Generic topic words make loose title matches common ("low-dose naltrexone ... multiple
+    sclerosis"), so a merely related title must also contain 90% of the reference's content words.
+    """
+    c = compare(ref, record)
+    if c.title in ("same", "minor"):
+        return True
+    return bool(c.title == "related" and ref.title and record.title
+                and content_overlap(ref.title, record.title) >= 0.9)

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from auditor.judging.authors import record_name
 from auditor.judging.codes import severity_of
-from auditor.judging.compare import Comparison, compare, same_work, score_candidate
+from auditor.judging.compare import Comparison, borrowed_title, compare, same_work, score_candidate
 from auditor.judging.fields import field_issues
 from auditor.judging.normalize import norm_doi, norm_text
 from auditor.judging.pages import record_pages
@@ -177,6 +177,10 @@ def _lands_on(ref: Reference, records: list[Record], exclude: list[Record]) -> l
             out.append(_finding(ref, "REF402", f"journal/year/volume/page land on an unrelated article: {what}",
                                 field="title", document_value=ref.parsed.title, record_value=rec.title,
                                 source=rec.source, identifier=identifier(rec)))
+        elif borrowed_title(ref.parsed, rec):
+            out.append(_finding(ref, "REF406", f"the title resembles {what}, whose authors, journal and "
+                                "locator do not match", field="title", document_value=ref.parsed.title,
+                                record_value=rec.title, source=rec.source, identifier=identifier(rec)))
     return out
 
 
