@@ -304,7 +304,9 @@ def phase_robustness(args: argparse.Namespace, items: list[dict[str, Any]],
                      clean: list[ReferenceAudit | None]) -> dict[str, Any]:
     log(f"robustness: {len(items)} references with fault rate {args.fault_rate}")
     faults = ["--fault-rate", str(args.fault_rate), "--timeout-hold-s", "2", "--seed", str(args.seed % 100000)]
-    audits, run = run_detection(args, items, faults, read_timeout_s=5.0)
+    # Client settings stay at their defaults (30 s read timeout, 5 attempts): a shorter timeout
+    # mostly measures how slow the emulator is on a shared machine, not how the auditor copes.
+    audits, run = run_detection(args, items, faults)
     wrong_nf = []
     unchecked = changed = 0
     for item, before, after in zip(items, clean, audits, strict=True):
@@ -553,8 +555,8 @@ def render_markdown(results: dict[str, Any]) -> str:
             out += ["## Robustness", "",
                     f"Same {r['n']} references with the sandbox failing {int(r['fault_rate'] * 100)}% of requests "
                     "(500/502/503/timeout/truncated body; fault draws seeded; a 'timeout' holds the connection 2 s "
-                    "then drops it; client read timeout 5 s, default retries). References wrongly reported not_found "
-                    "(verdict "
+                    "then drops it; client at its defaults: 30 s read timeout, 5 attempts). References wrongly "
+                    "reported not_found (verdict "
                     f"not_found under faults but not in the clean run): **{r['wrongly_not_found']}** (must be 0). "
                     f"Unchecked: {r['unchecked']}. "
                     f"Verdict differs from the clean run: {r['verdict_changed_vs_clean']}.",
