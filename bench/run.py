@@ -309,6 +309,7 @@ def phase_robustness(args: argparse.Namespace, items: list[dict[str, Any]],
     audits, run = run_detection(args, items, faults)
     wrong_nf = []
     unchecked = changed = 0
+    other: list[dict[str, Any]] = []
     for item, before, after in zip(items, clean, audits, strict=True):
         v0 = before.verdict if before else None
         v1 = after.verdict if after else None
@@ -316,13 +317,16 @@ def phase_robustness(args: argparse.Namespace, items: list[dict[str, Any]],
             unchecked += 1
         if v1 != v0:
             changed += 1
+            if v1 != "unchecked":
+                other.append({"kind": item["kind"], "raw": item["raw"], "clean": v0, "faults": v1})
         if v1 == "not_found" and v0 != "not_found":
             wrong_nf.append({"kind": item["kind"], "raw": item["raw"], "clean": v0,
                              "consulted": after.consulted if after else None})
     t = tally(items, audits)
     return {"n": len(items), "fault_rate": args.fault_rate, "wrongly_not_found": len(wrong_nf),
             "wrongly_not_found_examples": wrong_nf[:10], "unchecked": unchecked,
-            "verdict_changed_vs_clean": changed, "by_kind": t.as_dict(), "run": run}
+            "verdict_changed_vs_clean": changed, "changed_other_than_unchecked": len(other),
+            "changed_examples": other[:10], "by_kind": t.as_dict(), "run": run}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -559,7 +563,8 @@ def render_markdown(results: dict[str, Any]) -> str:
                     "reported not_found (verdict "
                     f"not_found under faults but not in the clean run): **{r['wrongly_not_found']}** (must be 0). "
                     f"Unchecked: {r['unchecked']}. "
-                    f"Verdict differs from the clean run: {r['verdict_changed_vs_clean']}.",
+                    f"Verdict differs from the clean run: {r['verdict_changed_vs_clean']} "
+                    f"({r.get('changed_other_than_unchecked', 0)} of them to something other than unchecked).",
                     ""]
     c = results.get("cost")
     if c:
