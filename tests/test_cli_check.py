@@ -76,3 +76,12 @@ def test_exit_code_precedence() -> None:
     assert exit_code([failing], parse_fail_on("none")) == 0
     with pytest.raises(ConfigError):
         parse_fail_on("major,nonsense")
+
+
+def test_an_unwritable_output_is_one_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    code = main(["check", SEED_002, "--replay", str(ROOT / "cassettes" / "seeds" / "002.yaml"),
+                 "-o", str(blocker / "report.json")])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot write" in err and "Traceback" not in err

@@ -144,7 +144,10 @@ def write_reports(reports: Sequence[AuditReport], formats: list[str], output: st
         return
     for fmt in formats:
         path = output if len(formats) == 1 else f"{output}.{EXTENSIONS[fmt]}"
-        write_atomic(path, render(reports, fmt, color=False))
+        try:
+            write_atomic(path, render(reports, fmt, color=False))
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
         if len(formats) > 1:
             print(f"wrote {path}", file=sys.stderr)
     if "text" in formats and len(formats) > 1:
