@@ -196,7 +196,8 @@ def citation_findings(
         findings.append(
             CitationFinding(
                 "CIT005",
-                f"{len(cites)} citation marker(s) but no bibliography was found",
+                f"{len(cites)} citation marker(s) citing {len(numbers)} number(s) "
+                f"({', '.join(map(str, numbers))}) but no bibliography was found",
                 first.line,
                 first.column,
                 numbers,
