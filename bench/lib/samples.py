@@ -219,3 +219,41 @@ def anystyle_subset(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 def make_anystyle_subset(bench_data: Path, out_dir: Path) -> int:
     rows = read_jsonl(bench_data / "parsing" / "anystyle_labeled.jsonl.gz")
     return write_jsonl_gz(out_dir / ANYSTYLE_SUBSET, anystyle_subset(rows))
+
+
+# ---------------------------------------------------------------------------------------------
+# Crossref's artificial citation styles (a second, non-Vancouver matching set)
+# ---------------------------------------------------------------------------------------------
+
+CROSSREF_STYLES_SAMPLE = "crossref_styles_sample.jsonl.gz"
+CROSSREF_STYLES = ("apa", "chicago-author-date", "elsevier-without-titles", "degraded_all_authors")
+"""Four of Crossref's eleven renderings: two common author-date styles, one without titles (the
+hardest for a title-driven search) and one with degraded punctuation."""
+
+
+def select_crossref_styles(rows: Iterable[Mapping[str, Any]], dois: set[str], n_works: int,
+                           seed: int = SEED) -> list[dict[str, Any]]:
+    """``n_works`` gold DOIs the sandbox serves, each rendered in every style of CROSSREF_STYLES."""
+    by_doi: dict[str, dict[str, str]] = {}
+    for row in rows:
+        doi = str(row.get("gt_doi") or "").lower()
+        if row.get("style") in CROSSREF_STYLES and doi in dois and row.get("ref_string"):
+            by_doi.setdefault(doi, {})[str(row["style"])] = " ".join(str(row["ref_string"]).split())
+    complete = sorted(d for d, styles in by_doi.items() if len(styles) == len(CROSSREF_STYLES))
+    chosen = sorted(random.Random(seed).sample(complete, min(n_works, len(complete))))
+    return [{"style": style, "gt_doi": doi, "ref_string": by_doi[doi][style]}
+            for doi in chosen for style in CROSSREF_STYLES]
+
+
+def gold_from_crossref_style(row: Mapping[str, Any]) -> GoldReference:
+    # The renderings carry their own list label ("[1] ", "1 "); in a document the entry number is that label.
+    raw = re.sub(r"^\s*(?:\[\d+\]|\(\d+\)|\d+)\s+", "", str(row["ref_string"]))
+    return GoldReference(raw=raw, gold_pmid=None, gold_doi=str(row["gt_doi"]).lower(),
+                         fields={}, source=f"crossref-styles/{row['style']}")
+
+
+def make_crossref_styles_sample(bench_data: Path, corpus: Path, out_dir: Path, n_works: int = 60,
+                                seed: int = SEED) -> int:
+    _, dois = corpus_identifiers(corpus)
+    rows = read_jsonl(bench_data / "matching" / "crossref_artificial_styles_sample.jsonl.gz")
+    return write_jsonl_gz(out_dir / CROSSREF_STYLES_SAMPLE, select_crossref_styles(rows, dois, n_works, seed))
