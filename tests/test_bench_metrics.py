@@ -299,3 +299,30 @@ def test_results_render_as_markdown_with_a_summary_table() -> None:
     assert "## Summary" in text and "## Matching" in text and "## Cost" in text
     assert "| Cost: 30 references, cold cache | 0.30 req/ref, 2.5 s |" in text
     assert "other set" in text  # the anchors are labelled as measured on different gold sets
+
+
+def test_anystyle_spans_split_into_parse_bench_fields() -> None:
+    from bench.lib.samples import anystyle_row
+
+    raw = "17.Creed PA, Hicks RE. Behavioural plasticity. J Occup Org Psychol. Dec 1998;71(2): 171–91."
+    spans = [{"label": "author", "text": "17.Creed PA, Hicks RE."},
+             {"label": "title", "text": "Behavioural plasticity."},
+             {"label": "journal", "text": "J Occup Org Psychol. Dec"}, {"label": "volume", "text": "1998;71(2):"},
+             {"label": "pages", "text": "171–91."}]
+    row = anystyle_row({"raw": raw, "spans": spans, "source": "s", "commit": "c", "index": 3})
+    assert row is not None and row["set"] == "anystyle" and row["raw"] == raw
+    assert row["fields"] == {"authors_text": "Creed PA, Hicks RE", "title": "Behavioural plasticity",
+                             "journal": "J Occup Org Psychol", "date": "1998", "volume": "71", "issue": "2",
+                             "pages": "171–91"}
+    assert anystyle_row({"raw": raw, "spans": spans[:2]}) is None  # no journal/volume: left out, not guessed
+
+
+def test_crossref_styles_keep_complete_works_and_drop_list_labels() -> None:
+    from bench.lib.samples import CROSSREF_STYLES, gold_from_crossref_style, select_crossref_styles
+
+    rows = [{"style": s, "gt_doi": "10.1/A", "ref_string": f"[1] text {s}"} for s in CROSSREF_STYLES]
+    rows += [{"style": "apa", "gt_doi": "10.1/b", "ref_string": "only one style"}]
+    picked = select_crossref_styles(rows, {"10.1/a", "10.1/b"}, n_works=5)
+    assert [r["style"] for r in picked] == list(CROSSREF_STYLES)
+    gold = gold_from_crossref_style(picked[0])
+    assert gold.raw.startswith("text ") and gold.gold_doi == "10.1/a" and gold.source.startswith("crossref-styles/")
