@@ -158,7 +158,9 @@ class HttpClient:
     @property
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            timeout = aiohttp.ClientTimeout(total=None, connect=self.settings.connect_timeout_s,
+            # ``total`` bounds a server that drips bytes forever, which ``sock_read`` alone never ends.
+            total = self.settings.connect_timeout_s + 4 * self.settings.read_timeout_s
+            timeout = aiohttp.ClientTimeout(total=total, connect=self.settings.connect_timeout_s,
                                             sock_read=self.settings.read_timeout_s)
             connector = aiohttp.TCPConnector(limit=self.settings.max_connections, limit_per_host=0)
             self._session = aiohttp.ClientSession(
@@ -236,7 +238,9 @@ class HttpClient:
                 counters.rate_limited += 1
                 retry_after = _retry_after(reply.headers)
                 limiter = self.limiters[service]
-                limiter.pause(retry_after if retry_after is not None
+                # Capped: a huge Retry-After must not stall the whole process (the limiter is
+                # shared) beyond the time this call may spend retrying anyway.
+                limiter.pause(min(retry_after, settings.retry_max_time_s) if retry_after is not None
                               else max(1.0 / limiter.rate, settings.retry_wait_initial_s))
                 raise TransientError("HTTP 429 rate limited", retry_after)
             if reply.status >= 500 or reply.status == 408:
@@ -245,8 +249,10 @@ class HttpClient:
                 return reply, False
             try:
                 negative = validate(reply)
-            except (BadBody, ValueError) as exc:
-                raise TransientError(f"unreadable body: {exc}") from exc
+            except Exception as exc:  # noqa: BLE001 - any body we cannot read is a failed answer
+                # Not only BadBody/ValueError: a well-formed body of an unexpected shape (a number
+                # where a list belongs) must become "unavailable", never a crash of the whole run.
+                raise TransientError(f"unreadable body: {type(exc).__name__}: {exc}") from exc
             return reply, negative
 
         retrying = AsyncRetrying(

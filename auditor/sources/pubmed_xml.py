@@ -163,6 +163,31 @@ def parse_article(node: ET.Element) -> Record | None:
     )
 
 
+_EFETCH_ROOTS = frozenset({"PubmedArticleSet", "PubmedArticle", "PubmedBookArticle"})
+
+
+def parse_book(node: ET.Element) -> Record | None:
+    """A PubMed book or chapter record (GeneReviews, StatPearls): title, authors, year, publisher.
+
+    Books have no journal, volume or pages; keeping them as records is what stops a cited book from
+    being called fabricated.
+    """
+    doc = node.find("BookDocument")
+    if doc is None:
+        return None
+    pmid = _text(doc.find("PMID"))
+    book = doc.find("Book")
+    title = _text(doc.find("ArticleTitle")) or (_text(book.find("BookTitle")) if book is not None else None)
+    year = _year(book.find("PubDate")) if book is not None else None
+    publisher = _text(book.find("Publisher/PublisherName")) if book is not None else None
+    doi = next((_text(a) for a in node.iter("ArticleId") if a.get("IdType") == "doi"), None)
+    return Record(
+        source="pubmed", pmid=pmid, doi=doi.lower() if doi else None, title=title,
+        journal=_text(book.find("BookTitle")) if book is not None and _text(doc.find("ArticleTitle")) else publisher,
+        year=year, authors=_authors(doc), publication_types=("Book",),
+    )
+
+
 def parse_efetch(body: bytes | str) -> dict[str, Record]:
     """Records keyed by PMID from an EFetch answer (or a bare ``<PubmedArticle>`` fragment).
 
@@ -174,7 +199,15 @@ def parse_efetch(body: bytes | str) -> dict[str, Record]:
         raise ValueError(f"EFetch body is not valid XML: {exc}") from exc
     if root.tag == "ERROR" or root.find("ERROR") is not None:
         raise ValueError(f"EFetch error: {_text(root if root.tag == 'ERROR' else root.find('ERROR'))}")
+    if root.tag not in _EFETCH_ROOTS:
+        # A 200 carrying an HTML maintenance page (or anything else) is a failed answer, not
+        # "PubMed has none of these PMIDs".
+        raise ValueError(f"unexpected EFetch root <{root.tag}>")
     records: dict[str, Record] = {}
+    for node in root.iter("PubmedBookArticle"):
+        book = parse_book(node)
+        if book is not None and book.pmid is not None:
+            records[book.pmid] = book
     for node in root.iter("PubmedArticle"):
         record = parse_article(node)
         if record is not None and record.pmid is not None:
