@@ -28,14 +28,17 @@ def esearch_term(fields: ParsedFields) -> str | None:
     the year, volume and pages, which are exactly the fields a miscited reference gets wrong.
     Rare title words carry the search; PubMed drops words it does not index rather than failing.
     """
-    if not fields.title:
-        return None
-    words = [w for w in _WORD.findall(fields.title) if w.lower() not in STOPWORDS and len(w) > 2]
-    if not words:
-        return None
-    words = sorted(words, key=len, reverse=True)[:6]
     surname = fields.authors[0].split()[0] if fields.authors and len(fields.authors[0].split()) <= 3 else None
-    return build_term(title_words=words, first_author=surname)
+    words = [w for w in _WORD.findall(fields.title or "") if w.lower() not in STOPWORDS and len(w) > 2]
+    if words:
+        words = sorted(words, key=len, reverse=True)[:6]
+        return build_term(title_words=words, first_author=surname)
+    # No usable title: ask by who, where and when, so PubMed is still consulted before any
+    # "not found" (a verdict that requires every source to have answered).
+    journal = re.sub(r"[*_]", "", fields.journal or "").strip() or None
+    if surname and (journal or fields.year):
+        return build_term(first_author=surname, journal=journal, year=fields.year)
+    return None
 
 
 def _evidence(fields: ParsedFields, record: Record) -> bool:

@@ -127,3 +127,18 @@ def test_a_borrowed_title_is_not_found_but_names_the_work_it_was_borrowed_from()
     topic_only = ref("Bihari B", title="Low-dose naltrexone in the treatment of multiple sclerosis",
                      journal="Ann Neurol", year=1988)
     assert "REF406" not in {f.code for f in judge(topic_only, [PATTEN_2018], ANSWERED).findings}
+
+
+def test_not_found_needs_every_source_to_have_answered() -> None:
+    terse = ref("Smith J", title="AI in ED", journal="Lancet", year=2019)
+    audit = judge(terse, [], {"pubmed": "not_asked", "crossref": "answered"})
+    assert audit.verdict == "unchecked" and audit.findings[0].code == "REF405"
+    assert judge(terse, [], ANSWERED).verdict == "not_found"
+
+
+def test_a_reference_without_title_words_is_still_searched_in_pubmed() -> None:
+    from auditor.audit import esearch_term
+
+    term = esearch_term(ref("Smith J", title="AI in ED", journal="*Lancet*", year=2019).parsed)
+    assert term == "Smith[1au] AND Lancet[ta] AND 2019[dp]"
+    assert esearch_term(ref(title="AI in ED").parsed) is None

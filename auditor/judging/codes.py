@@ -55,7 +55,7 @@ _TABLE: tuple[Code, ...] = (
     Code("REF402", "info", "Journal/year/volume/page lands on an unrelated article"),
     Code("REF403", "info", "Not checked: a source failed, so absence proves nothing"),
     Code("REF404", "minor", "Not checked: the reference could not be parsed"),
-    Code("REF405", "info", "Not checked: no source was consulted"),
+    Code("REF405", "info", "Not checked: a source was not consulted (nothing to search it with)"),
     Code("REF406", "info", "Not found, but a real work has a similar title: possibly a chimeric citation"),
     Code("REF501", "info", "PubMed and Crossref disagree about a field of the same work"),
     Code("CIT001", "major", "Cited number has no bibliography entry"),

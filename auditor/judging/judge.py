@@ -206,6 +206,10 @@ def _unmatched(ref: Reference, cands: list[Record], consulted: dict[str, str]) -
     elif not answered:
         verdict = "unchecked"
         head = _finding(ref, "REF405", "not checked: no source was consulted")
+    elif not_asked := sorted(s for s, v in consulted.items() if v == "not_asked"):
+        # not_found claims that every source answered; one that was never asked cannot vouch.
+        verdict = "unchecked"
+        head = _finding(ref, "REF405", f"not checked: {', '.join(not_asked)} not asked (nothing to search with)")
     else:
         verdict = "not_found"
         head = _finding(ref, "REF401", f"no credible match in {', '.join(answered)}")
