@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from auditor import __version__
 from auditor.errors import AuditorError
@@ -23,13 +24,16 @@ EXIT_UNCHECKED = 3
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse exits with 2 on usage errors already; keep its one-line message, drop nothing else."""
+    """Usage errors as one line (``auditor: error: ...``) and exit 2, like every other user error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"auditor: error: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="auditor", description="Audit the reference lists of scientific documents.")
     parser.add_argument("--version", action="version", version=f"auditor {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p_parse = sub.add_parser("parse", help="find the bibliography and in-text citations; no network")
     p_parse.add_argument("files", nargs="+", metavar="FILE")

@@ -85,3 +85,18 @@ def test_an_unwritable_output_is_one_error_line(tmp_path: Path, capsys: pytest.C
                  "-o", str(blocker / "report.json")])
     err = capsys.readouterr().err
     assert code == 2 and "cannot write" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv", [["check", SEED_001, "--offline", "--no-cache"], ["frobnicate"], []])
+def test_argparse_errors_are_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1 and err.startswith("auditor: error:")
+
+
+def test_an_unusable_cache_is_one_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "responses.sqlite3").write_bytes(b"this is not a database")
+    assert main(["check", SEED_001, "--offline", "--cache-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot be opened" in err and "Traceback" not in err

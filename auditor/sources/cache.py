@@ -13,11 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from auditor.errors import ConfigError
 
 PRIVATE_PARAMS = frozenset({"api_key", "email", "tool", "mailto"})
 
@@ -72,16 +75,29 @@ class ResponseCache:
     """A small key/value store of HTTP answers with positive and negative TTLs."""
 
     def __init__(self, path: Path, ttl_s: float, negative_ttl_s: float, busy_timeout_s: float = 10.0):
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.ttl_s = ttl_s
         self.negative_ttl_s = negative_ttl_s
-        self._db = sqlite3.connect(path, timeout=busy_timeout_s, check_same_thread=False,
-                                   isolation_level=None)
-        self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.execute(_SCHEMA)
+        self._warned = False
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=busy_timeout_s, check_same_thread=False,
+                                       isolation_level=None)
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(
+                f"cache {path}: cannot be opened ({exc}); choose another --cache-dir or use --no-cache"
+            ) from None
+
+    def _degrade(self, exc: sqlite3.Error) -> None:
+        """A cache that fails mid-run (disk full, locked too long) is skipped, with one warning:
+        it only saves requests, and losing it must not lose the audit."""
+        if not self._warned:
+            self._warned = True
+            print(f"auditor: warning: cache {self.path} disabled for this run: {exc}", file=sys.stderr)
 
     @staticmethod
     def _hash(key: str) -> str:
@@ -89,10 +105,14 @@ class ResponseCache:
 
     def get(self, key: str, now: float | None = None) -> CachedResponse | None:
         """The stored answer if it is still fresh, else None."""
-        row = self._db.execute(
-            "SELECT status, headers, body, fetched_at, negative FROM responses WHERE key = ?",
-            (self._hash(key),),
-        ).fetchone()
+        try:
+            row = self._db.execute(
+                "SELECT status, headers, body, fetched_at, negative FROM responses WHERE key = ?",
+                (self._hash(key),),
+            ).fetchone()
+        except sqlite3.Error as exc:
+            self._degrade(exc)
+            return None
         if row is None:
             return None
         status, headers, body, fetched_at, negative = row
@@ -104,12 +124,15 @@ class ResponseCache:
     def put(self, key: str, status: int, headers: Mapping[str, str], body: bytes, negative: bool,
             now: float | None = None) -> None:
         """Store (or overwrite) one answer. Callers only store answers they could parse."""
-        self._db.execute(
-            "INSERT OR REPLACE INTO responses (key, request, status, headers, body, fetched_at, negative)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (self._hash(key), key, status, json.dumps(dict(headers)), body,
-             now if now is not None else time.time(), int(negative)),
-        )
+        try:
+            self._db.execute(
+                "INSERT OR REPLACE INTO responses (key, request, status, headers, body, fetched_at, negative)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (self._hash(key), key, status, json.dumps(dict(headers)), body,
+                 now if now is not None else time.time(), int(negative)),
+            )
+        except sqlite3.Error as exc:
+            self._degrade(exc)
 
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0])
