@@ -188,6 +188,9 @@ class SourceResult(Generic[T]):
     """Set when the source could not answer after retries (HTTP status, timeout, bad body)."""
     requests: int = 0
     """HTTP requests actually sent for this call (cache hits are free)."""
+    total: int | None = None
+    """For searches: how many results the source has in all. More than it returned means the answer
+    was cut at ``retmax``, so absence from it proves nothing."""
 
     @property
     def ok(self) -> bool:

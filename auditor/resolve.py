@@ -259,13 +259,7 @@ class Resolver:
             return
         pool: set[str] = set()
         for start in range(0, len(groups), SWEEP_GROUPS):
-            chunk = groups[start : start + SWEEP_GROUPS]
-            term = " OR ".join(f"({t})" for t, _ in chunk)
-            result = self._count(await self.entrez.esearch(term, retmax=min(200, 20 * len(chunk))))
-            for _, sts in chunk:
-                for state in sts:
-                    state.mark("pubmed", result)
-            pool.update(result.value or [] if result.ok else [])
+            pool.update(await self._sweep_chunk(groups[start : start + SWEEP_GROUPS]))
         if not pool:
             return
         fetched = self._count(await self.entrez.efetch(sorted(pool)))
@@ -281,6 +275,28 @@ class Resolver:
             for record in records:
                 if self.same_work(state.reference.parsed, record):
                     self._accept(state, record)
+
+    async def _sweep_chunk(self, chunk: list[tuple[str, list[_State]]]) -> set[str]:
+        """PMIDs for one OR'ed chunk of groups; a chunk cut at ``retmax`` is asked group by group.
+
+        A search whose answer was cut proves nothing by absence, so a single group that is still cut
+        leaves its references marked ``failed`` for PubMed (``unchecked`` rather than ``not_found``).
+        """
+        term = " OR ".join(f"({t})" for t, _ in chunk)
+        result = self._count(await self.entrez.esearch(term, retmax=min(200, 20 * len(chunk))))
+        ids = list(result.value or []) if result.ok else []
+        cut = result.ok and result.total is not None and result.total > len(ids)
+        if cut and len(chunk) > 1:
+            pool: set[str] = set()
+            for group in chunk:
+                pool.update(await self._sweep_chunk([group]))
+            return pool
+        for _, sts in chunk:
+            for state in sts:
+                state.mark("pubmed", result)
+                if cut:
+                    state.consulted["pubmed"] = "failed"
+        return set(ids)
 
     def _crossref_only_doi(self, state: _State) -> str | None:
         """The DOI of a resolved reference whose only same-work candidate came from Crossref."""

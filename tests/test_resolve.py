@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from auditor.model import ParsedFields, Record, Reference
+from auditor.model import ParsedFields, Record, Reference, SourceResult
 from auditor.resolve import Resolver, bibliographic_text, citmatch_query
 from tests.fakes import FakeCrossref, FakeEntrez
 
@@ -111,3 +111,21 @@ def test_bibliographic_text_drops_identifiers_and_markup() -> None:
                     1, 1, ParsedFields())
     text = bibliographic_text(ref)
     assert "*" not in text and "10.1016" not in text and "123" not in text and "Int Immunopharmacol" in text
+
+
+class _BroadEntrez(FakeEntrez):
+    """ESearch that says it has 5,000 hits but returns only unrelated ones (the answer was cut)."""
+
+    async def esearch(self, term: str, retmax: int = 5):  # type: ignore[override]
+        self.calls["esearch"] += 1
+        self.terms.append(term)
+        return SourceResult("pubmed", value=[str(9000 + i) for i in range(retmax)], requests=1, total=5000)
+
+
+def test_a_search_cut_at_retmax_is_asked_group_by_group_and_cannot_support_not_found() -> None:
+    refs = [_ref(1, "A fabricated title"), _ref(2, "Another fabricated title")]
+    entrez = _BroadEntrez([])
+    out = _run(refs, entrez, FakeCrossref([]))
+    assert entrez.calls["esearch"] == 3  # the OR'ed chunk, then each group alone
+    assert all(r.consulted["pubmed"] == "failed" for r in out)
+    assert all(r.consulted["crossref"] == "answered" for r in out)

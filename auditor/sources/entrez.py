@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from auditor.model import Record, SourceResult
 from auditor.sources.base import CitMatchOutcome, CitMatchQuery
 from auditor.sources.http import TOOL_NAME, HttpClient, Outcome, Reply, Validator
-from auditor.sources.pubmed_xml import parse_ecitmatch, parse_efetch, parse_esearch
+from auditor.sources.pubmed_xml import esearch_count, parse_ecitmatch, parse_efetch, parse_esearch
 
 EFETCH_BATCH = 200
 ECITMATCH_BATCH = 100
@@ -151,4 +151,6 @@ class EntrezClient:
         outcome = await self._get("esearch.fcgi", params, lambda r: not parse_esearch(r.body))
         if outcome.error or outcome.reply is None:
             return SourceResult(self.service, error=outcome.error, requests=outcome.requests)
-        return SourceResult(self.service, value=parse_esearch(outcome.reply.body), requests=outcome.requests)
+        body = outcome.reply.body
+        return SourceResult(self.service, value=parse_esearch(body), requests=outcome.requests,
+                            total=esearch_count(body))

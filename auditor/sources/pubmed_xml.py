@@ -229,6 +229,16 @@ def parse_esearch(body: bytes | str) -> list[str]:
     return [t for t in (_text(i) for i in root.findall("IdList/Id")) if t]
 
 
+def esearch_count(body: bytes | str) -> int | None:
+    """ESearch's ``<Count>``: how many PMIDs match in all, of which ``retmax`` were returned."""
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError:
+        return None
+    count = _text(root.find("Count"))
+    return int(count) if count and count.isdigit() else None
+
+
 def parse_ecitmatch(body: bytes | str) -> dict[str, CitMatchOutcome]:
     """ECitMatch's plain-text lines ``journal|year|volume|page|author|key|result`` keyed by key.
 
