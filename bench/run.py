@@ -366,7 +366,6 @@ def cost_entries(pubmed_rows: list[dict[str, Any]], jats_rows: list[dict[str, An
 
 def cost_worker(args: argparse.Namespace) -> int:
     """One measured run in a fresh process: load, parse, audit; print JSON on stdout."""
-    glue.apply_workarounds()
     started = time.perf_counter()
     parsed = glue.load_and_parse(Path(args.worker_doc))
     parse_s = time.perf_counter() - started
@@ -498,8 +497,6 @@ def render_markdown(results: dict[str, Any]) -> str:
            f"Machine: {m['cpu_count']} CPUs, Python {m['python']}, {m['platform']}, memory {m['memory']}; "
            f"commit {m['commit']}{' (uncommitted changes in tree)' if m['dirty_tree'] else ''}.",
            f"Command: `{results['command']}`. Data: {results['data']}. Seed {results['seed']}.", ""]
-    for note in results.get("workarounds", []):
-        out += [f"**Workaround applied during this run:** {note}.", ""]
     out += summary_section(results)
     p = results.get("parsing")
     if p and "skipped" not in p:
@@ -691,9 +688,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                      for a in (argv if argv is not None else sys.argv[1:])),
         "data": data_desc, "machine": machine(),
     }
-    results["workarounds"] = glue.apply_workarounds()
-    for note in results["workarounds"]:
-        log(f"WORKAROUND: {note}")
     t0 = time.perf_counter()
     if "parsing" in phases:
         log("parsing")

@@ -64,36 +64,6 @@ def make_settings(entrez_url: str, crossref_url: str, cache_dir: str, **override
                          cache_dir=cache_dir, **overrides)
 
 
-WORKAROUNDS: list[str] = []
-"""Shims applied to other modules at run time; printed in the results so figures stay honest."""
-
-
-def apply_workarounds() -> list[str]:
-    """Patch known integration bugs so the other phases can still be measured, and say so.
-
-    Each shim checks that the bug is still there before patching, so it disappears by itself once
-    the owner fixes the module.
-    """
-    import auditor.audit as audit_module
-
-    probe = ParsedFields(title="Cardiac arrhythmia assessment in athletes", authors=("Doe J",))
-    try:
-        audit_module.esearch_term(probe)
-    except ValueError as exc:
-        if "title_words" in str(exc):
-            original = audit_module.build_term
-
-            def build_term(**fields: Any) -> str:
-                if "title_words" in fields:
-                    fields["title"] = fields.pop("title_words")
-                return original(**fields)
-
-            audit_module.build_term = build_term  # type: ignore[assignment]
-            WORKAROUNDS.append("auditor/audit.py esearch_term calls build_term(title_words=...), which "
-                               "auditor.sources.entrez.build_term rejects; bench passed it as title=...")
-    return WORKAROUNDS
-
-
 async def audit(documents: Sequence[ParsedDocument], settings: Any,
                 progress: Callable[[int], None] | None = None) -> tuple[list[AuditReport], dict[str, Any]]:
     """Run the pipeline on parsed documents; also return the sources' per-service counters."""
