@@ -237,10 +237,6 @@ CHIMERA_RAW = ("Seal A, Gupta A, Mahalaxmi M, Aykkal R, Singh TR, Arunachalam V.
                "2015;1(10):e1500709.")
 
 
-@pytest.mark.xfail(strict=True, reason="policy question for the judge: an identical title plus one coincident field "
-                   "(here the year, 2015) makes the title's owner 'the same work', so this chimera is major against "
-                   "PMID 25998582 (REF110/REF113/REF103/REF106/REF108) instead of not_found + REF406; 30 of 31 "
-                   "same-year chimeras in the detection run, 4 of 119 otherwise")
 def test_chimera_with_borrowed_title_and_coincident_year_is_not_found() -> None:
     audit = judge(_ref(CHIMERA_RAW), [SCI_ADV, LANCET], ANSWERED)
     assert audit.verdict == "not_found", [f.code for f in audit.findings]

@@ -142,3 +142,17 @@ def test_a_reference_without_title_words_is_still_searched_in_pubmed() -> None:
     term = esearch_term(ref("Smith J", title="AI in ED", journal="*Lancet*", year=2019).parsed)
     assert term == "Smith[1au] AND Lancet[ta] AND 2019[dp]"
     assert esearch_term(ref(title="AI in ED").parsed) is None
+
+
+def test_an_identical_title_under_another_first_author_needs_two_agreeing_fields() -> None:
+    """One coincident field (a common year) does not make a chimera the title's paper; two do."""
+    chimera = ref("Seal A", "Gupta A", title=RASSI_2024.title, journal="Sci Adv", year=2024, volume="1",
+                  article_number="e1500709")
+    assert not same_work(chimera.parsed, RASSI_2024)
+    audit = judge(chimera, [RASSI_2024], ANSWERED)
+    assert audit.verdict == "not_found"
+    assert "REF406" in {f.code for f in audit.findings}
+    wrong_author = ref("Seal A", "Gupta A", title=RASSI_2024.title, journal="Pain Manag", year=2024, volume="15",
+                       pages="1-9")
+    assert same_work(wrong_author.parsed, RASSI_2024)
+    assert judge(wrong_author, [RASSI_2024], ANSWERED).verdict == "major"

@@ -116,7 +116,7 @@ def same_work(ref: ParsedFields, record: Record) -> bool:
 
     A locator hit alone is not identity: it must be re-checked against title and first author.
     A title that is the same or slightly reworded needs some corroboration (a generic title can
-    belong to several papers); a title that merely overlaps needs the first author, the year and
+    belong to several papers), two agreeing fields when the first author differs; a title that merely overlaps needs the first author, the year and
     more; a different title is accepted only when first author, journal, year and locator all
     agree (then the title itself is the major error).
     """
@@ -133,6 +133,12 @@ def same_work(ref: ParsedFields, record: Record) -> bool:
     disagree = sum(1 for v in checks if v is False)
     first_ok = checks[0]
     if c.title == "same":
+        if first_ok is False:
+            # A famous title under someone else's name with one coincident field (often the
+            # year) is a chimera, not a miscited paper: the title is borrowed (REF406). Two
+            # agreeing fields beyond the title (journal and year, or the locator) show the
+            # author list is what is wrong.
+            return agree >= 2
         return agree >= 1 or disagree == 0
     if c.title == "minor":
         # Same author and journal but another year is typically an update or a later edition
