@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -100,3 +102,16 @@ def test_an_unusable_cache_is_one_error_line(tmp_path: Path, capsys: pytest.Capt
     assert main(["check", SEED_001, "--offline", "--cache-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "cannot be opened" in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file names are bytes only on POSIX")
+def test_a_file_name_that_is_not_utf8_still_gets_its_reports(tmp_path: Path) -> None:
+    name = os.fsdecode(b"doc\xff.txt")  # a lone surrogate in Python, invalid in any UTF-8 report
+    shutil.copy(SEED_002, tmp_path / name)
+    stem = tmp_path / os.fsdecode(b"out\xff")
+    code = main(["check", str(tmp_path / name), "--replay", str(ROOT / "cassettes" / "seeds" / "002.yaml"),
+                 "--format", "json,html,sarif", "-o", str(stem), "--no-progress"])
+    assert code == 0
+    report = json.loads(Path(f"{stem}.json").read_text(encoding="utf-8"))
+    assert report["document"]["path"].endswith("doc\ufffd.txt")
+    assert "doc\ufffd.txt" in Path(f"{stem}.html").read_text(encoding="utf-8")

@@ -47,8 +47,17 @@ def decode_text(data: bytes, name: str = "<bytes>") -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def display_path(path: str) -> str:
+    """The path as reports can carry it: bytes that are not UTF-8 become U+FFFD.
+
+    POSIX file names are bytes; Python smuggles undecodable ones in as lone surrogates, which no
+    UTF-8 report file, JSON parser or browser accepts. The file is still opened by its real name.
+    """
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def load_document(path: str) -> Document:
-    """Read and decode *path*; ``Document.path`` keeps the path exactly as given."""
+    """Read and decode *path*; ``Document.path`` is the path as given, made printable."""
     p = Path(path)
     if p.suffix.lower() not in SUPPORTED_SUFFIXES:
         if p.is_dir():
@@ -66,7 +75,7 @@ def load_document(path: str) -> Document:
     text = decode_text(data, path)
     if not text.strip():
         raise InputError(f"{path}: the file is empty")
-    return Document(path=path, sha256=hashlib.sha256(data).hexdigest(), text=text)
+    return Document(path=display_path(path), sha256=hashlib.sha256(data).hexdigest(), text=text)
 
 
 class LineIndex:

@@ -116,9 +116,9 @@ def same_work(ref: ParsedFields, record: Record) -> bool:
 
     A locator hit alone is not identity: it must be re-checked against title and first author.
     A title that is the same or slightly reworded needs some corroboration (a generic title can
-    belong to several papers), two agreeing fields when the first author differs; a title that merely overlaps needs the first author, the year and
-    more; a different title is accepted only when first author, journal, year and locator all
-    agree (then the title itself is the major error).
+    belong to several papers), two agreeing fields when the first author differs; a title that
+    merely overlaps needs the first author, the year and more; a different title is accepted
+    only when first author, journal, year and locator all agree (then the title itself is the major error).
     """
     c = compare(ref, record)
     checks = (
