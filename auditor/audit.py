@@ -65,7 +65,7 @@ async def audit_documents(
             evidence=_evidence,
         )
         resolutions = await resolver.resolve(doc.references)
-        audits = tuple(judge(r.reference, r.candidates, r.consulted) for r in resolutions)
+        audits = tuple(judge(r.reference, r.candidates, r.consulted, r.errors) for r in resolutions)
         return AuditReport(parsed=doc, audits=audits, requests=resolver.requests)
 
     return list(await asyncio.gather(*(one(doc) for doc in documents)))

@@ -44,6 +44,8 @@ class _State:
         default_factory=lambda: {"pubmed": "not_asked", "crossref": "not_asked"}
     )
     resolved: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+    """The first reason each failed source gave, so a report can say why a reference is unchecked."""
 
     def add(self, record: Record) -> None:
         key = (record.source, record.pmid or record.doi or record.title or "")
@@ -55,6 +57,7 @@ class _State:
         # reference, so an absence of matches from it cannot support ``not_found``.
         if not result.ok:
             self.consulted[source] = "failed"
+            self.errors.setdefault(source, result.error or "no answer")
         elif self.consulted[source] != "failed":
             self.consulted[source] = "answered"
 
@@ -66,6 +69,7 @@ class Resolution:
     reference: Reference
     candidates: tuple[Record, ...]
     consulted: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
 
 
 def _clean(text: str | None) -> str:
@@ -139,7 +143,10 @@ class Resolver:
         await self._by_search(usable)
         await self._pubmed_sweep(usable)
         self.progress(sum(1 for s in states if not s.resolved))
-        return [Resolution(s.reference, tuple(s.candidates.values()), dict(s.consulted)) for s in states]
+        return [
+            Resolution(s.reference, tuple(s.candidates.values()), dict(s.consulted), dict(s.errors))
+            for s in states
+        ]
 
     def _count(self, result: R) -> R:
         self.requests += result.requests
@@ -296,6 +303,8 @@ class Resolver:
                 state.mark("pubmed", result)
                 if cut:
                     state.consulted["pubmed"] = "failed"
+                    state.errors.setdefault(
+                        "pubmed", f"search matched {result.total} records, more than the {len(ids)} returned")
         return set(ids)
 
     def _crossref_only_doi(self, state: _State) -> str | None:

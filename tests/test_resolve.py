@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from auditor.judging import judge
 from auditor.model import ParsedFields, Record, Reference, SourceResult
 from auditor.resolve import Resolver, bibliographic_text, citmatch_query
 from tests.fakes import FakeCrossref, FakeEntrez
@@ -80,6 +81,10 @@ def test_a_failing_source_is_recorded_as_failed_not_as_an_empty_answer() -> None
     (res,) = _run([ref], entrez, crossref)
     assert res.candidates == ()
     assert res.consulted == {"pubmed": "failed", "crossref": "failed"}
+    assert res.errors == {"pubmed": "HTTP 503", "crossref": "HTTP 503"}  # the first reason each gave
+    audit = judge(res.reference, res.candidates, res.consulted, res.errors)
+    assert audit.verdict == "unchecked" and audit.findings[0].code == "REF403"
+    assert "pubmed: HTTP 503" in audit.findings[0].message
 
 
 def test_failure_stays_recorded_even_if_a_later_question_to_the_same_source_answers() -> None:
@@ -129,3 +134,4 @@ def test_a_search_cut_at_retmax_is_asked_group_by_group_and_cannot_support_not_f
     assert entrez.calls["esearch"] == 3  # the OR'ed chunk, then each group alone
     assert all(r.consulted["pubmed"] == "failed" for r in out)
     assert all(r.consulted["crossref"] == "answered" for r in out)
+    assert all("more than the" in r.errors["pubmed"] for r in out)

@@ -195,14 +195,17 @@ def _unknown_doi(ref: Reference, cands: list[Record], consulted: Mapping[str, st
                      document_value=ref.parsed.doi, source="crossref", identifier=f"DOI:{ref_doi}")]
 
 
-def _unmatched(ref: Reference, cands: list[Record], consulted: dict[str, str]) -> ReferenceAudit:
+def _unmatched(
+    ref: Reference, cands: list[Record], consulted: dict[str, str], errors: Mapping[str, str]
+) -> ReferenceAudit:
     failed = sorted(s for s, v in consulted.items() if v == "failed")
     answered = sorted(s for s, v in consulted.items() if v == "answered")
     landing = _lands_on(ref, cands, [])
     landing += _unknown_doi(ref, cands, consulted)
     if failed:
         verdict: Verdict = "unchecked"
-        head = _finding(ref, "REF403", f"not checked: {', '.join(failed)} failed; absence proves nothing")
+        why = "; ".join(f"{s}: {errors[s]}" if s in errors else f"{s} failed" for s in failed)
+        head = _finding(ref, "REF403", f"not checked ({why}); absence proves nothing")
     elif not answered:
         verdict = "unchecked"
         head = _finding(ref, "REF405", "not checked: no source was consulted")
@@ -216,8 +219,17 @@ def _unmatched(ref: Reference, cands: list[Record], consulted: dict[str, str]) -
     return ReferenceAudit(reference=ref, verdict=verdict, findings=(head, *landing), consulted=consulted)
 
 
-def judge(reference: Reference, candidates: Sequence[Record], consulted: Mapping[str, str]) -> ReferenceAudit:
-    """Verdict, flags, findings, match and suggestion for one reference (see module docstring)."""
+def judge(
+    reference: Reference,
+    candidates: Sequence[Record],
+    consulted: Mapping[str, str],
+    errors: Mapping[str, str] | None = None,
+) -> ReferenceAudit:
+    """Verdict, flags, findings, match and suggestion for one reference (see module docstring).
+
+    ``errors`` holds why a failed source failed; an unchecked reference repeats it, because "PubMed
+    failed" alone does not tell a user whether to retry, raise a timeout or fix a proxy.
+    """
     consulted_d = dict(consulted)
     if reference.parse_error:
         finding = _finding(reference, "REF404", f"not checked: could not parse ({reference.parse_error})")
@@ -227,7 +239,7 @@ def judge(reference: Reference, candidates: Sequence[Record], consulted: Mapping
     scores = {id(r): score_candidate(ref, r) for r in cands}
     matched = [g for g in _groups(cands) if any(_is_same_work(reference, r) for r in g)]
     if not matched:
-        return _unmatched(reference, cands, consulted_d)
+        return _unmatched(reference, cands, consulted_d, errors or {})
     group = max(matched, key=lambda g: max(scores[id(r)] for r in g))
     primary = _primary(group, scores)
     record = _merged(primary, group)
