@@ -288,3 +288,35 @@ def test_print_date_before_the_anchor_is_not_the_journal(date: str) -> None:
     assert (fields.title, fields.journal, fields.year, fields.volume) == (
         "Sensitive detection", "Journal of Clinical Oncology", 2011, "29",
     )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # Elsevier without titles (Crossref's rendering of 10.1002/kpm.353): initials first, no title.
+        "S. Mclaughlin, Knowledge and Process Management 17 (2010) 155.",
+        "A.B. Reitz, E. Sonveaux, R.P. Rosenkranz, M.S. Verlander, Chemischer Informationsdienst 16 (1985).",
+        # Chicago author-date: the names run into the title slot.
+        "Magilnick, Nathaniel, and Mark P. Boldin. 2018. “Molecular Moirai: Long Noncoding RNA Mediators of "
+        "HSC Fate.” Current Stem Cell Reports 4 (4) (October 18): 276–286.",
+    ],
+)
+def test_author_names_in_the_title_slot_make_the_entry_unparsed_not_searchable(raw: str) -> None:
+    """A search with names for a title finds nothing, and that must not be reported as no such paper."""
+    _, error = parse_reference(raw)
+    assert error is not None and "author names" in error
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Holick MF. Vitamin D deficiency. N Engl J Med. 2007;357(3):266-81.",
+        "Lok AS, McMahon BJ. Chronic hepatitis B. Hepatology. 2007;45(2):507-39.",
+        "Smith JA. Pain. Lancet. 2019;393:1-2.",
+        "Doe J. Hepatitis A and B vaccines, U.S. practice. Vaccine. 2010;28:1-9.",
+    ],
+)
+def test_short_titles_and_titles_with_initials_are_still_titles(raw: str) -> None:
+    fields, error = parse_reference(raw)
+    assert error is None, error
+    assert fields.title

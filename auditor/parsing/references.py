@@ -280,7 +280,31 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
         return fields, "no year and no identifier found"
     if not src and not (doi or pmid or pmcid) and not (title and journal):
         return fields, "no journal/volume/pages part found"
+    if not (doi or pmid or pmcid) and _names_not_title(fields.title):
+        # Initials-first and author-date styles (``S. Mclaughlin, Knowl Process Manag 17 (2010)``)
+        # land author names in the title slot. Searching with them finds nothing, and "nothing"
+        # must not read as "no such paper".
+        return fields, "the title slot holds author names or initials; citation style not recognised"
     return fields, None
+
+
+_INITIALS_TOKEN_RE = re.compile(r"^(?:[A-Z]\.-?){1,3}[A-Z]?,?$")
+_SURNAME_INITIALS_RE = re.compile(r"(?:^|, )[A-Z][\w'’-]+, (?:[A-Z]\.?-?){1,3}(?=$|[\s,])")
+_NAME_LIST_TAIL_RE = re.compile(r", and (?:[A-Z][\w'’-]+ )?(?:[A-Z]\.?){1,2}$")
+
+
+def _names_not_title(title: str | None) -> bool:
+    """A "title" of one or two letters, mostly initials (``R.P.``), or a ``Surname, I.`` list."""
+    if not title:
+        return False
+    if sum(ch.isalpha() for ch in title) < 3:
+        return True
+    pairs = _SURNAME_INITIALS_RE.findall(title)
+    if len(pairs) >= 2 or (pairs and _SURNAME_INITIALS_RE.fullmatch(title)) or _NAME_LIST_TAIL_RE.search(title):
+        return True
+    tokens = title.split()
+    initials = sum(1 for t in tokens if _INITIALS_TOKEN_RE.match(t))
+    return initials >= 2 and initials * 4 >= len(tokens)
 
 
 def _fields_from(found: AuthorYear | None, doi: str | None, pmid: str | None, pmcid: str | None) -> ParsedFields | None:
