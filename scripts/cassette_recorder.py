@@ -19,10 +19,12 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import aiohttp
 import yaml
@@ -40,12 +42,13 @@ RECORDING_EMAIL = "recording@example.org"
 
 @contextlib.contextmanager
 def start_sandbox(sandbox_dir: str | os.PathLike[str], *args: str, extra_records: bool = True,
-                  log_path: str | None = None) -> Iterator[str]:
+                  log_path: str | os.PathLike[str] | None = None, startup_timeout_s: float = 60.0) -> Iterator[str]:
     """Run ``python -m emulator`` from ``sandbox_dir``; yield ``http://127.0.0.1:PORT``.
 
     ``args`` are extra emulator options (``--fault-rate 1 --fault-kinds 503``, ``--latency-ms 250``...).
     ``extra_records`` loads the emulator's fixture records (a retracted article, its notice, an
-    ECitMatch-ambiguous pair) so retraction scenarios have something to find.
+    ECitMatch-ambiguous pair) so retraction scenarios have something to find. The emulator's
+    stdout is drained after its READY line, so a chatty server can never block on a full pipe.
     """
     sandbox = Path(sandbox_dir).resolve()
     command = [sys.executable, "-m", "emulator", "--corpus", "corpus/corpus.jsonl.gz", "--port", "0"]
@@ -53,22 +56,37 @@ def start_sandbox(sandbox_dir: str | os.PathLike[str], *args: str, extra_records
     if extra_records and fixture.exists():
         command += ["--extra", str(fixture)]
     if log_path:
-        command += ["--log", log_path]
+        command += ["--log", str(log_path)]
     command += list(args)
-    proc = subprocess.Popen(command, cwd=sandbox, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(command, cwd=sandbox, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            bufsize=1)
     try:
         assert proc.stdout is not None
-        line = proc.stdout.readline()
-        match = re.match(r"READY (http://\S+)", line)
-        if not match:
-            raise RuntimeError(f"sandbox did not start (said {line!r}); is {sandbox} the sandbox folder?")
-        yield match.group(1)
+        url, said = None, ""
+        deadline = time.monotonic() + startup_timeout_s
+        while url is None and time.monotonic() < deadline:
+            said = proc.stdout.readline()
+            if not said:
+                break
+            match = re.match(r"READY (http://\S+)", said)
+            url = match.group(1).rstrip("/") if match else None
+        if url is None:
+            raise RuntimeError(f"sandbox did not start (exit code {proc.poll()}, said {said!r}); "
+                               f"is {sandbox} the sandbox folder?")
+        threading.Thread(target=_drain, args=(proc.stdout,), daemon=True).start()
+        yield url
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+
+
+def _drain(stream: TextIO) -> None:
+    for _ in stream:
+        pass
 
 
 def recording_settings(base_url: str | None, **overrides: Any) -> Settings:

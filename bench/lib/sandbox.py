@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import subprocess
 import sys
-import threading
-import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+from cassette_recorder import start_sandbox  # noqa: E402  (one emulator starter for recording and benchmarks)
 
 
 @dataclass(frozen=True)
@@ -54,39 +55,10 @@ def summarise_stats(stats: dict[str, Any]) -> dict[str, int]:
     return {"server_requests": total, "rate_limited_429": rejected, "faults": faults}
 
 
-def _drain(stream: TextIO) -> None:
-    for _ in stream:
-        pass
-
-
 @contextlib.contextmanager
 def running_sandbox(sandbox_dir: Path, options: Sequence[str] = (), startup_timeout_s: float = 60.0,
                     log: Path | None = None) -> Iterator[Sandbox]:
-    """Run ``python -m emulator`` in ``sandbox_dir`` until the block exits; yields its URL."""
-    cmd = [sys.executable, "-m", "emulator", "--corpus", "corpus/corpus.jsonl.gz", "--port", "0", *options]
-    if log is not None:
-        cmd += ["--log", str(log)]
-    proc = subprocess.Popen(cmd, cwd=sandbox_dir, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, bufsize=1)
-    try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + startup_timeout_s
-        url = None
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            if line.startswith("READY "):
-                url = line.split()[1].rstrip("/")
-                break
-        if url is None:
-            raise RuntimeError(f"sandbox did not start (exit code {proc.poll()}); command: {' '.join(cmd)}")
-        threading.Thread(target=_drain, args=(proc.stdout,), daemon=True).start()
+    """The emulator in ``sandbox_dir`` with the given options, serving its corpus only (no fixtures)."""
+    with start_sandbox(sandbox_dir, *options, extra_records=False, log_path=log,
+                       startup_timeout_s=startup_timeout_s) as url:
         yield Sandbox(url)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
