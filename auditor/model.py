@@ -192,9 +192,17 @@ class SourceResult(Generic[T]):
     """For searches: how many results the source has in all. More than it returned means the answer
     was cut at ``retmax``, so absence from it proves nothing."""
 
+    unanswered: frozenset[str] = frozenset()
+    """With ``error``: the keys (DOIs, PMIDs, query keys) whose batch failed, when other batches of
+    the same call did answer; their answers in ``value`` stand. Empty with ``error``: nothing stands."""
+
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def answered(self, key: str) -> bool:
+        """Did the source answer for this key? One failed batch must not void the others."""
+        return self.error is None or (bool(self.unanswered) and key not in self.unanswered)
 
 
 # ---------------------------------------------------------------------------------------------

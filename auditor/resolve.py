@@ -51,11 +51,11 @@ class _State:
         key = (record.source, record.pmid or record.doi or record.title or "")
         self.candidates.setdefault(key, record)
 
-    def mark(self, source: str, result: SourceResult[object]) -> None:
-        """Record how a source did for this reference."""
+    def mark(self, source: str, result: SourceResult[object], key: str | None = None) -> None:
+        """Record how a source did for this reference (for ``key``, when the call was batched)."""
         # "failed" is sticky: one failed question means the source did not fully answer for this
         # reference, so an absence of matches from it cannot support ``not_found``.
-        if not result.ok:
+        if not (result.ok if key is None else result.answered(key)):
             self.consulted[source] = "failed"
             self.errors.setdefault(source, result.error or "no answer")
         elif self.consulted[source] != "failed":
@@ -167,8 +167,8 @@ class Resolver:
         result = self._count(await self.entrez.efetch(sorted(wanted)))
         for pmid, states in wanted.items():
             for state in states:
-                state.mark("pubmed", result)
-                record = (result.value or {}).get(pmid) if result.ok else None
+                state.mark("pubmed", result, pmid)
+                record = (result.value or {}).get(pmid) if result.answered(pmid) else None
                 if record is not None:
                     self._accept(state, record)
 
@@ -192,8 +192,8 @@ class Resolver:
         result = self._count(await self.crossref.works_by_dois(sorted(by_doi)))
         for doi, states in by_doi.items():
             for state in states:
-                state.mark("crossref", result)
-                record = (result.value or {}).get(doi) if result.ok else None
+                state.mark("crossref", result, doi)
+                record = (result.value or {}).get(doi) if result.answered(doi) else None
                 if record is not None:
                     self._accept(state, record)
 
@@ -210,8 +210,8 @@ class Resolver:
         result = self._count(await self.entrez.ecitmatch([q for q, _ in queries.values()]))
         wanted: dict[str, list[_State]] = {}
         for key, (_, state) in queries.items():
-            state.mark("pubmed", result)
-            outcome = (result.value or {}).get(key) if result.ok else None
+            state.mark("pubmed", result, key)
+            outcome = (result.value or {}).get(key) if result.answered(key) else None
             if outcome is not None and outcome.pmid:
                 wanted.setdefault(outcome.pmid, []).append(state)
         await self._fetch_pmids(wanted)
@@ -270,7 +270,7 @@ class Resolver:
         if not pool:
             return
         fetched = self._count(await self.entrez.efetch(sorted(pool)))
-        records = list((fetched.value or {}).values()) if fetched.ok else []
+        records = list((fetched.value or {}).values())  # what arrived, even if another batch failed
         by_doi = {(r.doi or "").lower(): r for r in records if r.doi}
         for doi, sts in confirm.items():
             for state in sts:

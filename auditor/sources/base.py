@@ -8,11 +8,28 @@ answer that could be mistaken for "not found").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from auditor.model import Record, SourceResult
+
+T = TypeVar("T")
+
+def partial_result(service: Literal["pubmed", "crossref"], value: T, asked: Iterable[str], failed: set[str],
+                   error: str | None, requests: int) -> SourceResult[T]:
+    """The outcome of a call sent in several batches: what arrived stands, what failed is named.
+
+    Without this one failed batch of 20 DOIs would void the answers for the other 480. When every
+    batch failed the result carries no value at all, so it cannot pass for an empty answer.
+    """
+    if not failed:
+        return SourceResult(service, value=value, requests=requests)
+    if failed.issuperset(asked):
+        return SourceResult(service, error=error or "no reply", requests=requests)
+    return SourceResult(service, value=value, error=error or "no reply", requests=requests,
+                        unanswered=frozenset(failed))
+
 
 CitMatchStatus = Literal["found", "not_found", "invalid_journal", "ambiguous"]
 

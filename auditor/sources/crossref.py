@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from auditor.model import Record, SourceResult
+from auditor.sources.base import partial_result
 from auditor.sources.crossref_json import parse_work, parse_work_list
 from auditor.sources.http import HttpClient, Reply
 
@@ -42,15 +43,19 @@ class CrossrefClient:
 
     async def works_by_dois(self, dois: Sequence[str]) -> SourceResult[dict[str, Record]]:
         wanted = list(dict.fromkeys(d for d in (normalise_doi(x) for x in dois) if d))
+        asked = list(wanted)
         found: dict[str, Record] = {}
+        failed: set[str] = set()
+        error: str | None = None
         requests = 0
         # A comma inside a DOI would split the filter list, so such DOIs are asked one by one.
         for doi in [d for d in wanted if "," in d]:
             single = await self.work(doi)
             requests += single.requests
             if not single.ok:
-                return SourceResult(self.service, error=single.error, requests=requests)
-            if single.value is not None:
+                failed.add(doi)
+                error = error or single.error
+            elif single.value is not None:
                 found[doi] = single.value
         wanted = [d for d in wanted if "," not in d]
         for start in range(0, len(wanted), DOI_BATCH):
@@ -61,13 +66,15 @@ class CrossrefClient:
                                             validate=lambda r: not parse_work_list(r.body))
             requests += outcome.requests
             if outcome.error or outcome.reply is None:
-                return SourceResult(self.service, error=outcome.error, requests=requests)
+                failed.update(batch)
+                error = error or outcome.error or "no reply"
+                continue
             wanted_set = set(batch)
             for record in parse_work_list(outcome.reply.body):
                 # Items come back in no particular order: match them by lower-cased DOI.
                 if record.doi in wanted_set:
                     found[record.doi] = record
-        return SourceResult(self.service, value=found, requests=requests)
+        return partial_result(self.service, found, asked, failed, error, requests)
 
     async def work(self, doi: str) -> SourceResult[Record | None]:
         clean = normalise_doi(doi)

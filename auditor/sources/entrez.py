@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from auditor.model import Record, SourceResult
-from auditor.sources.base import CitMatchOutcome, CitMatchQuery
+from auditor.sources.base import CitMatchOutcome, CitMatchQuery, partial_result
 from auditor.sources.http import TOOL_NAME, HttpClient, Outcome, Reply, Validator
 from auditor.sources.pubmed_xml import esearch_count, parse_ecitmatch, parse_efetch, parse_esearch
 
@@ -100,6 +100,8 @@ class EntrezClient:
 
     async def ecitmatch(self, queries: Sequence[CitMatchQuery]) -> SourceResult[dict[str, CitMatchOutcome]]:
         results: dict[str, CitMatchOutcome] = {}
+        failed: set[str] = set()
+        error: str | None = None
         requests = 0
         for start in range(0, len(queries), ECITMATCH_BATCH):
             batch = queries[start:start + ECITMATCH_BATCH]
@@ -120,18 +122,22 @@ class EntrezClient:
             outcome = await self._get("ecitmatch.cgi", params, validate)
             requests += outcome.requests
             if outcome.error or outcome.reply is None:
-                return SourceResult(self.service, error=outcome.error, requests=requests)
+                failed.update(q.key for q in batch)
+                error = error or outcome.error
+                continue
             parsed = parse_ecitmatch(outcome.reply.body)
             for i, query in enumerate(batch):
                 found = parsed.get(f"q{start + i}")
                 status = found.status if found else "not_found"
                 results[query.key] = CitMatchOutcome(key=query.key, status=status,
                                                      pmid=found.pmid if found else None)
-        return SourceResult(self.service, value=results, requests=requests)
+        return partial_result(self.service, results, [q.key for q in queries], failed, error, requests)
 
     async def efetch(self, pmids: Sequence[str]) -> SourceResult[dict[str, Record]]:
         wanted = list(dict.fromkeys(p.strip() for p in pmids if p and p.strip().isdigit()))
         records: dict[str, Record] = {}
+        failed: set[str] = set()
+        error: str | None = None
         requests = 0
         for start in range(0, len(wanted), EFETCH_BATCH):
             batch = wanted[start:start + EFETCH_BATCH]
@@ -140,9 +146,11 @@ class EntrezClient:
                                       post=len(batch) > 20 or None)
             requests += outcome.requests
             if outcome.error or outcome.reply is None:
-                return SourceResult(self.service, error=outcome.error, requests=requests)
+                failed.update(batch)
+                error = error or outcome.error
+                continue
             records.update(parse_efetch(outcome.reply.body))
-        return SourceResult(self.service, value=records, requests=requests)
+        return partial_result(self.service, records, wanted, failed, error, requests)
 
     async def esearch(self, term: str, retmax: int = 5) -> SourceResult[list[str]]:
         if not term.strip():
