@@ -10,7 +10,7 @@ import asyncio
 import re
 from collections.abc import Callable, Sequence
 
-from auditor.judging import judge, same_work
+from auditor.judging import judge, raw_names_work, same_work
 from auditor.judging.compare import borrowed_title, compare
 from auditor.judging.titles import STOPWORDS
 from auditor.model import AuditReport, ParsedDocument, ParsedFields, Record
@@ -62,7 +62,7 @@ async def audit_documents(
     async def one(doc: ParsedDocument) -> AuditReport:
         resolver = Resolver(
             entrez, crossref, same_work=same_work, esearch_term=esearch_term, progress=progress,
-            evidence=_evidence,
+            evidence=_evidence, raw_identity=raw_names_work,
         )
         resolutions = await resolver.resolve(doc.references)
         audits = tuple(judge(r.reference, r.candidates, r.consulted, r.errors) for r in resolutions)

@@ -25,6 +25,8 @@ from auditor.sources.entrez import build_term
 
 R = TypeVar("R", bound=SourceResult[Any])
 SWEEP_GROUPS = 15
+MIN_FREE_TEXT_WORDS = 6
+"""An unparsed entry shorter than this is too little text to search for (``???``, a bare URL)."""
 """Reference queries OR'ed into one ESearch: big enough to batch a document, small enough that one
 loose group cannot crowd the others out of ``retmax``."""
 
@@ -124,6 +126,7 @@ class Resolver:
         esearch_term: Callable[[ParsedFields], str | None],
         progress: Progress | None = None,
         evidence: SameWork | None = None,
+        raw_identity: Callable[[Reference, Record], bool] | None = None,
     ) -> None:
         self.entrez = entrez
         self.crossref = crossref
@@ -131,6 +134,7 @@ class Resolver:
         self.esearch_term = esearch_term
         self.progress = progress or (lambda n: None)
         self.evidence = evidence or (lambda fields, record: False)
+        self.raw_identity = raw_identity
         """Records worth showing the judge though they are not the work (a locator or title look-alike)."""
         self.requests = 0
         """HTTP requests this resolver caused (cache hits are free), for cost reporting."""
@@ -142,6 +146,7 @@ class Resolver:
         await self._by_citmatch(usable)
         await self._by_search(usable)
         await self._pubmed_sweep(usable)
+        await self._by_raw_text([s for s in states if s.reference.parse_error is not None])
         self.progress(sum(1 for s in states if not s.resolved))
         return [
             Resolution(s.reference, tuple(s.candidates.values()), dict(s.consulted), dict(s.errors))
@@ -238,6 +243,26 @@ class Resolver:
                     state.add(record)  # the judge reports what the locator or the title lands on
 
         await asyncio.gather(*(crossref_search(s) for s in open_states))
+
+    async def _by_raw_text(self, states: list[_State]) -> None:
+        """Entries the parser could not split go to Crossref as free text, which is what
+        ``query.bibliographic`` is for. A hit counts only when ``raw_identity`` finds its title,
+        first author and year in the text; PubMed is not asked (it has no free-text matcher)."""
+        if self.raw_identity is None:
+            return
+        raw_identity = self.raw_identity
+
+        async def one(state: _State) -> None:
+            text = bibliographic_text(state.reference)
+            if len(text.split()) < MIN_FREE_TEXT_WORDS:
+                return
+            result = self._count(await self.crossref.search_bibliographic(text, rows=3))
+            state.mark("crossref", result)
+            for record in (result.value or []) if result.ok else []:
+                if raw_identity(state.reference, record):
+                    state.add(record)
+
+        await asyncio.gather(*(one(s) for s in states))
 
     async def _pubmed_sweep(self, states: list[_State]) -> None:
         """One batched ESearch (plus one EFetch) for everything PubMed has not been asked well enough.

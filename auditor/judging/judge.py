@@ -154,6 +154,20 @@ def _is_same_work(ref: Reference, record: Record) -> bool:
     return len(surname) >= 2 and surname in head
 
 
+def raw_names_work(ref: Reference, record: Record) -> bool:
+    """For an entry the parser could not split: the raw text quotes the record's whole title and
+    carries its first author's surname up front and its year.
+
+    Three independent facts in the text itself, so a search hit on a generic title is not enough.
+    """
+    if not (_raw_has_title(ref, record) and record.authors):
+        return False
+    surname = record_name(record.authors[0]).surname
+    head = norm_text(ref.raw).replace(" ", "")[: len(surname) + 40]
+    years = {str(y) for y in (record.year, record.online_year) if y}
+    return len(surname) >= 2 and surname in head and any(y in ref.raw for y in years)
+
+
 def _verdict(findings: list[Finding]) -> Verdict:
     relevant = [f.severity for f in findings if f.code[:4] in ("REF1", "REF2")]
     if "major" in relevant or "error" in relevant:
@@ -232,8 +246,7 @@ def judge(
     """
     consulted_d = dict(consulted)
     if reference.parse_error:
-        finding = _finding(reference, "REF404", f"not checked: could not parse ({reference.parse_error})")
-        return ReferenceAudit(reference=reference, verdict="unchecked", findings=(finding,), consulted=consulted_d)
+        return _unparsed(reference, candidates, consulted_d)
     ref = reference.parsed
     cands = _dedupe(candidates)
     scores = {id(r): score_candidate(ref, r) for r in cands}
@@ -259,13 +272,33 @@ def judge(
                  record_value=d.crossref_value, source=d.other.source, identifier=identifier(d.other))
         for d in disagreements(primary, [r for r in group if r is not primary])
     ]
-    first, last = record_pages(record)
-    pages = record.pages or (f"{first}-{last}" if first and last else first) or record.article_number
-    match = Match(pmid=record.pmid, doi=record.doi, title=record.title, journal=record.journal,
-                  year=record.year, volume=record.volume, issue=record.issue, pages=pages,
-                  source=primary.source, score=scores[id(primary)])
+    match = _match(record, primary.source, scores[id(primary)])
     return ReferenceAudit(reference=reference, verdict=verdict, flags=flags, findings=tuple(findings),
                           match=match, suggested=suggest(record), consulted=consulted_d)
+
+
+def _match(record: Record, source: str, score: float | None) -> Match:
+    first, last = record_pages(record)
+    pages = record.pages or (f"{first}-{last}" if first and last else first) or record.article_number
+    return Match(pmid=record.pmid, doi=record.doi, title=record.title, journal=record.journal,
+                 year=record.year, volume=record.volume, issue=record.issue, pages=pages,
+                 source=source, score=score)
+
+
+def _unparsed(reference: Reference, candidates: Sequence[Record], consulted: dict[str, str]) -> ReferenceAudit:
+    """``unchecked`` whatever is found: unparsed fields cannot be compared one by one. A work the
+    raw text plainly names is still shown, with its citation, so the user can fix the entry."""
+    named = [r for r in _dedupe(candidates) if raw_names_work(reference, r)]
+    message = f"not checked: could not parse ({reference.parse_error})"
+    if not named:
+        finding = _finding(reference, "REF404", message)
+        return ReferenceAudit(reference=reference, verdict="unchecked", findings=(finding,), consulted=consulted)
+    record = named[0]
+    ident = identifier(record)
+    finding = _finding(reference, "REF404", f"{message}; the text quotes the title, first author and year of {ident}",
+                       source=record.source, identifier=ident)
+    return ReferenceAudit(reference=reference, verdict="unchecked", findings=(finding,),
+                          match=_match(record, record.source, None), suggested=suggest(record), consulted=consulted)
 
 
 def _comparison(ref: Reference, record: Record) -> Comparison:
