@@ -25,10 +25,10 @@ from auditor.sources.entrez import build_term
 
 R = TypeVar("R", bound=SourceResult[Any])
 SWEEP_GROUPS = 15
-MIN_FREE_TEXT_WORDS = 6
-"""An unparsed entry shorter than this is too little text to search for (``???``, a bare URL)."""
 """Reference queries OR'ed into one ESearch: big enough to batch a document, small enough that one
 loose group cannot crowd the others out of ``retmax``."""
+MIN_FREE_TEXT_WORDS = 6
+"""An unparsed entry shorter than this is too little text to search for (``???``, a bare URL)."""
 
 SameWork = Callable[[ParsedFields, Record], bool]
 Progress = Callable[[int], None]
@@ -134,8 +134,9 @@ class Resolver:
         self.esearch_term = esearch_term
         self.progress = progress or (lambda n: None)
         self.evidence = evidence or (lambda fields, record: False)
-        self.raw_identity = raw_identity
         """Records worth showing the judge though they are not the work (a locator or title look-alike)."""
+        self.raw_identity = raw_identity
+        """Identity for entries the parser could not split; None leaves them unsearched."""
         self.requests = 0
         """HTTP requests this resolver caused (cache hits are free), for cost reporting."""
 

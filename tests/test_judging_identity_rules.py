@@ -156,3 +156,5 @@ def test_an_identical_title_under_another_first_author_needs_two_agreeing_fields
                        pages="1-9")
     assert same_work(wrong_author.parsed, RASSI_2024)
     assert judge(wrong_author, [RASSI_2024], ANSWERED).verdict == "major"
+    with_doi = ref("Seal A", title=RASSI_2024.title, doi=RASSI_2024.doi)  # nothing else to compare
+    assert same_work(with_doi.parsed, RASSI_2024)

@@ -57,18 +57,24 @@ async def test_when_every_batch_fails_nothing_passes_for_an_empty_answer(serve) 
     assert result.value is None and not result.unanswered and not result.answered("10.1/w0")
 
 
+BATCH_ERROR = "crossref answered HTTP 503 for the second DOI batch"
+
+
 class _HalfAnsweringCrossref(FakeCrossref):
     """Answers the DOI batch for some DOIs and reports the others' batch as failed."""
 
     def __init__(self, records: Sequence[Record], lost: set[str]) -> None:
-        super().__init__(records, fail=["search_bibliographic"])
+        super().__init__(records)
         self.lost = lost
 
     async def works_by_dois(self, dois: Sequence[str]) -> SourceResult[dict[str, Record]]:
         self.calls["works_by_dois"] += 1
         found = {d: self.records[d] for d in dois if d in self.records and d not in self.lost}
-        return SourceResult("crossref", value=found, error="crossref answered HTTP 503", requests=2,
-                            unanswered=frozenset(self.lost))
+        return SourceResult("crossref", value=found, error=BATCH_ERROR, requests=2, unanswered=frozenset(self.lost))
+
+    async def search_bibliographic(self, text: str, rows: int = 5) -> SourceResult[list[Record]]:
+        self.calls["search_bibliographic"] += 1
+        return SourceResult("crossref", value=[], requests=1)  # answers, finds nothing
 
 
 def test_only_the_references_in_the_failed_batch_are_unchecked() -> None:
@@ -77,10 +83,10 @@ def test_only_the_references_in_the_failed_batch_are_unchecked() -> None:
     refs = [ref("Smith AB", title=f"A study of thing {i} in mice", journal="J Test", year=2020, volume="1",
                 pages=str(i), doi=f"10.1/p{i}", number=i) for i in (1, 2)]
     crossref = _HalfAnsweringCrossref(works, lost={"10.1/p2"})
-    entrez = FakeEntrez([], fail=["esearch", "ecitmatch"])
+    entrez = FakeEntrez([])
     resolver = Resolver(entrez, crossref, same_work=same_work, esearch_term=esearch_term)
     out = asyncio.run(resolver.resolve(refs))
     audits = [judge(r.reference, r.candidates, r.consulted, r.errors) for r in out]
     assert [r.consulted["crossref"] for r in out] == ["answered", "failed"]
     assert audits[0].match is not None and audits[0].match.doi == "10.1/p1"
-    assert audits[1].verdict == "unchecked" and "HTTP 503" in audits[1].findings[0].message
+    assert audits[1].verdict == "unchecked" and BATCH_ERROR in audits[1].findings[0].message

@@ -314,6 +314,12 @@ def test_author_names_in_the_title_slot_make_the_entry_unparsed_not_searchable(r
         "Lok AS, McMahon BJ. Chronic hepatitis B. Hepatology. 2007;45(2):507-39.",
         "Smith JA. Pain. Lancet. 2019;393:1-2.",
         "Doe J. Hepatitis A and B vaccines, U.S. practice. Vaccine. 2010;28:1-9.",
+        "Doe J. H. pylori and C. difficile coinfection. Gut. 2010;59:1-9.",
+        "Doe J. Trends in U.S. and E.U. drug approvals. BMJ. 2012;344:e1-9.",
+        "Doe J. Antioxidant vitamins A, C, and E. Nutrients. 2019;11:1-9.",
+        "Doe J. Epidemiology of hepatitis B, C, and D. Lancet. 2015;386:1-9.",
+        "Doe J. PD-1. Cell. 2015;160:1-9.",
+        "Doe J. Comparison of R. and S. enantiomers. Chirality. 2001;13:1-9.",
     ],
 )
 def test_short_titles_and_titles_with_initials_are_still_titles(raw: str) -> None:

@@ -53,7 +53,10 @@ def display_path(path: str) -> str:
     POSIX file names are bytes; Python smuggles undecodable ones in as lone surrogates, which no
     UTF-8 report file, JSON parser or browser accepts. The file is still opened by its real name.
     """
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    try:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that no byte produced (possible in Windows argv)
+        return path.encode("utf-8", "replace").decode("utf-8")
 
 
 def load_document(path: str) -> Document:

@@ -135,10 +135,10 @@ def same_work(ref: ParsedFields, record: Record) -> bool:
     if c.title == "same":
         if first_ok is False:
             # A famous title under someone else's name with one coincident field (often the
-            # year) is a chimera, not a miscited paper: the title is borrowed (REF406). Two
-            # agreeing fields beyond the title (journal and year, or the locator) show the
-            # author list is what is wrong.
-            return agree >= 2
+            # year) is a chimera, not a miscited paper: the title is borrowed (REF406). A
+            # matching DOI, or two agreeing fields beyond the title (journal and year, volume
+            # and page), show that the author list is what is wrong.
+            return agree >= 2 or bool(c.doi)
         return agree >= 1 or disagree == 0
     if c.title == "minor":
         # Same author and journal but another year is typically an update or a later edition

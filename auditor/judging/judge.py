@@ -11,6 +11,7 @@ Flags come from the matched work's updates and publication types and never chang
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 
 from auditor.judging.authors import record_name
@@ -165,7 +166,7 @@ def raw_names_work(ref: Reference, record: Record) -> bool:
     surname = record_name(record.authors[0]).surname
     head = norm_text(ref.raw).replace(" ", "")[: len(surname) + 40]
     years = {str(y) for y in (record.year, record.online_year) if y}
-    return len(surname) >= 2 and surname in head and any(y in ref.raw for y in years)
+    return len(surname) >= 2 and surname in head and any(re.search(rf"\b{y}\b", ref.raw) for y in years)
 
 
 def _verdict(findings: list[Finding]) -> Verdict:
@@ -218,7 +219,7 @@ def _unmatched(
     landing += _unknown_doi(ref, cands, consulted)
     if failed:
         verdict: Verdict = "unchecked"
-        why = "; ".join(f"{s}: {errors[s]}" if s in errors else f"{s} failed" for s in failed)
+        why = "; ".join(_failure(s, errors.get(s)) for s in failed)
         head = _finding(ref, "REF403", f"not checked ({why}); absence proves nothing")
     elif not answered:
         verdict = "unchecked"
@@ -231,6 +232,12 @@ def _unmatched(
         verdict = "not_found"
         head = _finding(ref, "REF401", f"no credible match in {', '.join(answered)}")
     return ReferenceAudit(reference=ref, verdict=verdict, findings=(head, *landing), consulted=consulted)
+
+
+def _failure(source: str, error: str | None) -> str:
+    if not error:
+        return f"{source} failed"
+    return error if error.startswith(source) else f"{source}: {error}"
 
 
 def judge(
@@ -246,7 +253,7 @@ def judge(
     """
     consulted_d = dict(consulted)
     if reference.parse_error:
-        return _unparsed(reference, candidates, consulted_d)
+        return _unparsed(reference, candidates, consulted_d, errors or {})
     ref = reference.parsed
     cands = _dedupe(candidates)
     scores = {id(r): score_candidate(ref, r) for r in cands}
@@ -285,11 +292,15 @@ def _match(record: Record, source: str, score: float | None) -> Match:
                  source=source, score=score)
 
 
-def _unparsed(reference: Reference, candidates: Sequence[Record], consulted: dict[str, str]) -> ReferenceAudit:
+def _unparsed(
+    reference: Reference, candidates: Sequence[Record], consulted: dict[str, str], errors: Mapping[str, str]
+) -> ReferenceAudit:
     """``unchecked`` whatever is found: unparsed fields cannot be compared one by one. A work the
     raw text plainly names is still shown, with its citation, so the user can fix the entry."""
     named = [r for r in _dedupe(candidates) if raw_names_work(reference, r)]
     message = f"not checked: could not parse ({reference.parse_error})"
+    if consulted.get("crossref") == "failed":
+        message += f"; the free-text search failed ({_failure('crossref', errors.get('crossref'))})"
     if not named:
         finding = _finding(reference, "REF404", message)
         return ReferenceAudit(reference=reference, verdict="unchecked", findings=(finding,), consulted=consulted)

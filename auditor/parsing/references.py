@@ -289,21 +289,33 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
 
 
 _INITIALS_TOKEN_RE = re.compile(r"^(?:[A-Z]\.-?){1,3}[A-Z]?,?$")
+_ONLY_INITIALS_RE = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
 _SURNAME_INITIALS_RE = re.compile(r"(?:^|, )[A-Z][\w'’-]+, (?:[A-Z]\.?-?){1,3}(?=$|[\s,])")
+_SURNAME_FIRST_RE = re.compile(r"^[A-Z][\w'’-]+, [A-Z]")
 _NAME_LIST_TAIL_RE = re.compile(r", and (?:[A-Z][\w'’-]+ )?(?:[A-Z]\.?){1,2}$")
 
 
 def _names_not_title(title: str | None) -> bool:
-    """A "title" of one or two letters, mostly initials (``R.P.``), or a ``Surname, I.`` list."""
+    """A "title" that is only initials (``K.A``), a ``Surname, I.`` list, or mostly initials that
+    precede capitalised names (``E. Sonveaux, R.P. Rosenkranz``).
+
+    Initials before a lower-case word are species or abbreviations (``H. pylori``, ``U.S. and``),
+    and ``A, C, and E`` ends vitamin and hepatitis titles, so neither counts on its own.
+    """
     if not title:
         return False
-    if sum(ch.isalpha() for ch in title) < 3:
+    if _ONLY_INITIALS_RE.match(title):
         return True
     pairs = _SURNAME_INITIALS_RE.findall(title)
-    if len(pairs) >= 2 or (pairs and _SURNAME_INITIALS_RE.fullmatch(title)) or _NAME_LIST_TAIL_RE.search(title):
+    if len(pairs) >= 2 or (pairs and _SURNAME_INITIALS_RE.fullmatch(title)):
         return True
+    if _SURNAME_FIRST_RE.match(title) and _NAME_LIST_TAIL_RE.search(title):
+        return True  # ``Magilnick, Nathaniel, and Mark P``: a Chicago author list
     tokens = title.split()
-    initials = sum(1 for t in tokens if _INITIALS_TOKEN_RE.match(t))
+    initials = sum(
+        1 for t, after in zip(tokens, [*tokens[1:], ""], strict=True)
+        if _INITIALS_TOKEN_RE.match(t) and (after == "" or after[:1].isupper())
+    )
     return initials >= 2 and initials * 4 >= len(tokens)
 
 

@@ -12,11 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeVar
 
-from auditor.model import Record, SourceResult
+from auditor.model import Record, SourceName, SourceResult
 
 T = TypeVar("T")
 
-def partial_result(service: Literal["pubmed", "crossref"], value: T, asked: Iterable[str], failed: set[str],
+
+
+def partial_result(service: SourceName, value: T, asked: Iterable[str], failed: set[str],
                    error: str | None, requests: int) -> SourceResult[T]:
     """The outcome of a call sent in several batches: what arrived stands, what failed is named.
 
