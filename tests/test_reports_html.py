@@ -57,3 +57,15 @@ def test_one_section_per_document() -> None:
     assert html.count('<section class="document"') == 2
     assert "<h2>a.md</h2>" in html and "<h2>b.md</h2>" in html
     assert 'id="doc2-ref1"' in html
+
+
+def test_an_unparsed_entry_labels_its_fields_as_the_parser_read_them() -> None:
+    """Garbled fields from an unknown style must not be presented as what the document says."""
+    garbled = ref(journal="Mclaughlin, Stephen", year=2010, parse_error="no journal/volume/pages part found",
+                  raw="Mclaughlin, Stephen. 2010. “Defining a Process.” Knowl Process Manag 17 (4): 155–167.")
+    named = judge(ref("Cree BAC", title=CREE_2010.title, year=2010), [CREE_2010], ANSWERED).match
+    audit = dataclasses.replace(judge(garbled, [], ANSWERED), match=named)  # as _unparsed reports a named work
+    html = render_html([make_report([audit])])
+    assert "parser read (unreliable)" in html and "document says" not in html
+    html_ok = render_html([sample_report()])
+    assert "document says" in html_ok and "parser read" not in html_ok
