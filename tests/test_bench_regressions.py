@@ -241,3 +241,46 @@ def test_chimera_with_borrowed_title_and_coincident_year_is_not_found() -> None:
     audit = judge(_ref(CHIMERA_RAW), [SCI_ADV, LANCET], ANSWERED)
     assert audit.verdict == "not_found", [f.code for f in audit.findings]
     assert "REF406" in [f.code for f in audit.findings]
+
+
+# -- matching benchmark: real references that were reported not_found (2026-11-23 run) ----------
+
+
+@pytest.mark.parametrize(
+    "raw, journal, volume, first_page",
+    [
+        # PLOS author-year strings whose XML lost the space between journal and volume.
+        ("Pappin DJC, Hojrup P, Bleasby AJ (1993) Rapid Identification of Proteins by Peptide-Mass "
+         "Fingerprinting. Curr Biol3: 327–332", "Curr Biol", "3", "327"),
+        ("Purdy RE, Kolattukudy PE (1975) Hydrolysis of plant cuticle by plant pathogens. Biochemistry14: "
+         "2832–2840", "Biochemistry", "14", "2832"),
+        ("Ransac S, Gargouri Y, Marguet F, Buono G, Beglinger C, et al (1997) Covalent inactivation of lipases. "
+         "Methods Enzymol286: 190–231", "Methods Enzymol", "286", "190"),
+        # ``Year;Vol:`` written as ``.Year. Vol:``.
+        ("Telford WG, King LE, Fraker PJ. Evaluation of glucocorticoid—induced DNA fragmentation in mouse "
+         "thymocytes by flow cytometry. Cell Prolif.1991. 24: 447–459.", "Cell Prolif", "24", "447"),
+    ],
+)
+def test_glued_journal_volume_and_year_dot_volume_are_read(raw: str, journal: str, volume: str,
+                                                           first_page: str) -> None:
+    fields, error = parse_reference(raw)
+    assert error is None
+    assert (fields.journal, fields.volume, fields.first_page) == (journal, volume, first_page)
+
+
+def test_a_page_range_in_the_journal_slot_is_unparsed_not_searched() -> None:
+    """IEEE style (``Cell, vol. 114, no. 4, pp. 457–467, 2003``) is not read; it must not end not_found."""
+    raw = ("Harvey K. F., Pfleger C. M., and Hariharan I. K., “The Drosophila Mst ortholog, hippo, restricts "
+           "growth and cell proliferation and promotes apoptosis,” Cell, vol. 114, no. 4, pp. 457–467, 2003.")
+    _, error = parse_reference(raw)
+    assert error is not None
+    assert judge(_ref(raw), [], ANSWERED).verdict == "unchecked"
+
+
+@pytest.mark.parametrize("raw", [
+    "Smith J. COVID19: a review of 2020. Lancet. 2021;397:1-9.",
+    "Doe J. Interleukin-6 and sepsis. Crit Care. 2019;23:12.",
+])
+def test_numbers_inside_titles_are_not_taken_for_volumes(raw: str) -> None:
+    fields, error = parse_reference(raw)
+    assert error is None and fields.volume in ("397", "23")

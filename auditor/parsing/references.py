@@ -66,6 +66,12 @@ _LEADING_LABEL_RE = re.compile(
     r"^\s*(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,4}[.)](?!\d)|\d{1,4}\s?-\s?(?=[A-Z\u00C0-\u00DE])|[-•*·]\s)\s*"
 )
 _TRAILING_DEBRIS_RE = re.compile(r"(?:\s*[.;,:])+\s*$")
+# Text extracted from XML loses the space between journal and volume (``Curr Biol3: 327–332``) or
+# turns ``Year;Vol:`` into ``Prolif.1991. 24:``; both are restored before the anchor is sought.
+_TAIL_PAGES = r"[A-Za-z]?\d+(?:\s?[–-]\s?[A-Za-z]?\d+)?\.?$"
+_TAIL_VOLUME = r"\d{1,4}(?:\s?\(\d{1,4}\))?"
+_GLUED_VOLUME_RE = re.compile(rf"(?<=[a-z])({_TAIL_VOLUME}:\s?{_TAIL_PAGES})")
+_YEAR_DOT_VOLUME_RE = re.compile(rf"\.\s*((?:1[6-9]|20)\d\d)\.\s+({_TAIL_VOLUME})\s?:\s?(?={_TAIL_PAGES})")
 # A print date repeated before the anchor: ``Jan 2014;``, ``November 10, 2011 2011;``, ``2010/06/01 2010;``.
 _TRAILING_MONTH_RE = re.compile(
     r"[.,;]?\s*(?:\b" + _MONTH + r"(?:\s*\d{1,2})?,?(?:\s*(?:1[6-9]|20)\d\d)?|\b\d{1,4}/\d{1,2}(?:/\d{1,4})?)\s*$"
@@ -217,6 +223,8 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     text = _strip_markup(text)
     text = _WS_RE.sub(" ", text).strip()
     text = _sub_tail(_TRAILING_DEBRIS_RE, ".", text)  # ``7-22. .`` once a trailing identifier is cut out
+    text = _sub_tail(_GLUED_VOLUME_RE, r" \1", text)
+    text = _sub_tail(_YEAR_DOT_VOLUME_RE, r". \1;\2:", text)
 
     rsc = _fields_from(parse_rsc(text), doi, pmid, pmcid)
     if rsc is not None:
@@ -285,6 +293,10 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
         # land author names in the title slot. Searching with them finds nothing, and "nothing"
         # must not read as "no such paper".
         return fields, "the title slot holds author names or initials; citation style not recognised"
+    letterless = [v for v in (fields.title, fields.journal) if v and not any(ch.isalpha() for ch in v)]
+    if letterless and not (doi or pmid or pmcid):
+        # ``Cell, vol. 114, no. 4, pp. 457–467, 2003`` (IEEE) leaves a page range as the journal.
+        return fields, "a title or journal without letters (a page range?); citation style not recognised"
     return fields, None
 
 
