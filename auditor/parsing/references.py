@@ -223,13 +223,17 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     text = _strip_markup(text)
     text = _WS_RE.sub(" ", text).strip()
     text = _sub_tail(_TRAILING_DEBRIS_RE, ".", text)  # ``7-22. .`` once a trailing identifier is cut out
-    text = _sub_tail(_GLUED_VOLUME_RE, r" \1", text)
-    text = _sub_tail(_YEAR_DOT_VOLUME_RE, r". \1;\2:", text)
 
     rsc = _fields_from(parse_rsc(text), doi, pmid, pmcid)
     if rsc is not None:
         return rsc, None
     src = _find_source(text)
+    if src is None:
+        # Repairs for text extracted from XML, tried only when no anchor is found (most strings have one).
+        repaired = _sub_tail(_YEAR_DOT_VOLUME_RE, r". \1;\2:", _sub_tail(_GLUED_VOLUME_RE, r" \1", text))
+        if repaired != text:
+            text = repaired
+            src = _find_source(text)
     if src is None:
         fallback = _fields_from(parse_author_year(text), doi, pmid, pmcid)
         if fallback is not None:
@@ -318,6 +322,8 @@ def _names_not_title(title: str | None) -> bool:
         return False
     if _ONLY_INITIALS_RE.match(title):
         return True
+    if "." not in title and ", " not in title:
+        return False  # every remaining pattern needs an initial's period or a name list's comma
     pairs = _SURNAME_INITIALS_RE.findall(title)
     if len(pairs) >= 2 or (pairs and _SURNAME_INITIALS_RE.fullmatch(title)):
         return True
