@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from auditor.identifiers import norm_doi
 from auditor.model import ParsedFields, Record, Reference, SourceResult
 from auditor.sources.base import CitMatchQuery, CrossrefSource, EntrezSource
 from auditor.sources.entrez import build_term
@@ -184,7 +185,7 @@ class Resolver:
         for state in states:
             fields = state.reference.parsed
             if fields.doi:
-                by_doi.setdefault(fields.doi.lower(), []).append(state)
+                by_doi.setdefault(norm_doi(fields.doi), []).append(state)
             if fields.pmid:
                 by_pmid.setdefault(fields.pmid, []).append(state)
         tasks = []
@@ -230,40 +231,41 @@ class Resolver:
         handing loose hits to the judge would make every fabricated reference look like a
         "major" error against some random paper.
         """
-        open_states = [s for s in states if not s.resolved]
+        def consider(state: _State, record: Record) -> None:
+            if self.same_work(state.reference.parsed, record):
+                self._accept(state, record)
+            elif self.evidence(state.reference.parsed, record):
+                state.add(record)  # the judge reports what the locator or the title lands on
 
-        async def crossref_search(state: _State) -> None:
-            result = self._count(
-                await self.crossref.search_bibliographic(bibliographic_text(state.reference), rows=3)
-            )
+        await self._crossref_searches([s for s in states if not s.resolved], consider)
+
+    async def _crossref_searches(self, states: list[_State], consider: Callable[[_State, Record], None]) -> None:
+        """One ``query.bibliographic`` per reference, concurrently (the API has no batch form);
+        the HTTP layer's limiter paces them."""
+
+        async def one(state: _State) -> None:
+            text = bibliographic_text(state.reference)
+            result = self._count(await self.crossref.search_bibliographic(text, rows=3))
             state.mark("crossref", result)
             for record in (result.value or []) if result.ok else []:
-                if self.same_work(state.reference.parsed, record):
-                    self._accept(state, record)
-                elif self.evidence(state.reference.parsed, record):
-                    state.add(record)  # the judge reports what the locator or the title lands on
+                consider(state, record)
 
-        await asyncio.gather(*(crossref_search(s) for s in open_states))
+        await asyncio.gather(*(one(s) for s in states))
 
     async def _by_raw_text(self, states: list[_State]) -> None:
         """Entries the parser could not split go to Crossref as free text, which is what
         ``query.bibliographic`` is for. A hit counts only when ``raw_identity`` finds its title,
         first author and year in the text; PubMed is not asked (it has no free-text matcher)."""
-        if self.raw_identity is None:
-            return
         raw_identity = self.raw_identity
+        if raw_identity is None:
+            return
 
-        async def one(state: _State) -> None:
-            text = bibliographic_text(state.reference)
-            if len(text.split()) < MIN_FREE_TEXT_WORDS:
-                return
-            result = self._count(await self.crossref.search_bibliographic(text, rows=3))
-            state.mark("crossref", result)
-            for record in (result.value or []) if result.ok else []:
-                if raw_identity(state.reference, record):
-                    state.add(record)
+        def consider(state: _State, record: Record) -> None:
+            if raw_identity(state.reference, record):
+                state.add(record)
 
-        await asyncio.gather(*(one(s) for s in states))
+        wordy = [s for s in states if len(bibliographic_text(s.reference).split()) >= MIN_FREE_TEXT_WORDS]
+        await self._crossref_searches(wordy, consider)
 
     async def _pubmed_sweep(self, states: list[_State]) -> None:
         """One batched ESearch (plus one EFetch) for everything PubMed has not been asked well enough.

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from auditor.identifiers import norm_doi
 from auditor.judging.authors import compare_names, parse_vancouver, record_name
 from auditor.judging.journals import journal_agrees, same_journal_name
-from auditor.judging.normalize import norm_doi, norm_text
+from auditor.judging.normalize import norm_text
 from auditor.judging.pages import abbreviate_range, expand_last, locators_agree, split_pages
 from auditor.judging.titles import compare_titles
 from auditor.model import RecordAuthor

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from auditor.identifiers import norm_doi
 from auditor.judging.authors import NameMatch, compare_names, parse_vancouver, record_name
 from auditor.judging.journals import journal_agrees
-from auditor.judging.normalize import norm_doi, norm_token
+from auditor.judging.normalize import norm_token
 from auditor.judging.pages import locators_agree, record_pages
 from auditor.judging.titles import TitleMatch, compare_titles, content_overlap
 from auditor.model import ParsedFields, Record

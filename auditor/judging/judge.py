@@ -14,11 +14,12 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 
+from auditor.identifiers import norm_doi
 from auditor.judging.authors import record_name
 from auditor.judging.codes import severity_of
 from auditor.judging.compare import Comparison, borrowed_title, compare, same_work, score_candidate
 from auditor.judging.fields import field_issues
-from auditor.judging.normalize import norm_doi, norm_text
+from auditor.judging.normalize import norm_text
 from auditor.judging.pages import record_pages
 from auditor.judging.sources import disagreements
 from auditor.judging.suggest import suggest
@@ -85,23 +86,12 @@ def _primary(group: list[Record], scores: dict[int, float]) -> Record:
 def _merged(primary: Record, group: list[Record]) -> Record:
     """Fill what the primary record lacks (often the DOI or abbreviation) from its confirmations."""
     changes: dict[str, object] = {}
-    for f in ("doi", "pmid", "pmcid", "title", "journal", "year", "volume", "issue", "pages",
-              "first_page", "last_page", "article_number"):
-        if getattr(primary, f) in (None, ""):
-            for other in group:
-                if getattr(other, f) not in (None, ""):
-                    changes[f] = getattr(other, f)
-                    break
-    if not primary.journal_abbrevs:
-        for other in group:
-            if other.journal_abbrevs:
-                changes["journal_abbrevs"] = other.journal_abbrevs
-                break
-    if not primary.authors:
-        for other in group:
-            if other.authors:
-                changes["authors"] = other.authors
-                break
+    for f in ("doi", "pmid", "pmcid", "title", "journal", "journal_abbrevs", "authors", "year", "volume",
+              "issue", "pages", "first_page", "last_page", "article_number"):
+        if not getattr(primary, f):
+            value = next((getattr(other, f) for other in group if getattr(other, f)), None)
+            if value:
+                changes[f] = value
     return dataclasses.replace(primary, **changes) if changes else primary  # type: ignore[arg-type]
 
 
@@ -139,6 +129,15 @@ def _raw_has_title(ref: Reference, record: Record) -> bool:
     return len(title.split()) >= 4 and f" {title} " in f" {norm_text(ref.raw)} "
 
 
+def _raw_leads_with_first_author(ref: Reference, record: Record) -> bool:
+    """The record's first author's surname is near the start of the reference text."""
+    if not record.authors:
+        return False
+    surname = record_name(record.authors[0]).surname
+    head = norm_text(ref.raw).replace(" ", "")[: len(surname) + 40]
+    return len(surname) >= 2 and surname in head
+
+
 def _is_same_work(ref: Reference, record: Record) -> bool:
     """:func:`same_work` on the parsed fields, or the raw text quoting the title with the right DOI
     or first author (so a parser failure never turns a correct reference into ``not_found``)."""
@@ -146,13 +145,7 @@ def _is_same_work(ref: Reference, record: Record) -> bool:
         return True
     if not _raw_has_title(ref, record):
         return False
-    if compare(ref.parsed, record).doi:
-        return True
-    if not record.authors:
-        return False
-    surname = record_name(record.authors[0]).surname
-    head = norm_text(ref.raw).replace(" ", "")[: len(surname) + 40]
-    return len(surname) >= 2 and surname in head
+    return bool(compare(ref.parsed, record).doi) or _raw_leads_with_first_author(ref, record)
 
 
 def raw_names_work(ref: Reference, record: Record) -> bool:
@@ -161,12 +154,9 @@ def raw_names_work(ref: Reference, record: Record) -> bool:
 
     Three independent facts in the text itself, so a search hit on a generic title is not enough.
     """
-    if not (_raw_has_title(ref, record) and record.authors):
-        return False
-    surname = record_name(record.authors[0]).surname
-    head = norm_text(ref.raw).replace(" ", "")[: len(surname) + 40]
     years = {str(y) for y in (record.year, record.online_year) if y}
-    return len(surname) >= 2 and surname in head and any(re.search(rf"\b{y}\b", ref.raw) for y in years)
+    return (_raw_has_title(ref, record) and _raw_leads_with_first_author(ref, record)
+            and any(re.search(rf"\b{y}\b", ref.raw) for y in years))
 
 
 def _verdict(findings: list[Finding]) -> Verdict:

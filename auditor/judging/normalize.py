@@ -53,11 +53,3 @@ def norm_token(value: str | None) -> str:
     return token.lstrip("0") or token
 
 
-def norm_doi(doi: str | None) -> str:
-    if not doi:
-        return ""
-    doi = doi.strip().lower()
-    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"):
-        if doi.startswith(prefix):
-            doi = doi[len(prefix):]
-    return doi.strip().rstrip(".")

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from auditor.judging.normalize import norm_doi, norm_token
+from auditor.identifiers import norm_doi
+from auditor.judging.normalize import norm_token
 from auditor.judging.pages import locator_forms, record_pages
 from auditor.judging.titles import compare_titles
 from auditor.model import Record

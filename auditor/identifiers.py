@@ -1,0 +1,20 @@
+"""One spelling for identifiers, shared by the sources, the resolver and the judge.
+
+A DOI asked for under one spelling and looked up under another would read as "not answered" or,
+worse, as "not found"; keeping a single normaliser makes the keys agree everywhere.
+"""
+
+from __future__ import annotations
+
+_DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
+
+
+def norm_doi(doi: str | None) -> str:
+    """Lower-cased DOI without resolver URL or ``doi:`` prefix and without a trailing period."""
+    if not doi:
+        return ""
+    doi = doi.strip().lower()
+    for prefix in _DOI_PREFIXES:
+        if doi.startswith(prefix):
+            doi = doi[len(prefix):].strip()
+    return doi.rstrip(".")
