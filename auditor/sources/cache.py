@@ -78,7 +78,7 @@ class ResponseCache:
         self.path = path
         self.ttl_s = ttl_s
         self.negative_ttl_s = negative_ttl_s
-        self._warned = False
+        self._disabled = False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, timeout=busy_timeout_s, check_same_thread=False,
@@ -95,8 +95,8 @@ class ResponseCache:
     def _degrade(self, exc: sqlite3.Error) -> None:
         """A cache that fails mid-run (disk full, locked too long) is skipped, with one warning:
         it only saves requests, and losing it must not lose the audit."""
-        if not self._warned:
-            self._warned = True
+        if not self._disabled:
+            self._disabled = True
             print(f"auditor: warning: cache {self.path} disabled for this run: {exc}", file=sys.stderr)
 
     @staticmethod
@@ -105,6 +105,8 @@ class ResponseCache:
 
     def get(self, key: str, now: float | None = None) -> CachedResponse | None:
         """The stored answer if it is still fresh, else None."""
+        if self._disabled:
+            return None
         try:
             row = self._db.execute(
                 "SELECT status, headers, body, fetched_at, negative FROM responses WHERE key = ?",
@@ -124,6 +126,8 @@ class ResponseCache:
     def put(self, key: str, status: int, headers: Mapping[str, str], body: bytes, negative: bool,
             now: float | None = None) -> None:
         """Store (or overwrite) one answer. Callers only store answers they could parse."""
+        if self._disabled:
+            return
         try:
             self._db.execute(
                 "INSERT OR REPLACE INTO responses (key, request, status, headers, body, fetched_at, negative)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import quote
 
+from auditor.identifiers import norm_doi
 from auditor.model import Record, SourceResult
 from auditor.sources.base import partial_result
 from auditor.sources.crossref_json import parse_work, parse_work_list
@@ -18,16 +19,6 @@ DOI_BATCH = 20
 """DOIs per ``filter=doi:`` request: keeps URLs short and answers small."""
 SEARCH_SELECT = ("DOI,title,author,container-title,short-container-title,published-print,published-online,"
                  "issued,volume,issue,page,article-number,type,updated-by,update-to,score")
-
-
-def normalise_doi(doi: str) -> str:
-    text = doi.strip()
-    lowered = text.lower()
-    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"):
-        if lowered.startswith(prefix):
-            text = text[len(prefix):]
-            break
-    return text.strip().lower()
 
 
 class CrossrefClient:
@@ -42,7 +33,7 @@ class CrossrefClient:
         self._private = [("mailto", email)] if email else []
 
     async def works_by_dois(self, dois: Sequence[str]) -> SourceResult[dict[str, Record]]:
-        wanted = list(dict.fromkeys(d for d in (normalise_doi(x) for x in dois) if d))
+        wanted = list(dict.fromkeys(d for d in (norm_doi(x) for x in dois) if d))
         asked = list(wanted)
         found: dict[str, Record] = {}
         failed: set[str] = set()
@@ -61,9 +52,13 @@ class CrossrefClient:
         for start in range(0, len(wanted), DOI_BATCH):
             batch = wanted[start:start + DOI_BATCH]
             params = [("filter", ",".join(f"doi:{d}" for d in batch)), ("rows", str(len(batch)))]
+
+            def all_found(reply: Reply, asked: frozenset[str] = frozenset(batch)) -> bool:
+                # Negative (short-lived in the cache) when any asked DOI is missing from the answer.
+                return not asked <= {r.doi for r in parse_work_list(reply.body)}
+
             outcome = await self.http.fetch(self.service, self.base_url + "works", params,
-                                            private=self._private, post=False,
-                                            validate=lambda r: not parse_work_list(r.body))
+                                            private=self._private, post=False, validate=all_found)
             requests += outcome.requests
             if outcome.error or outcome.reply is None:
                 failed.update(batch)
@@ -77,7 +72,7 @@ class CrossrefClient:
         return partial_result(self.service, found, asked, failed, error, requests)
 
     async def work(self, doi: str) -> SourceResult[Record | None]:
-        clean = normalise_doi(doi)
+        clean = norm_doi(doi)
         if not clean:
             return SourceResult(self.service, value=None)
 

@@ -113,11 +113,14 @@ class EntrezClient:
             ]
             params = [("db", "pubmed"), ("retmode", "xml"), ("bdata", "\r".join(lines))]
 
-            def validate(reply: Reply, expected: int = len(batch)) -> bool:
+            def validate(reply: Reply, keys: frozenset[str] = frozenset(f"q{start + i}" for i in range(len(batch)))
+                         ) -> bool:
                 parsed = parse_ecitmatch(reply.body)
-                if len(parsed) < expected:
-                    raise ValueError(f"ECitMatch answered {len(parsed)} of {expected} lines")
-                return all(o.status != "found" for o in parsed.values())
+                # Every line must come back under its own key: a line lost or garbled would
+                # otherwise read as "no match" for that reference.
+                if missing := keys - parsed.keys():
+                    raise ValueError(f"ECitMatch did not answer {len(missing)} of {len(keys)} lines")
+                return any(parsed[k].status != "found" for k in keys)
 
             outcome = await self._get("ecitmatch.cgi", params, validate)
             requests += outcome.requests
@@ -142,7 +145,8 @@ class EntrezClient:
         for start in range(0, len(wanted), EFETCH_BATCH):
             batch = wanted[start:start + EFETCH_BATCH]
             params = [("db", "pubmed"), ("retmode", "xml"), ("id", ",".join(batch))]
-            outcome = await self._get("efetch.fcgi", params, lambda r: not parse_efetch(r.body),
+            outcome = await self._get("efetch.fcgi", params,
+                                      lambda r, asked=frozenset(batch): not asked <= parse_efetch(r.body).keys(),
                                       post=len(batch) > 20 or None)
             requests += outcome.requests
             if outcome.error or outcome.reply is None:
