@@ -28,7 +28,8 @@ def esearch_term(fields: ParsedFields) -> str | None:
     the year, volume and pages, which are exactly the fields a miscited reference gets wrong.
     Rare title words carry the search; PubMed drops words it does not index rather than failing.
     """
-    surname = fields.authors[0].split()[0] if fields.authors and len(fields.authors[0].split()) <= 3 else None
+    first = fields.authors[0].split() if fields.authors else []
+    surname = first[0] if 1 <= len(first) <= 3 else None  # longer: a collective author, no surname
     words = [w for w in _WORD.findall(fields.title or "") if w.lower() not in STOPWORDS and len(w) > 2]
     if words:
         words = sorted(words, key=len, reverse=True)[:6]

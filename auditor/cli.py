@@ -15,12 +15,8 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from auditor import __version__
-from auditor.errors import AuditorError
-
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-EXIT_UNCHECKED = 3
+from auditor.commands import check
+from auditor.errors import EXIT_USAGE, AuditorError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,12 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_parse.add_argument("--format", choices=("text", "json"), default="text")
     p_parse.add_argument("--output", "-o", metavar="PATH", help="write here (atomically) instead of stdout")
 
-    try:
-        from auditor.commands import check
-    except ImportError:  # pragma: no cover - during bootstrap only
-        check = None
-    if check is not None:
-        check.add_arguments(sub)
+    check.add_arguments(sub)
     return parser
 
 
@@ -57,8 +48,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             from auditor.commands import parse
 
             return parse.run(args)
-        from auditor.commands import check
-
         return check.run(args)
     except AuditorError as exc:
         print(f"auditor: error: {exc}", file=sys.stderr)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_UNCHECKED = 3
+
 
 class AuditorError(Exception):
     """Base for errors a user can act on; the message is shown as-is."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class InputError(AuditorError):

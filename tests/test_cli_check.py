@@ -115,3 +115,13 @@ def test_a_file_name_that_is_not_utf8_still_gets_its_reports(tmp_path: Path) -> 
     report = json.loads(Path(f"{stem}.json").read_text(encoding="utf-8"))
     assert report["document"]["path"].endswith("doc\ufffd.txt")
     assert "doc\ufffd.txt" in Path(f"{stem}.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("content", ["{not: yaml: at all", "just a string\n", "version: 1\n"])
+def test_a_file_that_is_not_a_cassette_is_one_error_line(tmp_path: Path, content: str,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    bogus = tmp_path / "bogus.yaml"
+    bogus.write_text(content, encoding="utf-8")
+    assert main(["check", SEED_001, "--replay", str(bogus), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a vcrpy cassette" in err and "Traceback" not in err

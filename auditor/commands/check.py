@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.atomic import write_atomic
-from auditor.errors import ConfigError, InputError
+from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNCHECKED, ConfigError, InputError
 from auditor.model import VERDICT_ORDER, AuditReport
 
 FORMATS = ("text", "json", "html", "sarif")
@@ -82,8 +82,8 @@ def exit_code(reports: Sequence[AuditReport], fail_on: frozenset[str]) -> int:
             if audit.verdict == "unchecked":
                 unchecked = True
     if failing:
-        return 1
-    return 3 if unchecked else 0
+        return EXIT_FINDINGS
+    return EXIT_UNCHECKED if unchecked else EXIT_OK
 
 
 @contextlib.contextmanager
@@ -93,19 +93,24 @@ def _replay(cassette: str | None) -> Iterator[None]:
         return
     if not Path(cassette).is_file():
         raise InputError(f"{cassette}: no such cassette")
+    import yaml
     from vcr.errors import CannotOverwriteExistingCassetteException
 
     from auditor.sources.replay import replaying
 
-    try:
-        with replaying(cassette):
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(replaying(cassette))
+        except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"{cassette}: not a vcrpy cassette ({type(exc).__name__})") from None
+        try:
             yield
-    except CannotOverwriteExistingCassetteException as exc:
-        first_line = str(exc).splitlines()[0] if str(exc) else "unrecorded request"
-        raise InputError(
-            f"{cassette}: the run made a request the cassette does not hold ({first_line}); "
-            "re-record it with scripts/record_seed_cassettes.py"
-        ) from None
+        except CannotOverwriteExistingCassetteException as exc:
+            first_line = str(exc).splitlines()[0] if str(exc) else "unrecorded request"
+            raise InputError(
+                f"{cassette}: the run made a request the cassette does not hold ({first_line}); "
+                "re-record it with scripts/record_seed_cassettes.py"
+            ) from None
 
 
 def render(reports: Sequence[AuditReport], fmt: str, color: bool) -> str:
@@ -127,20 +132,20 @@ def render(reports: Sequence[AuditReport], fmt: str, color: bool) -> str:
 
 
 def parse_formats(value: str, output: str | None) -> list[str]:
-    formats = [f.strip() for f in value.split(",") if f.strip()]
+    formats = list(dict.fromkeys(f.strip() for f in value.split(",") if f.strip()))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise ConfigError(f"--format: unknown format(s) {', '.join(unknown) or '(empty)'}; use {', '.join(FORMATS)}")
     if len(formats) > 1 and not output:
         raise ConfigError("--format with several formats needs --output PATH (written as PATH.EXT for each)")
-    return list(dict.fromkeys(formats))
+    return formats
 
 
 def write_reports(reports: Sequence[AuditReport], formats: list[str], output: str | None) -> None:
     """Render and write every requested format; each file is replaced atomically."""
     if output is None:
         text = render(reports, formats[0], color=sys.stdout.isatty())
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.write(text)  # every renderer ends its text with a newline
         return
     for fmt in formats:
         path = output if len(formats) == 1 else f"{output}.{EXTENSIONS[fmt]}"
@@ -163,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
 
     fail_on = parse_fail_on(args.fail_on)
     formats = parse_formats(args.format, args.output)
-    cache_mode = "offline" if args.offline else "off" if args.no_cache else "refresh" if args.refresh else None
+    cache_mode = "offline" if args.offline else "no-cache" if args.no_cache else "refresh" if args.refresh else None
     overrides: dict[str, Any] = {}
     if cache_mode:
         overrides["cache_mode"] = cache_mode

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from auditor.judging.codes import severity_of
 from auditor.model import VERDICT_ORDER, AuditReport
 
 _STYLE = {"verified": "green", "minor": "yellow", "major": "red", "not_found": "magenta", "unchecked": "cyan"}
@@ -40,18 +41,28 @@ def summary_table(reports: Sequence[AuditReport]) -> Table:
     return table
 
 
-def finding_lines(report: AuditReport) -> list[str]:
-    """Plain ``path:line:col: CODE message`` lines (no markup), references then citations."""
+def _rows(report: AuditReport) -> list[tuple[tuple[int, int], str, str, str, str]]:
+    """One row per finding, in document order: (position, location, code, severity, rest of line).
+
+    A reference's findings carry its number and verdict (``[14 major]``), so the verdict behind an
+    exit code is readable without colour.
+    """
     path = report.parsed.document.path
-    lines: list[str] = []
+    rows = []
     for audit in report.audits:
+        tag = f"[{audit.reference.number} {audit.verdict}]"
         for f in audit.findings:
-            line = f.line if f.line is not None else audit.reference.line
-            column = f.column if f.column is not None else audit.reference.column
-            lines.append(f"{_location(path, line, column)} {f.code} [{audit.reference.number}] {f.message}")
+            line, column = f.line or audit.reference.line, f.column or audit.reference.column
+            rows.append(((line, column), _location(path, line, column), f.code, f.severity, f"{tag} {f.message}"))
     for cf in report.parsed.citation_findings:
-        lines.append(f"{_location(path, cf.line, cf.column)} {cf.code} {cf.message}")
-    return lines
+        rows.append(((cf.line or 0, cf.column or 0), _location(path, cf.line, cf.column), cf.code,
+                     severity_of(cf.code), cf.message))
+    return sorted(rows, key=lambda row: row[0])
+
+
+def finding_lines(report: AuditReport) -> list[str]:
+    """Plain ``path:line:col: CODE message`` lines (no markup), in document order."""
+    return [f"{loc} {code} {rest}" for _, loc, code, _, rest in _rows(report)]
 
 
 def render_text(reports: Sequence[AuditReport], color: bool | None = None) -> str:
@@ -63,14 +74,7 @@ def render_text(reports: Sequence[AuditReport], color: bool | None = None) -> st
                       color_system="standard" if color else None, width=120, highlight=False, soft_wrap=True)
     console.print(summary_table(reports))
     for report in reports:
-        for audit in report.audits:
-            for f in audit.findings:
-                line = f.line if f.line is not None else audit.reference.line
-                column = f.column if f.column is not None else audit.reference.column
-                style = _SEVERITY_STYLE.get(f.severity, "")
-                console.print(f"{escape(_location(report.parsed.document.path, line, column))} "
-                              f"[{style}]{f.code}[/{style}] [{audit.reference.number}] {escape(f.message)}")
-        for cf in report.parsed.citation_findings:
-            loc = _location(report.parsed.document.path, cf.line, cf.column)
-            console.print(f"{escape(loc)} [yellow]{cf.code}[/yellow] {escape(cf.message)}")
+        for _, loc, code, severity, rest in _rows(report):
+            style = _SEVERITY_STYLE.get(severity, "")
+            console.print(f"{escape(loc)} [{style}]{code}[/{style}] {escape(rest)}")
     return buffer.getvalue()
