@@ -41,7 +41,7 @@ import re
 import sys
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +181,17 @@ def report(name: str, counts: dict[str, tuple[int, int, int]]) -> float:
     return f
 
 
+def pool(counts_per_set: Iterable[dict[str, tuple[int, int, int]]]) -> dict[str, tuple[int, int, int]]:
+    """Sum per-set counts, each set only on the fields it labels (see the docstring on n/a)."""
+    pooled = {f: (0, 0, 0) for f in FIELDS}
+    for counts in counts_per_set:
+        for field, (tp, fp, fn) in counts.items():
+            if tp + fn:
+                a, b, c = pooled[field]
+                pooled[field] = (a + tp, b + fp, c + fn)
+    return pooled
+
+
 def speed(rows: list[dict[str, Any]]) -> float:
     raws = [r["raw"] for r in rows]
     best = float("inf")
@@ -198,18 +209,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--errors", metavar="FIELD", choices=FIELDS, help="print mismatches for FIELD")
     args = ap.parse_args(argv)
     all_rows: list[dict[str, Any]] = []
-    pooled = {f: (0, 0, 0) for f in FIELDS}
+    per_set: list[dict[str, tuple[int, int, int]]] = []
     for path in args.files:
         rows = load([path])
         all_rows.extend(rows)
         counts = score(rows, args.errors)
         report(f"{path.name}: {len(rows)} strings", counts)
-        for field, (tp, fp, fn) in counts.items():
-            if tp + fn:  # fields this set labels; see the docstring on n/a
-                a, b, c = pooled[field]
-                pooled[field] = (a + tp, b + fp, c + fn)
+        per_set.append(counts)
     if len(args.files) > 1:
-        report(f"all files: {len(all_rows)} strings (each set counted on the fields it labels)", pooled)
+        report(f"all files: {len(all_rows)} strings (each set counted on the fields it labels)", pool(per_set))
     print(f"\nspeed: {speed(all_rows):,.0f} references/s (single core, best of 3, {len(all_rows)} strings)")
     return 0
 

@@ -40,6 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from auditor.model import ReferenceAudit  # noqa: E402
+from bench import parse_bench  # noqa: E402
 from bench.lib import glue  # noqa: E402
 from bench.lib.corrupt import (  # noqa: E402
     CORRUPTIONS,
@@ -74,7 +75,7 @@ from bench.lib.samples import (  # noqa: E402
     read_jsonl,
     seeded_sample,
 )
-from bench.lib.sandbox import Sandbox, running_sandbox, summarise_stats  # noqa: E402
+from bench.lib.sandbox import DEFAULT_SANDBOX, Sandbox, running_sandbox, summarise_stats  # noqa: E402
 
 PHASES = ("parsing", "matching", "detection", "robustness", "cost")
 EMAIL = "bench@example.org"
@@ -84,9 +85,9 @@ EMAIL = "bench@example.org"
 FAST_SERVER = ["--ncbi-rps", "1000", "--ncbi-key-rps", "1000", "--crossref-rps", "1000",
                "--crossref-polite-rps", "1000", "--crossref-concurrency", "64", "--crossref-polite-concurrency", "64"]
 FAST_CLIENT: dict[str, Any] = {"ncbi_rps": 200.0, "crossref_rps": 200.0, "crossref_concurrency": 16}
-ANCHORS = [
-    ("biblio-glutton (PMC 1,943-article PDF set)", "97.3", "95.5", "96.4"),
-    ("Crossref search-based matching, SBMV (Crossref's real unstructured set)", "—", "—", "96.3"),
+ANCHORS = [  # short name (summary), full name (matching table), published P, R, F1
+    ("glutton", "biblio-glutton (PMC 1,943-article PDF set)", "97.3", "95.5", "96.4"),
+    ("Crossref", "Crossref search-based matching, SBMV (Crossref's real unstructured set)", "—", "—", "96.3"),
 ]
 
 
@@ -134,36 +135,35 @@ def fast_run(sandbox_dir: Path, docs: Sequence[Sequence[str]], server_extra: Seq
 
 
 def phase_parsing(args: argparse.Namespace) -> dict[str, Any]:
-    """Reuses bench/parse_bench.py (the parser owner's data subsets and field rules)."""
-    pb = glue.parse_bench_module()
-    if pb is None:
-        return {"skipped": "bench/parse_bench.py not found"}
-    files = [Path(p) for p in getattr(pb, "DEFAULT_FILES", ())]
+    """Reuses bench/parse_bench.py (the parser owner's data subsets, field rules and pooling)."""
+    files = list(parse_bench.DEFAULT_FILES)
     extra = args.data / ANYSTYLE_SUBSET
     if extra.exists():
         files.append(extra)
     results: dict[str, Any] = {}
     all_rows: list[dict[str, Any]] = []
+    per_set: list[dict[str, tuple[int, int, int]]] = []
     for path in files:
         if not path.exists():
             continue
-        rows = pb.load([path])
+        rows = parse_bench.load([path])
         if args.quick:
             rows = rows[:150]
         all_rows.extend(rows)
-        counts = pb.score(rows, None, show=lambda _s: None)
+        counts = parse_bench.score(rows, None, show=lambda _s: None)
+        per_set.append(counts)
         results[path.name] = {"n": len(rows), "fields": {f: PRF(*c).as_dict() for f, c in counts.items()}}
-    counts = pb.score(all_rows, None, show=lambda _s: None)
-    results["all"] = {"n": len(all_rows), "fields": {f: PRF(*c).as_dict() for f, c in counts.items()}}
-    results["refs_per_s"] = round(pb.speed(all_rows), 1)
+    pooled = parse_bench.pool(per_set)
+    results["all"] = {"n": len(all_rows), "fields": {f: PRF(*c).as_dict() for f, c in pooled.items()}}
+    results["refs_per_s"] = round(parse_bench.speed(all_rows), 1)
     return results
 
 
 def micro(fields: dict[str, dict[str, Any]]) -> PRF:
-    tp = sum(int(v["tp"]) for v in fields.values())
-    fp = sum(int(v["fp"]) for v in fields.values())
-    fn = sum(int(v["fn"]) for v in fields.values())
-    return PRF(tp, fp, fn)
+    """Micro-average as parse_bench counts it: a field the gold never labels (tp + fn = 0) is left out."""
+    labelled = [v for v in fields.values() if int(v["tp"]) + int(v["fn"])]
+    return PRF(sum(int(v["tp"]) for v in labelled), sum(int(v["fp"]) for v in labelled),
+               sum(int(v["fn"]) for v in labelled))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,12 +298,13 @@ def misses(items: list[dict[str, Any]], audits: list[ReferenceAudit | None], per
     return out
 
 
-def phase_detection(args: argparse.Namespace, items: list[dict[str, Any]]) -> tuple[dict[str, Any], list[Any]]:
-    log(f"detection: {len(items)} references ({Counter(i['kind'] for i in items)['untouched']} base records)")
+def phase_detection(args: argparse.Namespace, items: list[dict[str, Any]],
+                    pool_size: int) -> tuple[dict[str, Any], list[Any]]:
+    base = Counter(i["kind"] for i in items)["untouched"]
+    log(f"detection: {len(items)} references ({base} base records)")
     audits, run = run_detection(args, items)
     t = tally(items, audits)
-    base = Counter(i["kind"] for i in items)["untouched"]
-    sampling = (f"{base} base records drawn with random.Random({args.seed}).sample from the {args.pool_size} usable "
+    sampling = (f"{base} base records drawn with random.Random({args.seed}).sample from the {pool_size} usable "
                 "PubMed records; each is rendered untouched and once per corruption kind (a corruption that does not "
                 "apply, e.g. a surname too short to misspell, is skipped); corruption values and the "
                 f"{base} + {base} fabricated references come from the same seeded generator; the references are "
@@ -440,7 +441,7 @@ def summary_section(results: dict[str, Any]) -> list[str]:
     """One headline table (the one for a paper); the sections below give the detail."""
     rows: list[list[object]] = []
     p = results.get("parsing")
-    if p and "skipped" not in p:
+    if p:
         m = micro(p["all"]["fields"])
         rows.append(["Parsing: field micro-F1 (JATS + GROBID + AnyStyle Vancouver strings)",
                      f"{pct(m.f1)} (P {pct(m.precision)}, R {pct(m.recall)})", f"n = {p['all']['n']}"])
@@ -450,7 +451,8 @@ def summary_section(results: dict[str, Any]) -> list[str]:
         a = mt["all"]
         rows.append(["Matching: string -> PMID/DOI, F1 (P / R)",
                      f"{pct(a['f1'])} ({pct(a['precision'])} / {pct(a['recall'])})",
-                     f"n = {a['total']}; anchors 96.4 (glutton), 96.3 (Crossref) on other sets"])
+                     f"n = {a['total']}; anchors {', '.join(f'{f_} ({short})' for short, _, _, _, f_ in ANCHORS)} "
+                     "on other sets"])
         v = mt["vancouver_like"]
         rows.append(["Matching: F1 on strict Vancouver strings", pct(v["f1"]), f"n = {v['total']}"])
     d = results.get("detection")
@@ -491,6 +493,11 @@ def _chimera_note(detail: dict[str, int] | None) -> list[str]:
             f"year equals that work's year, {detail['major_otherwise']} of {detail['year_differs']} otherwise."]
 
 
+def _score_row(label: str, v: dict[str, Any]) -> list[object]:
+    """``[label, n, P, R, F1]`` of a matching score (``MatchScore.as_dict``)."""
+    return [label, v["total"], pct(v["precision"]), pct(v["recall"]), pct(v["f1"])]
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     out = [f"# Reference auditor benchmark, {results['date']}{' (quick)' if results['quick'] else ''}", "",
@@ -499,10 +506,11 @@ def render_markdown(results: dict[str, Any]) -> str:
            f"Command: `{results['command']}`. Data: {results['data']}. Seed {results['seed']}.", ""]
     out += summary_section(results)
     p = results.get("parsing")
-    if p and "skipped" not in p:
+    if p:
         out += ["## Parsing (field level)", "",
                 "Rules and data are `bench/parse_bench.py`'s (text compared without case/punctuation; locator = "
-                "first page or article number; identifiers only when printed).", ""]
+                "first page or article number; identifiers only when printed; micro-F1 counts each set only on the "
+                "fields its gold labels, so unlabelled fields show as —).", ""]
         sets = [k for k in p if k not in ("all", "refs_per_s")] + ["all"]
         fields = list(p["all"]["fields"])
         headers = ["field"] + [f"{s.split('.')[0]} F1" for s in sets] + ["all P", "all R"]
@@ -529,10 +537,10 @@ def render_markdown(results: dict[str, Any]) -> str:
                 f"{mt['n']} printed JATS references with gold PMID/DOI (seeded sample), audited as documents of "
                 "50 through load/parse/resolve/judge. Predicted = match id when the verdict is verified/minor/"
                 "major; correct = equals gold (DOI lower-cased); P = correct/predicted, R = correct/total.", ""]
-        rows = [[label, mt[key]["total"], pct(mt[key]["precision"]), pct(mt[key]["recall"]), pct(mt[key]["f1"])]
+        rows = [_score_row(label, mt[key])
                 for label, key in (("auditor, all", "all"), ("auditor, strict Vancouver form", "vancouver_like"),
                                    ("auditor, no printed DOI/PMID", "no_printed_id"))]
-        rows += [[f"*anchor:* {name}", "other set", p_, r_, f_] for name, p_, r_, f_ in ANCHORS]
+        rows += [[f"*anchor:* {name}", "other set", p_, r_, f_] for _, name, p_, r_, f_ in ANCHORS]
         out += [md_table(["system / set", "n", "P", "R", "F1"], rows), "",
                 "Anchors are published figures on *their own* gold sets (different strings, a 37M/170M-record "
                 "index), not on this one. Ours runs against the sandbox corpus (~6,600 records) that includes the "
@@ -543,8 +551,7 @@ def render_markdown(results: dict[str, Any]) -> str:
             out += ["By origin of the printed strings (publisher styles differ: PLOS author-year, SciELO "
                     "Vancouver/ABNT/APA):", "",
                     md_table(["origin", "n", "P", "R", "F1"],
-                             [[src, v["total"], pct(v["precision"]), pct(v["recall"]), pct(v["f1"])]
-                              for src, v in mt["by_source"].items()]), ""]
+                             [_score_row(src, v) for src, v in mt["by_source"].items()]), ""]
         cs = mt.get("crossref_styles")
         if cs:
             out += ["Second set: Crossref's own artificial renderings (`crossref_artificial_styles_sample`, mostly "
@@ -552,10 +559,8 @@ def render_markdown(results: dict[str, Any]) -> str:
                     f"{len(cs['by_source'])} non-Vancouver styles; gold = DOI. It measures robustness to styles the "
                     "parser is not built for.", "",
                     md_table(["style", "n", "P", "R", "F1"],
-                             [[src, v["total"], pct(v["precision"]), pct(v["recall"]), pct(v["f1"])]
-                              for src, v in cs["by_source"].items()]
-                             + [["all styles", cs["all"]["total"], pct(cs["all"]["precision"]),
-                                 pct(cs["all"]["recall"]), pct(cs["all"]["f1"])]]), "",
+                             [_score_row(src, v) for src, v in cs["by_source"].items()]
+                             + [_score_row("all styles", cs["all"])]), "",
                     f"Verdicts: {', '.join(f'{k} {v}' for k, v in sorted(cs['verdicts'].items()))}.", ""]
     d = results.get("detection")
     if d:
@@ -624,7 +629,7 @@ def render_markdown(results: dict[str, Any]) -> str:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--sandbox", type=Path, default=ROOT.parent / "shared" / "sandbox",
+    ap.add_argument("--sandbox", type=Path, default=DEFAULT_SANDBOX,
                     help="the emulator's directory (default: ../shared/sandbox from the repo root)")
     ap.add_argument("--data", type=Path, default=ROOT / "bench" / "data", help="committed samples (default bench/data)")
     ap.add_argument("--bench-data", type=Path, default=None,
@@ -694,14 +699,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["parsing"] = phase_parsing(args)
     if "matching" in phases:
         results["matching"] = phase_matching(args, jats_rows)
-    clean: list[Any] | None = None
-    args.pool_size = len(pubmed_rows)
-    items = detection_items(pubmed_rows, 12 if args.quick else args.n_detection, args.seed) \
-        if {"detection", "robustness"} & set(phases) else []
-    if "detection" in phases or "robustness" in phases:
-        results["detection"], clean = phase_detection(args, items)
-    if "robustness" in phases and clean is not None:
-        results["robustness"] = phase_robustness(args, items, clean)
+    if {"detection", "robustness"} & set(phases):
+        items = detection_items(pubmed_rows, 12 if args.quick else args.n_detection, args.seed)
+        results["detection"], clean = phase_detection(args, items, len(pubmed_rows))
+        if "robustness" in phases:
+            results["robustness"] = phase_robustness(args, items, clean)
     if "cost" in phases:
         results["cost"] = phase_cost(args, cost_entries(cost_pubmed, cost_jats, args.seed))
     results["total_wall_s"] = round(time.perf_counter() - t0, 1)

@@ -27,33 +27,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from auditor.audit import audit_documents  # noqa: E402
 from auditor.config import Settings  # noqa: E402
-from auditor.documents.loader import load_document  # noqa: E402
 from auditor.model import AuditReport, ParsedDocument  # noqa: E402
-from auditor.parsing import parse_document  # noqa: E402
-from auditor.sources import open_sources  # noqa: E402
-from bench.lib.sandbox import running_sandbox, summarise_stats  # noqa: E402
-
-DEFAULT_SANDBOX = ROOT.parent / "shared" / "sandbox"
-
-
-def _settings(base: str, cache_dir: str, email: str | None, retries: int) -> Settings:
-    return Settings.load(
-        None, environ={}, entrez_url=f"{base}/entrez/eutils/", crossref_url=f"{base}/crossref/",
-        cache_dir=cache_dir, email=email, retry_attempts=retries,
-    )
-
-
-async def _audit(doc: ParsedDocument, settings: Settings) -> AuditReport:
-    async with open_sources(settings) as (entrez, crossref):
-        return (await audit_documents([doc], entrez, crossref))[0]
+from bench.lib import glue  # noqa: E402
+from bench.lib.sandbox import DEFAULT_SANDBOX, running_sandbox, summarise_stats  # noqa: E402
 
 
 def _run(doc: ParsedDocument, settings: Settings) -> tuple[AuditReport, float]:
     start = time.perf_counter()
-    report = asyncio.run(_audit(doc, settings))
-    return report, time.perf_counter() - start
+    reports, _ = asyncio.run(glue.audit([doc], settings))
+    return reports[0], time.perf_counter() - start
 
 
 def _peak_rss_mb() -> float:
@@ -70,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("seeds", nargs="*", type=Path)
     args = parser.parse_args(argv)
     seeds = args.seeds or sorted((ROOT / "seeds").glob("*.txt"))
-    docs = [parse_document(load_document(str(path))) for path in seeds]
+    docs = [glue.load_and_parse(path) for path in seeds]
     email = args.email or None
     options = ["--latency-ms", str(args.latency_ms)]
     clean: dict[str, AuditReport] = {}
@@ -82,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         for doc in docs:
             for label in ("cold", "warm"):
                 box.reset()
-                report, wall = _run(doc, _settings(box.url, cache, email, 3))
+                settings = glue.make_settings(box.entrez_url, box.crossref_url, cache, email=email, retry_attempts=3)
+                report, wall = _run(doc, settings)
                 server = summarise_stats(box.stats())
                 refs = len(doc.references)
                 per_ref = f"{report.requests / refs:.2f}" if refs else "-"
@@ -100,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     fault_options = [*options, "--fault-rate", str(args.fault_rate), "--timeout-hold-s", "2"]
     wrong = 0
     with tempfile.TemporaryDirectory() as cache, running_sandbox(args.sandbox, fault_options) as box:
-        settings = _settings(box.url, cache, email, args.retries)
-        settings = settings.with_values({"read_timeout_s": 1.5})
+        settings = glue.make_settings(box.entrez_url, box.crossref_url, cache, email=email,
+                                      retry_attempts=args.retries, read_timeout_s=1.5)
         for doc in docs:
             report, wall = _run(doc, settings)
             server = summarise_stats(box.stats())

@@ -21,7 +21,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +36,8 @@ from auditor.config import Settings  # noqa: E402
 from auditor.model import SourceResult  # noqa: E402
 from auditor.sources import Sources, build_term, open_sources  # noqa: E402
 from auditor.sources.base import CitMatchQuery  # noqa: E402
+from bench.lib import glue  # noqa: E402
+from bench.lib.sandbox import Sandbox  # noqa: E402
 
 Lookup = Callable[[Sources], Awaitable[SourceResult[Any]]]
 
@@ -133,11 +134,6 @@ async def run_phase(settings: Settings, jobs: list[Job], documents: int) -> dict
     return {"wall_s": wall, "services": per_service, "results": results}
 
 
-def server_stats(base: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{base}/_stats", timeout=10) as resp:
-        return json.loads(resp.read())
-
-
 def server_429s(stats: dict[str, Any]) -> dict[str, int]:
     totals = {"entrez": 0, "crossref": 0}
     for endpoint, statuses in stats.get("counts", {}).items():
@@ -167,10 +163,6 @@ def memory_line() -> str:
     return f"peak Python allocations {peak / 2**20:.1f} MB (tracemalloc); max RSS {maxrss_mb:.1f} MB"
 
 
-def reset(base: str) -> None:
-    urllib.request.urlopen(urllib.request.Request(f"{base}/_reset", method="POST"), timeout=10).read()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sandbox", type=Path, default=DEFAULT_SANDBOX)
@@ -194,27 +186,27 @@ def main(argv: list[str] | None = None) -> int:
           f"sessions; sandbox latency {args.latency_ms} ms; Crossref {args.pool} pool")
 
     with tempfile.TemporaryDirectory() as cache_dir:
-        settings = Settings.load(environ={}, cache_dir=cache_dir, email=email, ncbi_api_key=api_key)
         with start_sandbox(args.sandbox, "--latency-ms", str(args.latency_ms)) as base:
-            settings = settings.with_values({"entrez_url": f"{base}/entrez/eutils/",
-                                             "crossref_url": f"{base}/crossref/"})
+            box = Sandbox(base)
+            settings = glue.make_settings(box.entrez_url, box.crossref_url, cache_dir, email=email,
+                                          ncbi_api_key=api_key)
             cold = asyncio.run(run_phase(settings, jobs, args.documents))
-            report("cold cache", cold, allowed, server_stats(base))
-            reset(base)
+            report("cold cache", cold, allowed, box.stats())
+            box.reset()
             warm = asyncio.run(run_phase(settings, jobs, args.documents))
-            report("warm cache", warm, allowed, server_stats(base))
+            report("warm cache", warm, allowed, box.stats())
         print(memory_line())
         if args.fault_rate <= 0:
             return 0
         with start_sandbox(args.sandbox, "--latency-ms", str(args.latency_ms), "--fault-rate",
                            str(args.fault_rate), "--timeout-hold-s", "20", "--seed", "7") as base:
-            faulty = settings.with_values({"entrez_url": f"{base}/entrez/eutils/",
-                                           "crossref_url": f"{base}/crossref/", "cache_mode": "no-cache",
-                                           "read_timeout_s": 5.0, "retry_max_time_s": 30.0,
-                                           "retry_attempts": args.fault_attempts})
+            box = Sandbox(base)
+            faulty = glue.make_settings(box.entrez_url, box.crossref_url, cache_dir, email=email,
+                                        ncbi_api_key=api_key, cache_mode="no-cache", read_timeout_s=5.0,
+                                        retry_max_time_s=30.0, retry_attempts=args.fault_attempts)
             phase = asyncio.run(run_phase(faulty, jobs, args.documents))
             label = f"fault rate {args.fault_rate}, {args.fault_attempts} attempts (no cache)"
-            report(label, phase, allowed, server_stats(base))
+            report(label, phase, allowed, box.stats())
     answered = unavailable = invented = 0
     errors: dict[str, int] = {}
     for index, result in phase["results"].items():

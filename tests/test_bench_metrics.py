@@ -1,4 +1,4 @@
-"""Unit tests for the benchmark's pure parts: corruptions, rendering, metrics and tables.
+"""Unit tests for the benchmark's pure parts: corruptions, records, metrics and tables.
 
 These decide what the published figures mean, so they are pinned here without a server.
 """
@@ -27,21 +27,11 @@ from bench.lib.metrics import (
     PRF,
     DetectionTally,
     MatchOutcome,
-    field_counts,
     md_table,
-    norm_value,
     score_matching,
-    sum_fields,
 )
-from bench.lib.records import (
-    abbreviate_last_page,
-    author_from_string,
-    expand_last_page,
-    record_from_pubmed_json,
-    render_vancouver,
-    usable_for_detection,
-)
-from bench.lib.samples import gold_from_jats, jats_gold_fields, seeded_sample
+from bench.lib.records import author_from_string, record_from_pubmed_json, usable_for_detection
+from bench.lib.samples import gold_from_jats, seeded_sample
 
 
 def _record(pmid: str, title: str, journal: str, family: str, year: int = 2015, volume: str = "12",
@@ -156,15 +146,7 @@ def test_every_kind_has_an_expectation() -> None:
 # -- records and rendering ---------------------------------------------------------------------
 
 
-def test_page_forms() -> None:
-    assert expand_last_page("1787", "91") == "1791"
-    assert expand_last_page("99", "105") == "105"
-    assert abbreviate_last_page("1787", "1791") == "91"
-    assert abbreviate_last_page("183", "187") == "7"
-    assert abbreviate_last_page("99", "105") == "105"
-
-
-def test_pubmed_json_becomes_a_record_and_renders_in_nlm_form() -> None:
+def test_pubmed_json_becomes_a_usable_record() -> None:
     row = {"pmid": "17942999", "journal": "Restorative neurology and neuroscience",
            "journal_iso": "Restor. Neurol. Neurosci.", "medline_ta": "Restor Neurol Neurosci", "volume": "25",
            "issue": "3-4", "year": "2007", "title": "Neuroplasticity in the processing of pitch dimensions.",
@@ -174,10 +156,6 @@ def test_pubmed_json_becomes_a_record_and_renders_in_nlm_form() -> None:
     assert (rec.first_page, rec.last_page, rec.year) == ("195", "210", 2007)
     assert rec.journal_abbrevs[0] == "Restor Neurol Neurosci"
     assert usable_for_detection(rec)
-    assert render_vancouver(rec) == (
-        "Chandrasekaran B, Gandour JT, Krishnan A. Neuroplasticity in the processing of pitch dimensions. "
-        "Restor Neurol Neurosci. 2007;25(3-4):195-210."
-    )
 
 
 def test_e_locator_pages_become_an_article_number() -> None:
@@ -209,6 +187,20 @@ def test_prf_arithmetic() -> None:
     assert PRF(0, 0, 0).f1 == 0.0
 
 
+
+def test_parsing_micro_leaves_out_fields_a_set_never_labels() -> None:
+    from bench.parse_bench import FIELDS, pool
+    from bench.run import micro
+
+    zero = dict.fromkeys(FIELDS, (0, 0, 0))
+    jats = zero | {"title": (8, 1, 1), "pmcid": (0, 5, 0)}  # pmcids read but never tagged in this gold
+    grobid = zero | {"title": (4, 0, 0), "pmcid": (2, 1, 1)}
+    pooled = pool([jats, grobid])
+    assert pooled["title"] == (12, 1, 1)
+    assert pooled["pmcid"] == (2, 1, 1)  # only the set that labels pmcid counts
+    as_dicts = {f: PRF(*c).as_dict() for f, c in jats.items()}
+    assert micro(as_dicts) == PRF(8, 1, 1)  # run.py's micro applies the same rule per set
+
 def test_matching_definitions() -> None:
     outcomes = [
         MatchOutcome("1", None, "verified", "1", None),  # correct by PMID
@@ -223,25 +215,6 @@ def test_matching_definitions() -> None:
     assert score.precision == pytest.approx(2 / 3)
     assert score.recall == pytest.approx(2 / 6)
     assert score.f1 == pytest.approx(2 * (2 / 3) * (1 / 3) / (2 / 3 + 1 / 3))
-
-
-def test_field_counts_wrong_value_is_both_fp_and_fn() -> None:
-    counts = field_counts({"title": "A title", "year": 2001, "volume": "3"},
-                          {"title": "a TITLE.", "year": "2002", "issue": "4"},
-                          fields=("title", "year", "volume", "issue", "doi"))
-    assert counts["title"] == PRF(1, 0, 0)
-    assert counts["year"] == PRF(0, 1, 1)
-    assert counts["volume"] == PRF(0, 1, 0)
-    assert counts["issue"] == PRF(0, 0, 1)
-    assert counts["doi"] == PRF(0, 0, 0)
-    totals, micro = sum_fields([counts, counts])
-    assert totals["year"] == PRF(0, 2, 2)
-    assert micro == PRF(2, 4, 4)
-
-
-def test_norm_value_ignores_case_accents_and_punctuation() -> None:
-    assert norm_value("Rev Saúde Pública.") == norm_value("rev saude publica")
-    assert norm_value(["Doe J", "Roe R"]) != norm_value(["Doe J"])
 
 
 def test_detection_tally_rates_and_false_alarms() -> None:
@@ -269,7 +242,6 @@ def test_jats_gold_and_seeded_sampling() -> None:
            "fields": {"pmid": "123", "doi": "10.1/X", "fpage": "4", "authors": ["Doe J"], "year": "2001"}}
     gold = gold_from_jats(row)
     assert gold.raw == "Doe J. A title. J Biol. 2001;3:4-5." and gold.gold_doi == "10.1/x" and gold.vancouver_like
-    assert jats_gold_fields(row["fields"])["locator"] == "4"
     rows = [{"i": i} for i in range(50)]
     assert seeded_sample(rows, 10, 1) == seeded_sample(rows, 10, 1)
     assert seeded_sample(rows, 10, 1) != seeded_sample(rows, 10, 2)

@@ -14,8 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from auditor.judging.pages import abbreviate_range
 from auditor.model import Record, RecordAuthor
-from bench.lib.records import abbreviate_last_page
 
 CORRUPTIONS: tuple[str, ...] = (
     "year",
@@ -122,7 +122,7 @@ def corrupt(record: Record, kind: str, rng: random.Random, donors: Sequence[Reco
             last = record.last_page
             if last and last.isdigit() and first.isdigit() and record.first_page.isdigit():
                 last = str(int(last) + int(first) - int(record.first_page))
-            pages = f"{first}-{abbreviate_last_page(first, last)}" if last else first
+            pages = abbreviate_range(first, last)
             return replace(record, first_page=first, last_page=last, pages=pages)
         if record.article_number:
             number = _shift_number(record.article_number, rng, 1, 9)
@@ -216,7 +216,7 @@ def fabricate_invented(rng: random.Random, donors: Sequence[Record]) -> Record:
         year=rng.randint(1995, 2022),
         volume=str(rng.randint(1, 150)),
         issue=str(rng.randint(1, 12)),
-        pages=f"{first}-{abbreviate_last_page(str(first), str(last))}",
+        pages=abbreviate_range(str(first), str(last)),
         first_page=str(first),
         last_page=str(last),
         authors=authors,

@@ -2,26 +2,18 @@
 
 The auditor's stages were written in parallel with this benchmark; keeping every import of them
 here means a renamed function is fixed in one file, and the rest of ``bench`` depends only on the
-data contract in :mod:`auditor.model`.
+data contract in :mod:`auditor.model`. Exceptions: ``bench/parse_bench.py`` (the parser owner's
+benchmark) and the page-range helpers that ``records``/``corrupt`` reuse from the auditor.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from auditor.model import AuditReport, ParsedDocument, ParsedFields, Record
-from bench.lib.records import render_vancouver
-
-
-def parse_reference(raw: str) -> tuple[ParsedFields, str | None]:
-    from auditor.parsing import parse_reference as parse
-
-    return parse(raw)
+from auditor.model import AuditReport, ParsedDocument, Record
 
 
 def parse_text_document(text: str, name: str = "bench.md") -> ParsedDocument:
@@ -44,17 +36,14 @@ def load_and_parse(path: Path) -> ParsedDocument:
 
 
 def render_reference(record: Record) -> str:
-    """NLM string for a record without its DOI, via the judge's own renderer when it exists.
+    """NLM string for a record without its DOI, via the judge's own renderer.
 
     The DOI is dropped on purpose: a reference carrying its DOI is resolved by identifier alone,
     and the detection benchmark is about the harder path (locator and text search).
     """
-    record = replace(record, doi=None, pmid=None, pmcid=None)
-    try:
-        from auditor.judging.suggest import suggest
-    except ImportError:
-        return render_vancouver(record)
-    return suggest(record)
+    from auditor.judging.suggest import suggest
+
+    return suggest(replace(record, doi=None, pmid=None, pmcid=None))
 
 
 def make_settings(entrez_url: str, crossref_url: str, cache_dir: str, **overrides: Any) -> Any:
@@ -64,25 +53,13 @@ def make_settings(entrez_url: str, crossref_url: str, cache_dir: str, **override
                          cache_dir=cache_dir, **overrides)
 
 
-async def audit(documents: Sequence[ParsedDocument], settings: Any,
-                progress: Callable[[int], None] | None = None) -> tuple[list[AuditReport], dict[str, Any]]:
+async def audit(documents: Sequence[ParsedDocument], settings: Any) -> tuple[list[AuditReport], dict[str, Any]]:
     """Run the pipeline on parsed documents; also return the sources' per-service counters."""
     from auditor.audit import audit_documents
     from auditor.sources import open_sources
 
     async with open_sources(settings) as sources:
         entrez, crossref = sources
-        reports = await audit_documents(documents, entrez, crossref, progress=progress)
-        counters: dict[str, Any] = {}
-        get = getattr(sources, "counters", None)
-        if callable(get):
-            counters = {name: c.as_dict() if hasattr(c, "as_dict") else vars(c) for name, c in get().items()}
+        reports = await audit_documents(documents, entrez, crossref)
+        counters = {name: c.as_dict() for name, c in sources.counters().items()}
     return reports, counters
-
-
-def parse_bench_module() -> ModuleType | None:
-    """The parsing engineer's ``bench/parse_bench.py``, when it exists (its data and metrics win)."""
-    try:
-        return importlib.import_module("bench.parse_bench")
-    except ImportError:
-        return None

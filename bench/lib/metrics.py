@@ -4,16 +4,15 @@ The definitions live here, once, so the printed table, the JSON results and the 
 
 * matching: *predicted* = the match's PMID/DOI when the verdict is verified/minor/major;
   *correct* = a predicted identifier equals the gold one (DOIs compared lower-cased);
-  precision = correct / predicted, recall = correct / total, F1 their harmonic mean;
-* parsing (field level): a field the parser filled and the gold has, equal after normalisation, is a
-  true positive; filled but wrong or not in the gold is a false positive; in the gold but missing or
-  wrong is a false negative (a wrong value counts as both). Micro-average sums the counts.
+  precision = correct / predicted, recall = correct / total, F1 their harmonic mean.
+
+Parsing (field-level) counts and their pooling are :mod:`bench.parse_bench`'s (``score``, ``pool``);
+:class:`PRF` here only turns those counts into P/R/F1.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -150,55 +149,6 @@ class DetectionTally:
                    "expected": sorted(self.expected[kind]), "verdicts": dict(sorted(c.items()))}
             for kind, c in self.counts.items()
         }
-
-
-# ---------------------------------------------------------------------------------------------
-# Parsing (field level)
-# ---------------------------------------------------------------------------------------------
-
-PARSE_FIELDS: tuple[str, ...] = ("authors", "title", "journal", "year", "volume", "issue", "locator", "doi", "pmid")
-
-
-def norm_value(value: object) -> str:
-    """Case, accents, punctuation and spacing do not count; the parser keeps text as printed."""
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return "|".join(norm_value(v) for v in value)
-    text = unicodedata.normalize("NFKD", str(value))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return re.sub(r"[\W_]+", "", text)
-
-
-def field_counts(predicted: Mapping[str, object], gold: Mapping[str, object],
-                 fields: Sequence[str] = PARSE_FIELDS) -> dict[str, PRF]:
-    """TP/FP/FN per field for one reference (see module docstring)."""
-    out: dict[str, PRF] = {}
-    for name in fields:
-        p, g = norm_value(predicted.get(name)), norm_value(gold.get(name))
-        if not g and not p:
-            out[name] = PRF(0, 0, 0)
-        elif p and g and p == g:
-            out[name] = PRF(1, 0, 0)
-        else:
-            out[name] = PRF(0, 1 if p else 0, 1 if g else 0)
-    return out
-
-
-def add_prf(a: PRF, b: PRF) -> PRF:
-    return PRF(a.tp + b.tp, a.fp + b.fp, a.fn + b.fn)
-
-
-def sum_fields(per_reference: Iterable[Mapping[str, PRF]]) -> tuple[dict[str, PRF], PRF]:
-    """Per-field totals and the micro-average over all fields."""
-    totals: dict[str, PRF] = {}
-    for counts in per_reference:
-        for name, prf in counts.items():
-            totals[name] = add_prf(totals.get(name, PRF(0, 0, 0)), prf)
-    micro = PRF(0, 0, 0)
-    for prf in totals.values():
-        micro = add_prf(micro, prf)
-    return totals, micro
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""PubMed JSON records (bench-data) -> :class:`auditor.model.Record` -> Vancouver strings.
+"""PubMed JSON records (bench-data) -> :class:`auditor.model.Record` (-> Vancouver strings in ``glue``).
 
 The detection benchmark starts from *real* records and renders them the way a careful author
 would print them, so any verdict other than ``verified`` on an untouched reference is the
@@ -13,29 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor.model import Record, RecordAuthor
+from auditor.parsing.references import expand_last_page
 
 _PAGE_RANGE = re.compile(r"^(?P<first>[A-Za-z]{0,3}\d+)(?:\s*-\s*(?P<last>[A-Za-z]{0,3}\d+))?$")
 _INITIALS = re.compile(r"^[A-Z]{1,4}$")
 _NOTICE_TYPES = frozenset(
     {"Erratum", "Published Erratum", "Retraction of Publication", "Expression of Concern", "Comment"}
 )
-
-
-def expand_last_page(first: str, last: str) -> str:
-    """``1787-91`` -> ``1791``: NLM prints the end page short; comparisons need it in full."""
-    if last.isdigit() and first.isdigit() and len(last) < len(first):
-        return first[: len(first) - len(last)] + last
-    return last
-
-
-def abbreviate_last_page(first: str, last: str) -> str:
-    """``1787-1791`` -> ``91``: the NLM short form, as a printed reference would show it."""
-    if not (first.isdigit() and last.isdigit()) or len(first) != len(last):
-        return last
-    i = 0
-    while i < len(first) - 1 and first[i] == last[i]:
-        i += 1
-    return last[i:]
 
 
 def author_from_string(name: str) -> RecordAuthor:
@@ -46,12 +30,6 @@ def author_from_string(name: str) -> RecordAuthor:
     if len(parts) == 1:
         return RecordAuthor(family=parts[0])
     return RecordAuthor(collective=name)
-
-
-def author_to_string(author: RecordAuthor) -> str:
-    if author.collective:
-        return author.collective
-    return " ".join(p for p in (author.family, author.initials) if p)
 
 
 def record_from_pubmed_json(data: Mapping[str, Any]) -> Record:
@@ -108,27 +86,3 @@ def usable_for_detection(record: Record) -> bool:
         return False
     return not _NOTICE_TYPES.intersection(record.publication_types)
 
-
-def render_vancouver(record: Record, max_authors: int = 6) -> str:
-    """The NLM/Vancouver string for ``record``: up to six authors then ``et al``, MedlineTA journal.
-
-    A fallback for when ``auditor.judging.suggest`` offers no renderer; it follows the NLM
-    "Citing Medicine" journal-article form closely enough for the parser and the judge.
-    """
-    names = [author_to_string(a) for a in record.authors]
-    if len(names) > max_authors:
-        names = names[:max_authors] + ["et al"]
-    title = (record.title or "").strip().rstrip(".")
-    if title and title[-1] not in "?!":
-        title += "."
-    journal = record.journal_abbrevs[0] if record.journal_abbrevs else (record.journal or "")
-    locator = f"{record.year};{record.volume or ''}"
-    if record.issue:
-        locator += f"({record.issue})"
-    if record.first_page:
-        locator += f":{record.first_page}"
-        if record.last_page and record.last_page != record.first_page:
-            locator += f"-{abbreviate_last_page(record.first_page, record.last_page)}"
-    elif record.article_number:
-        locator += f":{record.article_number}"
-    return f"{', '.join(names)}. {title} {journal}. {locator}."

@@ -86,21 +86,6 @@ def gold_from_jats(row: Mapping[str, Any]) -> GoldReference:
     )
 
 
-def jats_gold_fields(f: Mapping[str, Any]) -> dict[str, object]:
-    """JATS ``fields`` in the benchmark's field vocabulary (see ``metrics.PARSE_FIELDS``)."""
-    return {
-        "authors": list(f.get("authors") or []),
-        "title": f.get("title"),
-        "journal": f.get("journal"),
-        "year": f.get("year"),
-        "volume": f.get("volume"),
-        "issue": f.get("issue"),
-        "locator": f.get("fpage") or f.get("elocation"),
-        "doi": None,  # JATS ids are mostly unprinted links; scoring them would punish a correct parser
-        "pmid": None,
-    }
-
-
 def select_jats(rows: Iterable[Mapping[str, Any]], pmids: set[str], dois: set[str]) -> list[dict[str, Any]]:
     """Printed JATS references whose gold PMID or DOI the sandbox serves, in a stable order."""
     out = []

@@ -18,6 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
+from cassette_recorder import DEFAULT_SANDBOX as DEFAULT_SANDBOX  # noqa: E402  (re-exported: the CLIs' default)
 from cassette_recorder import start_sandbox  # noqa: E402  (one emulator starter for recording and benchmarks)
 
 
