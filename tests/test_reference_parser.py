@@ -326,3 +326,29 @@ def test_short_titles_and_titles_with_initials_are_still_titles(raw: str) -> Non
     fields, error = parse_reference(raw)
     assert error is None, error
     assert fields.title
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Smith J. A title here. J Biol Chem. 2019;12(3):45-50. Available from: https://x.org/some_path_name/x",
+        "Smith J. A title here. J Biol Chem. 2019;12(3):45-50. doi:10.1002/abc_def_ghi",
+    ],
+)
+def test_underscores_in_urls_and_dois_are_not_italics(raw: str) -> None:
+    fields, _ = parse_reference(raw)
+    assert (fields.title, fields.journal) == ("A title here", "J Biol Chem")
+
+
+def test_stars_between_digits_are_not_markup() -> None:
+    fields, _ = parse_reference("Smith J. On the 2*3 factor and 4*5 design. *Stat Med*. 2019;12(3):45-50.")
+    assert (fields.title, fields.journal) == ("On the 2*3 factor and 4*5 design", "Stat Med")
+
+
+@pytest.mark.parametrize(
+    "tail, doi",
+    [("doi:10.1002/abc(85).", "10.1002/abc(85)"), ("(doi:10.1002/abc).", "10.1002/abc")],
+)
+def test_a_doi_keeps_only_the_closing_bracket_it_opened(tail: str, doi: str) -> None:
+    fields, _ = parse_reference(f"Smith J. A title. JAMA. 2019;12(3):45-50. {tail}")
+    assert fields.doi == doi

@@ -194,8 +194,9 @@ def _looks_like_new_line_entry(groups: list[_Group], stripped: str) -> bool:
     return previous.endswith((".", "]", ")")) and not stripped[:1].islower()
 
 
-def _section_end(text: str, start: int) -> int:
-    for ln in _lines(text, start):
+def _section_end(text: str, start: int, end: int | None = None) -> int:
+    """Where the section starting at ``start`` stops (a heading or boilerplate), at most ``end``."""
+    for ln in _lines(text, start, end):
         stripped = ln.text.strip()
         if not stripped:
             continue
@@ -203,7 +204,7 @@ def _section_end(text: str, start: int) -> int:
             return ln.start
         if _STOP_RE.match(ln.text) and len(stripped) < 100 and not _REFLIKE_RE.search(stripped):
             return ln.start
-    return len(text)
+    return len(text) if end is None else end
 
 
 def _headed(text: str) -> Bibliography | None:
@@ -245,9 +246,8 @@ def _headingless(text: str) -> Bibliography | None:
 
 def _paragraph_end(text: str, pos: int) -> int:
     blank = text.find("\n\n", pos)
-    stop = _section_end(text, pos)
-    candidates = [p for p in (blank, stop) if p != -1]
-    return min(candidates) if candidates else len(text)
+    # Scanning only up to the blank line keeps the headingless search linear in the document.
+    return _section_end(text, pos, blank if blank != -1 else len(text))
 
 
 def locate_bibliography(text: str) -> Bibliography | None:

@@ -60,7 +60,9 @@ def parse_author_year(text: str) -> AuthorYear | None:
         return None
     rest = m["rest"].strip()
     year = int(m["y1"] or m["y2"])
-    tail = _TAIL_RE.search(rest)
+    # The tail is at the end; starting the search near it keeps a long, unmatched entry from
+    # costing quadratic backtracking (no journal is 300 characters long).
+    tail = _TAIL_RE.search(rest, max(0, len(rest) - 300))
     if tail is None:
         return AuthorYear(m["authors"], rest, None, year, None, None, None)
     before = rest[: tail.start()].strip()

@@ -77,8 +77,8 @@ _TRAILING_MONTH_RE = re.compile(
     r"[.,;]?\s*(?:\b" + _MONTH + r"(?:\s*\d{1,2})?,?(?:\s*(?:1[6-9]|20)\d\d)?|\b\d{1,4}/\d{1,2}(?:/\d{1,4})?)\s*$"
 )
 _ETAL_COMMA_RE = re.compile(r"\bet\.?\s*al\.?,\s+(?=\S)")
-_MARKUP_RE = re.compile(r"\*\*|\*|__|(?<!\w)_|_(?!\w)|</?(?:i|em|b|strong)>")
-_ITALIC_RE = re.compile(r"(?:\*|_|<i>|<em>)([^*_<>]{2,200}?)(?:\*|_|</i>|</em>)")
+_MARKUP_RE = re.compile(r"\*\*|(?<![\d\s])\*|\*(?![\d\s])|__|(?<!\w)_|_(?!\w)|</?(?:i|em|b|strong)>")
+_ITALIC_RE = re.compile(r"(?<!\w)(?:\*|_|<i>|<em>)([^*_<>]{2,200}?)(?:\*|_|</i>|</em>)(?!\w)")
 _WS_RE = re.compile(r"\s+")
 # Missing space after a full stop: ``Pawlak D.Cancers`` or ``therapy.Journal``.
 _GLUED_RE = re.compile(r"(?<=[a-z)\]]|\b[A-Z])\.(?=[A-Z][a-z])|(?<=\s[A-Z]{2})\.(?=[A-Z][a-z])")
@@ -172,8 +172,10 @@ def _extract_ids(text: str) -> tuple[str, str | None, str | None, str | None]:
     doi = pmid = pmcid = None
     m = _DOI_RE.search(text)
     if m:
-        doi = m.group(1).rstrip(".,;:)]}>").lower()
-        # A DOI followed by a closing bracket that it opened itself keeps it: ``10.1016/0140(85)x``.
+        doi = m.group(1).rstrip(".,;:]}>").lower()
+        # A closing bracket is kept only when the DOI opened it: ``10.1002/abc(85)`` but not ``(doi:10.1/x)``.
+        while doi.endswith(")") and doi.count(")") > doi.count("("):
+            doi = doi[:-1].rstrip(".,;:")
         text = text[: m.start()] + " " + text[m.end() :]
     m = _PMID_RE.search(text)
     if m:
@@ -214,13 +216,17 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     text = _LEADING_LABEL_RE.sub("", text, count=1)
     if not text:
         return ParsedFields(), "empty reference"
-    italic = _ITALIC_RE.search(text)
-    italic_journal = italic.group(1).strip() if italic else None
     text, doi, pmid, pmcid = _extract_ids(text)
     lowered = text.lower()
     if any(key in lowered for key in _NOISE_KEYS):
         text = _NOISE_RE.sub(" ", text)
-    text = _strip_markup(text)
+    # Italics mark the journal (AMA); looked for once identifiers and URLs, whose underscores are
+    # not markup, are gone.
+    marked = "*" in text or "_" in text or "<" in text  # most strings carry no markup at all
+    italic = _ITALIC_RE.search(text) if marked else None
+    italic_journal = italic.group(1).strip() if italic else None
+    if marked:
+        text = _strip_markup(text)
     text = _WS_RE.sub(" ", text).strip()
     text = _sub_tail(_TRAILING_DEBRIS_RE, ".", text)  # ``7-22. .`` once a trailing identifier is cut out
 
@@ -288,17 +294,18 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
         pmid=pmid,
         pmcid=pmcid,
     )
-    if year is None and not (doi or pmid or pmcid):
+    has_id = bool(doi or pmid or pmcid)
+    if year is None and not has_id:
         return fields, "no year and no identifier found"
-    if not src and not (doi or pmid or pmcid) and not (title and journal):
+    if not src and not has_id and not (title and journal):
         return fields, "no journal/volume/pages part found"
-    if not (doi or pmid or pmcid) and _names_not_title(fields.title):
+    if not has_id and _names_not_title(fields.title):
         # Initials-first and author-date styles (``S. Mclaughlin, Knowl Process Manag 17 (2010)``)
         # land author names in the title slot. Searching with them finds nothing, and "nothing"
         # must not read as "no such paper".
         return fields, "the title slot holds author names or initials; citation style not recognised"
     letterless = [v for v in (fields.title, fields.journal) if v and not any(ch.isalpha() for ch in v)]
-    if letterless and not (doi or pmid or pmcid):
+    if letterless and not has_id:
         # ``Cell, vol. 114, no. 4, pp. 457–467, 2003`` (IEEE) leaves a page range as the journal.
         return fields, "a title or journal without letters (a page range?); citation style not recognised"
     return fields, None
