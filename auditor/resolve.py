@@ -171,11 +171,14 @@ class Resolver:
         """One EFetch for every PMID any reference is waiting on."""
         if not wanted:
             return
-        result = self._count(await self.entrez.efetch(sorted(wanted)))
-        for pmid, states in wanted.items():
+        self._assign("pubmed", self._count(await self.entrez.efetch(sorted(wanted))), wanted)
+
+    def _assign(self, source: str, result: SourceResult[dict[str, Record]], wanted: dict[str, list[_State]]) -> None:
+        """Hand each key's record from a batched answer to the references waiting on that key."""
+        for key, states in wanted.items():
             for state in states:
-                state.mark("pubmed", result, pmid)
-                record = (result.value or {}).get(pmid) if result.answered(pmid) else None
+                state.mark(source, result, key)
+                record = (result.value or {}).get(key) if result.answered(key) else None
                 if record is not None:
                     self._accept(state, record)
 
@@ -196,13 +199,7 @@ class Resolver:
         await asyncio.gather(*tasks)
 
     async def _lookup_dois(self, by_doi: dict[str, list[_State]]) -> None:
-        result = self._count(await self.crossref.works_by_dois(sorted(by_doi)))
-        for doi, states in by_doi.items():
-            for state in states:
-                state.mark("crossref", result, doi)
-                record = (result.value or {}).get(doi) if result.answered(doi) else None
-                if record is not None:
-                    self._accept(state, record)
+        self._assign("crossref", self._count(await self.crossref.works_by_dois(sorted(by_doi))), by_doi)
 
     async def _by_citmatch(self, states: list[_State]) -> None:
         queries: dict[str, tuple[CitMatchQuery, _State]] = {}
