@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 
 from auditor.cli import main
-from auditor.commands.check import exit_code, parse_fail_on
 from auditor.errors import ConfigError
 from auditor.model import AuditReport, ReferenceAudit
+from auditor.outcome import exit_code, parse_fail_on
 from auditor.reports.json_report import load_schema
 from tests.builders import make_report, ref
 

@@ -11,13 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from auditor.atomic import write_atomic
-from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNCHECKED, ConfigError, InputError
-from auditor.model import VERDICT_ORDER, AuditReport
-
-FORMATS = ("text", "json", "html", "sarif")
-EXTENSIONS = {"text": "txt", "json": "json", "html": "html", "sarif": "sarif"}
-FLAGS = ("retracted", "corrected", "expression_of_concern")
-DEFAULT_FAIL_ON = "major,not_found"
+from auditor.errors import ConfigError, InputError
+from auditor.model import AuditReport
+from auditor.outcome import DEFAULT_FAIL_ON, exit_code, parse_fail_on
+from auditor.reports.render import EXTENSIONS, FORMATS, render
 
 
 def add_arguments(sub: Any) -> None:
@@ -61,31 +58,6 @@ def add_arguments(sub: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
-def parse_fail_on(value: str) -> frozenset[str]:
-    items = {v.strip() for v in value.split(",") if v.strip()}
-    if items == {"none"}:
-        return frozenset()
-    unknown = items - set(VERDICT_ORDER) - set(FLAGS)
-    if unknown or not items:
-        allowed = ", ".join((*VERDICT_ORDER, *FLAGS))
-        raise ConfigError(f"--fail-on: unknown value(s) {', '.join(sorted(unknown)) or '(empty)'}; use {allowed}")
-    return frozenset(items)
-
-
-def exit_code(reports: Sequence[AuditReport], fail_on: frozenset[str]) -> int:
-    """1 when anything reaches ``--fail-on``; else 3 when something could not be checked; else 0."""
-    failing = unchecked = False
-    for report in reports:
-        for audit in report.audits:
-            if audit.verdict in fail_on or fail_on.intersection(audit.flags):
-                failing = True
-            if audit.verdict == "unchecked":
-                unchecked = True
-    if failing:
-        return EXIT_FINDINGS
-    return EXIT_UNCHECKED if unchecked else EXIT_OK
-
-
 @contextlib.contextmanager
 def _replay(cassette: str | None) -> Iterator[None]:
     if cassette is None:
@@ -111,24 +83,6 @@ def _replay(cassette: str | None) -> Iterator[None]:
                 f"{cassette}: the run made a request the cassette does not hold ({first_line}); "
                 "re-record it with scripts/record_seed_cassettes.py"
             ) from None
-
-
-def render(reports: Sequence[AuditReport], fmt: str, color: bool) -> str:
-    if fmt == "json":
-        from auditor.reports.json_report import render_json
-
-        return render_json(reports)
-    if fmt == "html":
-        from auditor.reports.html import render_html
-
-        return render_html(reports)
-    if fmt == "sarif":
-        from auditor.reports.sarif import render_sarif
-
-        return render_sarif(reports)
-    from auditor.reports.text import render_text
-
-    return render_text(reports, color=color)
 
 
 def parse_formats(value: str, output: str | None) -> list[str]:

@@ -75,10 +75,19 @@ def load_document(path: str) -> Document:
         raise InputError(f"{path}: no such file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    text = decode_text(data, path)
+    return load_bytes(data, path)
+
+
+def load_bytes(data: bytes, name: str) -> Document:
+    """Decode an in-memory document; *name* is only shown in reports, never opened.
+
+    The service receives uploads as bytes and must not turn an uploaded file name into a path, so
+    everything after reading the file lives here and the CLI and the service share it.
+    """
+    text = decode_text(data, name)
     if not text.strip():
-        raise InputError(f"{path}: the file is empty")
-    return Document(path=display_path(path), sha256=hashlib.sha256(data).hexdigest(), text=text)
+        raise InputError(f"{name}: the file is empty")
+    return Document(path=display_path(name), sha256=hashlib.sha256(data).hexdigest(), text=text)
 
 
 class LineIndex:
