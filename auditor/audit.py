@@ -14,7 +14,7 @@ from auditor.judging import judge, raw_names_work, same_work
 from auditor.judging.compare import borrowed_title, compare
 from auditor.judging.titles import STOPWORDS
 from auditor.model import AuditReport, ParsedDocument, ParsedFields, Record
-from auditor.resolve import Resolver
+from auditor.resolve import ResolutionMemo, Resolver
 from auditor.sources.base import CrossrefSource, EntrezSource
 from auditor.sources.entrez import build_term
 
@@ -57,13 +57,15 @@ async def audit_documents(
     """Resolve and judge every reference of every document; documents run concurrently.
 
     Concurrency is safe for the services because rate limits live in the shared HTTP layer, not
-    per document.
+    per document. One memo serves the whole call, so a reference cited by several documents (or
+    several times in one) is resolved once.
     """
+    memo = ResolutionMemo()
 
     async def one(doc: ParsedDocument) -> AuditReport:
         resolver = Resolver(
             entrez, crossref, same_work=same_work, esearch_term=esearch_term, progress=progress,
-            evidence=_evidence, raw_identity=raw_names_work,
+            evidence=_evidence, raw_identity=raw_names_work, memo=memo,
         )
         resolutions = await resolver.resolve(doc.references)
         audits = tuple(judge(r.reference, r.candidates, r.consulted, r.errors) for r in resolutions)

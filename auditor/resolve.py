@@ -6,6 +6,10 @@ EFetch for everything found; only references still open get per-reference search
 "resolved" only when the judge's identity test accepts it, so a locator that lands on an unrelated
 article keeps its reference open (and is still handed to the judge, which reports where it landed).
 
+Identical references are resolved once: the resolver works on one state per distinct
+:func:`reference_key`, and a :class:`ResolutionMemo` shared by the resolvers of documents audited
+together extends that to the whole run, so 5,000 references of which 30 are distinct cost what 30 do.
+
 Nothing here decides a verdict. The output is, per reference, the candidate records and which
 sources answered or failed for it, which is all the judge needs to tell ``not_found`` (every
 source answered, nothing matched) from ``unchecked`` (a source failed).
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -75,6 +79,67 @@ class Resolution:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """What resolving one distinct reference produced, to be handed to every copy of it."""
+
+    candidates: tuple[Record, ...]
+    consulted: dict[str, str]
+    errors: dict[str, str]
+
+    @classmethod
+    def of(cls, state: _State) -> _Answer:
+        return cls(tuple(state.candidates.values()), dict(state.consulted), dict(state.errors))
+
+
+class ResolutionMemo:
+    """Answers per distinct reference for one run, shared by every resolver of that run.
+
+    The first resolver to meet a reference claims it and resolves it in its own batches; any other
+    resolver meeting the same reference awaits that answer instead of asking again. Claims never wait
+    on each other (a resolver finishes its own batches before awaiting others' claims), so documents
+    audited concurrently cannot deadlock. One memo belongs to one event loop and one run: a later run
+    must ask again, since the services' answers change.
+    """
+
+    def __init__(self) -> None:
+        self._answers: dict[Hashable, asyncio.Future[_Answer]] = {}
+
+    def claim(self, key: Hashable) -> asyncio.Future[_Answer] | None:
+        """None when the caller now owns ``key`` (and must settle it), else the owner's future answer."""
+        existing = self._answers.get(key)
+        if existing is not None:
+            return existing
+        self._answers[key] = asyncio.get_running_loop().create_future()
+        return None
+
+    def settle(self, key: Hashable, answer: _Answer) -> None:
+        future = self._answers[key]
+        if not future.done():
+            future.set_result(answer)
+
+    def abandon(self, key: Hashable, exc: BaseException) -> None:
+        """The owner failed: waiters get its exception rather than waiting forever."""
+        future = self._answers[key]
+        if not future.done():
+            if isinstance(exc, asyncio.CancelledError):
+                future.cancel()
+            else:
+                future.set_exception(exc)
+
+
+def reference_key(reference: Reference) -> Hashable:
+    """References with equal keys send the same questions and get the same answers.
+
+    A parsed reference is asked by its fields and, for Crossref, by its text without markup or ids
+    (compared case-blind and whitespace-blind, as the search itself is); an unparsed one by its text,
+    which is all the resolver uses. The printed number and position are not part of the key.
+    """
+    if reference.parse_error is not None:
+        return ("unparsed", " ".join(reference.raw.split()))
+    return ("parsed", reference.parsed, " ".join(bibliographic_text(reference).casefold().split()))
+
+
 def _clean(text: str | None) -> str:
     return _MARKUP.sub("", text or "").strip()
 
@@ -128,6 +193,7 @@ class Resolver:
         progress: Progress | None = None,
         evidence: SameWork | None = None,
         raw_identity: Callable[[Reference, Record], bool] | None = None,
+        memo: ResolutionMemo | None = None,
     ) -> None:
         self.entrez = entrez
         self.crossref = crossref
@@ -140,20 +206,49 @@ class Resolver:
         """Identity for entries the parser could not split; None leaves them unsearched."""
         self.requests = 0
         """HTTP requests this resolver caused (cache hits are free), for cost reporting."""
+        self.memo = memo
+        """Shared with the other documents of the run; None: duplicates are merged within a call only."""
 
     async def resolve(self, references: Sequence[Reference]) -> list[Resolution]:
-        states = [_State(ref) for ref in references]
+        memo = self.memo if self.memo is not None else ResolutionMemo()
+        keys = [reference_key(ref) for ref in references]
+        owned: dict[Hashable, _State] = {}
+        elsewhere: dict[Hashable, asyncio.Future[_Answer]] = {}
+        for ref, key in zip(references, keys, strict=True):
+            if key in owned or key in elsewhere:
+                continue
+            waiting = memo.claim(key)
+            if waiting is None:
+                owned[key] = _State(ref)
+            else:
+                elsewhere[key] = waiting
+        mine = list(owned.values())
+        try:
+            await self._resolve_distinct(mine)
+        except BaseException as exc:
+            for key in owned:
+                memo.abandon(key, exc)
+            raise
+        answers = {key: _Answer.of(state) for key, state in owned.items()}
+        for key, answer in answers.items():
+            memo.settle(key, answer)
+        for key, future in elsewhere.items():
+            # Shielded: this resolver being cancelled must not cancel the owner's answer for others.
+            answers[key] = await asyncio.shield(future)
+        # Resolved distinct references ticked as they resolved; the rest, and every copy, tick now.
+        self.progress(sum(1 for s in mine if not s.resolved) + len(references) - len(mine))
+        return [
+            Resolution(ref, answers[key].candidates, dict(answers[key].consulted), dict(answers[key].errors))
+            for ref, key in zip(references, keys, strict=True)
+        ]
+
+    async def _resolve_distinct(self, states: list[_State]) -> None:
         usable = [s for s in states if s.reference.parse_error is None]
         await self._by_identifiers(usable)
         await self._by_citmatch(usable)
         await self._by_search(usable)
         await self._pubmed_sweep(usable)
         await self._by_raw_text([s for s in states if s.reference.parse_error is not None])
-        self.progress(sum(1 for s in states if not s.resolved))
-        return [
-            Resolution(s.reference, tuple(s.candidates.values()), dict(s.consulted), dict(s.errors))
-            for s in states
-        ]
 
     def _count(self, result: R) -> R:
         self.requests += result.requests
