@@ -1,10 +1,17 @@
-"""Find candidate records for every reference with the fewest requests.
+"""Find candidate records for every reference with the fewest requests, in as little time.
 
 The order matters for cost: identifiers first (one batched Crossref request for all DOIs, one
 EFetch for all PMIDs), then one ECitMatch request for every reference with a locator, then one
 EFetch for everything found; only references still open get per-reference searches. A hit is
 "resolved" only when the judge's identity test accepts it, so a locator that lands on an unrelated
 article keeps its reference open (and is still handed to the judge, which reports where it landed).
+
+The order is kept per reference, not for the whole list, because PubMed and Crossref have separate
+rate limits: a reference's Crossref search starts the moment PubMed has said all it can about it
+before the sweep (at once without a locator, when ECitMatch finds nothing, or after the EFetch of
+what it found), while PubMed is still answering for the others; unparsed entries go to Crossref at
+once. Each search is still sent only for a reference PubMed left open, and the sweep still waits for
+every search, so the questions asked, and so the answers, are those of the strict sequence.
 
 Identical references are resolved once: the resolver works on one state per distinct
 :func:`reference_key`, and a :class:`ResolutionMemo` shared by the resolvers of documents audited
@@ -243,12 +250,25 @@ class Resolver:
         ]
 
     async def _resolve_distinct(self, states: list[_State]) -> None:
+        """The two sources' chains at once: unparsed entries need nothing from PubMed."""
         usable = [s for s in states if s.reference.parse_error is None]
-        await self._by_identifiers(usable)
-        await self._by_citmatch(usable)
-        await self._by_search(usable)
-        await self._pubmed_sweep(usable)
-        await self._by_raw_text([s for s in states if s.reference.parse_error is not None])
+        unparsed = [s for s in states if s.reference.parse_error is not None]
+        await asyncio.gather(self._by_fields(usable), self._by_raw_text(unparsed))
+
+    async def _by_fields(self, states: list[_State]) -> None:
+        await self._by_identifiers(states)
+        searches: list[asyncio.Future[None]] = []
+
+        def release(state: _State) -> None:
+            """PubMed has no more to say about ``state`` before the sweep: Crossref may search it now."""
+            if not state.resolved:
+                searches.append(asyncio.ensure_future(self._search_open(state)))
+
+        try:
+            await self._by_citmatch(states, release)
+        finally:
+            await asyncio.gather(*searches)
+        await self._pubmed_sweep(states)
 
     def _count(self, result: R) -> R:
         self.requests += result.requests
@@ -296,13 +316,20 @@ class Resolver:
     async def _lookup_dois(self, by_doi: dict[str, list[_State]]) -> None:
         self._assign("crossref", self._count(await self.crossref.works_by_dois(sorted(by_doi))), by_doi)
 
-    async def _by_citmatch(self, states: list[_State]) -> None:
+    async def _by_citmatch(self, states: list[_State], release: Callable[[_State], None]) -> None:
+        """One ECitMatch for every open reference with a locator, one EFetch for what it found.
+
+        ``release`` is told of each open reference as soon as this step is done with it, so its
+        Crossref search need not wait for the rest of the list.
+        """
         queries: dict[str, tuple[CitMatchQuery, _State]] = {}
         for index, state in enumerate(states):
             if state.resolved:
                 continue
             query = citmatch_query(f"ref{index}", state.reference.parsed)
-            if query is not None:
+            if query is None:
+                release(state)  # nothing for ECitMatch to place
+            else:
                 queries[query.key] = (query, state)
         if not queries:
             return
@@ -313,15 +340,20 @@ class Resolver:
             outcome = (result.value or {}).get(key) if result.answered(key) else None
             if outcome is not None and outcome.pmid:
                 wanted.setdefault(outcome.pmid, []).append(state)
+            else:
+                release(state)  # no PMID to fetch: PubMed cannot settle it before the sweep
         await self._fetch_pmids(wanted)
+        for waiting in wanted.values():
+            for state in waiting:
+                release(state)
 
-    async def _by_search(self, states: list[_State]) -> None:
-        """Crossref bibliographic search for every reference still open, concurrently.
+    async def _search_open(self, state: _State) -> None:
+        """Crossref bibliographic search for a reference PubMed left open.
 
-        Crossref goes first because its scored full-text matching tolerates wrong details where
-        ESearch ANDs every term. A search hit becomes a candidate only when it is the same work:
-        handing loose hits to the judge would make every fabricated reference look like a
-        "major" error against some random paper.
+        Crossref goes before the PubMed sweep because its scored full-text matching tolerates wrong
+        details where ESearch ANDs every term. A search hit becomes a candidate only when it is the
+        same work: handing loose hits to the judge would make every fabricated reference look like
+        a "major" error against some random paper.
         """
         def consider(state: _State, record: Record) -> None:
             if self.same_work(state.reference.parsed, record):
@@ -329,20 +361,16 @@ class Resolver:
             elif self.evidence(state.reference.parsed, record):
                 state.add(record)  # the judge reports what the locator or the title lands on
 
-        await self._crossref_searches([s for s in states if not s.resolved], consider)
+        await self._crossref_search(state, consider)
 
-    async def _crossref_searches(self, states: list[_State], consider: Callable[[_State, Record], None]) -> None:
-        """One ``query.bibliographic`` per reference, concurrently (the API has no batch form);
-        the HTTP layer's limiter paces them."""
-
-        async def one(state: _State) -> None:
-            text = bibliographic_text(state.reference)
-            result = self._count(await self.crossref.search_bibliographic(text, rows=3))
-            state.mark("crossref", result)
-            for record in (result.value or []) if result.ok else []:
-                consider(state, record)
-
-        await asyncio.gather(*(one(s) for s in states))
+    async def _crossref_search(self, state: _State, consider: Callable[[_State, Record], None]) -> None:
+        """One ``query.bibliographic`` (the API has no batch form); the HTTP layer's limiter paces
+        the many that run at once."""
+        text = bibliographic_text(state.reference)
+        result = self._count(await self.crossref.search_bibliographic(text, rows=3))
+        state.mark("crossref", result)
+        for record in (result.value or []) if result.ok else []:
+            consider(state, record)
 
     async def _by_raw_text(self, states: list[_State]) -> None:
         """Entries the parser could not split go to Crossref as free text, which is what
@@ -357,7 +385,7 @@ class Resolver:
                 state.add(record)
 
         wordy = [s for s in states if len(bibliographic_text(s.reference).split()) >= MIN_FREE_TEXT_WORDS]
-        await self._crossref_searches(wordy, consider)
+        await asyncio.gather(*(self._crossref_search(s, consider) for s in wordy))
 
     async def _pubmed_sweep(self, states: list[_State]) -> None:
         """One batched ESearch (plus one EFetch) for everything PubMed has not been asked well enough.
@@ -385,8 +413,9 @@ class Resolver:
         if not groups:
             return
         pool: set[str] = set()
-        for start in range(0, len(groups), SWEEP_GROUPS):
-            pool.update(await self._sweep_chunk(groups[start : start + SWEEP_GROUPS]))
+        chunks = [groups[start : start + SWEEP_GROUPS] for start in range(0, len(groups), SWEEP_GROUPS)]
+        for ids in await asyncio.gather(*(self._sweep_chunk(chunk) for chunk in chunks)):
+            pool.update(ids)  # the chunks are independent questions: sent together, paced by the limiter
         if not pool:
             return
         fetched = self._count(await self.entrez.efetch(sorted(pool)))
