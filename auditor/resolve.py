@@ -58,6 +58,8 @@ class _State:
         default_factory=lambda: {"pubmed": "not_asked", "crossref": "not_asked"}
     )
     resolved: bool = False
+    swept: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once everything before the PubMed sweep is done for this reference (its search included)."""
     errors: dict[str, str] = field(default_factory=dict)
     """The first reason each failed source gave, so a report can say why a reference is unchecked."""
 
@@ -133,6 +135,25 @@ class ResolutionMemo:
                 future.cancel()
             else:
                 future.set_exception(exc)
+                future.exception()  # the owner raises it itself: no "never retrieved" warning if none wait
+
+
+@dataclass
+class _SweepAnswer:
+    """One sweep chunk's PMIDs, and how each of its groups was answered (applied once all are in)."""
+
+    ids: set[str]
+    marks: list[tuple[list[_State], SourceResult[list[str]], bool, int]]
+
+    def apply(self) -> set[str]:
+        for states, result, cut, returned in self.marks:
+            for state in states:
+                state.mark("pubmed", result)
+                if cut:
+                    state.consulted["pubmed"] = "failed"
+                    state.errors.setdefault(
+                        "pubmed", f"search matched {result.total} records, more than the {returned} returned")
+        return self.ids
 
 
 def reference_key(reference: Reference) -> Hashable:
@@ -257,18 +278,22 @@ class Resolver:
 
     async def _by_fields(self, states: list[_State]) -> None:
         await self._by_identifiers(states)
-        searches: list[asyncio.Future[None]] = []
+        tasks: list[asyncio.Future[None]] = [asyncio.ensure_future(self._pubmed_sweep(states))]
 
         def release(state: _State) -> None:
             """PubMed has no more to say about ``state`` before the sweep: Crossref may search it now."""
-            if not state.resolved:
-                searches.append(asyncio.ensure_future(self._search_open(state)))
+            if state.resolved:
+                state.swept.set()
+            else:
+                tasks.append(asyncio.ensure_future(self._search_open(state)))
 
         try:
             await self._by_citmatch(states, release)
-        finally:
-            await asyncio.gather(*searches)
-        await self._pubmed_sweep(states)
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:  # the sweep would otherwise wait forever for references never released
+                task.cancel()
+            raise
 
     def _count(self, result: R) -> R:
         self.requests += result.requests
@@ -325,6 +350,7 @@ class Resolver:
         queries: dict[str, tuple[CitMatchQuery, _State]] = {}
         for index, state in enumerate(states):
             if state.resolved:
+                release(state)  # settled by its identifiers
                 continue
             query = citmatch_query(f"ref{index}", state.reference.parsed)
             if query is None:
@@ -362,6 +388,7 @@ class Resolver:
                 state.add(record)  # the judge reports what the locator or the title lands on
 
         await self._crossref_search(state, consider)
+        state.swept.set()
 
     async def _crossref_search(self, state: _State, consider: Callable[[_State, Record], None]) -> None:
         """One ``query.bibliographic`` (the API has no batch form); the HTTP layer's limiter paces
@@ -388,34 +415,50 @@ class Resolver:
         await asyncio.gather(*(self._crossref_search(s, consider) for s in wordy))
 
     async def _pubmed_sweep(self, states: list[_State]) -> None:
-        """One batched ESearch (plus one EFetch) for everything PubMed has not been asked well enough.
+        """Batched ESearches (plus one EFetch) for everything PubMed has not been asked well enough.
 
-        Two kinds of question share the request: the DOIs of works matched only in Crossref (to
+        Two kinds of question share a request: the DOIs of works matched only in Crossref (to
         find their PubMed record, which carries retraction links and MedlineTA, and to let the two
         sources confirm each other), and title-and-author queries for references still open (works
         PubMed has and Crossref lacks). The groups are OR'ed, so the answer is a pool of PMIDs that
         is assigned back by DOI or by the identity test; ``SWEEP_GROUPS`` bounds the query size.
+
+        Groups are taken in reference order and a chunk is sent as soon as its references are
+        ready (their Crossref searches answered), while Crossref still searches for later ones; the
+        chunks depend only on the references, never on timing, so a rerun asks the same questions
+        (and finds them in the cache). Marks are applied after every chunk has answered, so a
+        reference joining a DOI group that was already sent is marked like the rest of it.
         """
         confirm: dict[str, list[_State]] = {}
-        searching: list[tuple[_State, str]] = []
-        for state in states:
-            fields = state.reference.parsed
-            if state.resolved:
-                doi = self._crossref_only_doi(state)
-                if doi:
-                    confirm.setdefault(doi, []).append(state)
-            else:
-                term = self.esearch_term(fields)
-                if term:
-                    searching.append((state, term))
-        groups = [(build_term(doi=doi), sts) for doi, sts in sorted(confirm.items())]
-        groups += [(term, [state]) for state, term in searching]
-        if not groups:
-            return
+        searching: list[_State] = []
+        pending: list[tuple[str, list[_State]]] = []
+        chunks: list[asyncio.Future[_SweepAnswer]] = []
+        try:
+            for state in states:
+                await state.swept.wait()
+                if state.resolved:
+                    doi = self._crossref_only_doi(state)
+                    if doi in confirm:
+                        confirm[doi].append(state)  # one question per DOI, however many cite it
+                    elif doi:
+                        confirm[doi] = [state]
+                        pending.append((build_term(doi=doi), confirm[doi]))
+                elif term := self.esearch_term(state.reference.parsed):
+                    searching.append(state)
+                    pending.append((term, [state]))
+                if len(pending) == SWEEP_GROUPS:
+                    chunks.append(asyncio.ensure_future(self._sweep_chunk(pending)))
+                    pending = []
+            if pending:
+                chunks.append(asyncio.ensure_future(self._sweep_chunk(pending)))
+            answers = await asyncio.gather(*chunks)
+        except BaseException:
+            for chunk in chunks:
+                chunk.cancel()
+            raise
         pool: set[str] = set()
-        chunks = [groups[start : start + SWEEP_GROUPS] for start in range(0, len(groups), SWEEP_GROUPS)]
-        for ids in await asyncio.gather(*(self._sweep_chunk(chunk) for chunk in chunks)):
-            pool.update(ids)  # the chunks are independent questions: sent together, paced by the limiter
+        for answer in answers:
+            pool |= answer.apply()
         if not pool:
             return
         fetched = self._count(await self.entrez.efetch(sorted(pool)))
@@ -426,13 +469,13 @@ class Resolver:
                 state.mark("pubmed", fetched)
                 if doi in by_doi:
                     state.add(by_doi[doi])
-        for state, _ in searching:
+        for state in searching:
             state.mark("pubmed", fetched)
             for record in records:
                 if self.same_work(state.reference.parsed, record):
                     self._accept(state, record)
 
-    async def _sweep_chunk(self, chunk: list[tuple[str, list[_State]]]) -> set[str]:
+    async def _sweep_chunk(self, chunk: list[tuple[str, list[_State]]]) -> _SweepAnswer:
         """PMIDs for one OR'ed chunk of groups; a chunk cut at ``retmax`` is asked group by group.
 
         A search whose answer was cut proves nothing by absence, so a single group that is still cut
@@ -443,18 +486,9 @@ class Resolver:
         ids = list(result.value or []) if result.ok else []
         cut = result.ok and result.total is not None and result.total > len(ids)
         if cut and len(chunk) > 1:
-            pool: set[str] = set()
-            for group in chunk:
-                pool.update(await self._sweep_chunk([group]))
-            return pool
-        for _, sts in chunk:
-            for state in sts:
-                state.mark("pubmed", result)
-                if cut:
-                    state.consulted["pubmed"] = "failed"
-                    state.errors.setdefault(
-                        "pubmed", f"search matched {result.total} records, more than the {len(ids)} returned")
-        return set(ids)
+            parts = [await self._sweep_chunk([group]) for group in chunk]
+            return _SweepAnswer(set().union(*(p.ids for p in parts)), [m for p in parts for m in p.marks])
+        return _SweepAnswer(set(ids), [(sts, result, cut, len(ids)) for _, sts in chunk])
 
     def _crossref_only_doi(self, state: _State) -> str | None:
         """The DOI of a resolved reference whose only same-work candidate came from Crossref."""

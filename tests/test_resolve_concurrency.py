@@ -136,3 +136,70 @@ def test_the_sweep_sends_its_chunks_together() -> None:
 
     out = asyncio.run(run())
     assert all(r.consulted == {"pubmed": "answered", "crossref": "answered"} for r in out)
+
+
+class _HeldBackCrossref(FakeCrossref):
+    """Searches for the last references answer only once PubMed's sweep has sent an ESearch;
+    the others answer in reverse order, so completion order is not reference order."""
+
+    def __init__(self, records: Sequence[Record], sent: asyncio.Event, held: set[str]) -> None:
+        super().__init__(records)
+        self.sent, self.held = sent, held
+        self.searchable = list(records)  # several may share a DOI, which the base class keys by
+
+    async def search_bibliographic(self, text: str, rows: int = 5) -> SourceResult[list[Record]]:
+        if any(h in text for h in self.held):
+            await self.sent.wait()
+        else:
+            number = int(text.split("reference ")[1].split(".")[0])
+            for _ in range(20 - number):  # later references answer first
+                await asyncio.sleep(0)
+        self.calls["search_bibliographic"] += 1
+        hits = [r for r in self.searchable if r.title and f"{r.title.lower()}." in text.lower()]
+        return SourceResult("crossref", value=hits[:rows], requests=1)
+
+
+class _SignallingEntrez(FakeEntrez):
+    def __init__(self, records: Sequence[Record], sent: asyncio.Event) -> None:
+        super().__init__(records)
+        self.sent = sent
+
+    async def esearch(self, term: str, retmax: int = 5) -> SourceResult[list[str]]:
+        self.sent.set()
+        return await super().esearch(term, retmax)
+
+
+def _open_refs() -> list[Reference]:
+    return [_ref(n, f"Open reference {n}", locator=False) for n in range(1, 21)]
+
+
+def _sweep(crossref_records: Sequence[Record] = ()) -> tuple[list, _SignallingEntrez]:
+    async def run() -> tuple[list, _SignallingEntrez]:
+        sent = asyncio.Event()
+        entrez = _SignallingEntrez([], sent)
+        crossref = _HeldBackCrossref(crossref_records, sent, {"Open reference 19.", "Open reference 20."})
+        resolver = Resolver(entrez, crossref, same_work=_same_title, esearch_term=_term)
+        return await asyncio.wait_for(resolver.resolve(_open_refs()), TIMEOUT_S), entrez
+
+    return asyncio.run(run())
+
+
+def test_a_sweep_chunk_is_sent_while_crossref_still_searches_for_later_references() -> None:
+    out, entrez = _sweep()
+    # Chunks follow the references' order, whatever order Crossref answered in: a rerun asks the
+    # same questions (and finds them in the cache).
+    assert entrez.terms == [" OR ".join(f"(Open reference {n}[ti])" for n in range(1, 16)),
+                            " OR ".join(f"(Open reference {n}[ti])" for n in range(16, 21))]
+    assert all(r.consulted == {"pubmed": "answered", "crossref": "answered"} for r in out)
+
+
+def test_a_reference_joining_a_doi_group_already_sent_is_marked_like_the_group() -> None:
+    # References 2 and 19 are distinct strings that Crossref matches to one work; 19 is ready only
+    # after the first chunk, which carries the work's DOI, has been sent.
+    shared = Record("crossref", doi="10.1/shared", title="Open reference 2")
+    twin = Record("crossref", doi="10.1/shared", title="Open reference 19")
+    out, entrez = _sweep([shared, twin])
+    assert [c.doi for c in out[1].candidates] == [c.doi for c in out[18].candidates] == ["10.1/shared"]
+    assert '"10.1/shared"[doi]' in entrez.terms[0]
+    assert sum(t.count('"10.1/shared"[doi]') for t in entrez.terms) == 1
+    assert out[1].consulted == out[18].consulted == {"pubmed": "answered", "crossref": "answered"}
