@@ -10,8 +10,11 @@ The order is kept per reference, not for the whole list, because PubMed and Cros
 rate limits: a reference's Crossref search starts the moment PubMed has said all it can about it
 before the sweep (at once without a locator, when ECitMatch finds nothing, or after the EFetch of
 what it found), while PubMed is still answering for the others; unparsed entries go to Crossref at
-once. Each search is still sent only for a reference PubMed left open, and the sweep still waits for
-every search, so the questions asked, and so the answers, are those of the strict sequence.
+once. Each search is still sent only for a reference PubMed left open, and a PubMed sweep chunk
+goes out once the Crossref searches of its own references have answered (the last chunk waits for
+the last search), so the same number of questions is asked and each reference gets the answers the
+strict sequence gave it. What stays sequential is a real dependency: a search waits for ECitMatch,
+since a reference PubMed settles is never searched.
 
 Identical references are resolved once: the resolver works on one state per distinct
 :func:`reference_key`, and a :class:`ResolutionMemo` shared by the resolvers of documents audited
