@@ -132,14 +132,15 @@ def run(args: argparse.Namespace) -> int:
         overrides["email"] = args.email
     if args.replay:
         # A cassette holds answers under the live URLs, and demo answers must never reach the
-        # user's real cache; everything else (limits, retries, parsing, judging) stays as live.
+        # user's real cache. Pacing is off (open_sources(paced=False)): no server is behind a
+        # cassette. Everything else (retry counts, parsing, judging) stays as live.
         overrides.update(cache_mode="no-cache", entrez_url=DEFAULT_ENTREZ_URL, crossref_url=DEFAULT_CROSSREF_URL)
     settings = Settings.load(args.config, **overrides)
     documents = [parse_document(load_document(path)) for path in args.files]
     total = sum(len(d.references) for d in documents)
 
     async def go(progress: Any) -> list[AuditReport]:
-        async with open_sources(settings) as (entrez, crossref):
+        async with open_sources(settings, paced=args.replay is None) as (entrez, crossref):
             return await audit_documents(documents, entrez, crossref, progress=progress)
 
     show_progress = not args.no_progress and sys.stderr.isatty() and total > 10
