@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from auditor.atomic import write_atomic
+from auditor.atomic import write_output
 from auditor.errors import ConfigError, InputError
 from auditor.model import AuditReport
 from auditor.outcome import DEFAULT_FAIL_ON, exit_code, parse_fail_on
@@ -103,10 +103,7 @@ def write_reports(reports: Sequence[AuditReport], formats: list[str], output: st
         return
     for fmt in formats:
         path = output if len(formats) == 1 else f"{output}.{EXTENSIONS[fmt]}"
-        try:
-            write_atomic(path, render(reports, fmt, color=False))
-        except OSError as exc:
-            raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        write_output(path, render(reports, fmt, color=False))
         if len(formats) > 1:
             print(f"wrote {path}", file=sys.stderr)
     if "text" in formats and len(formats) > 1:
