@@ -2,7 +2,8 @@
 
 Rules under test (README, Usage; auditor/atomic.py): regular files and new paths are replaced
 atomically; symlinks are written through; devices, FIFOs and descriptor names are written in place
-and never unlinked; failures are one error line and exit 2.
+and never unlinked; failures are one error line and exit 2; one format writes PATH, several write
+PATH.EXT; every file written is announced as ``wrote PATH`` on stderr.
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ def test_dev_stdout_is_written_in_place(tmp_path: Path, doc: str, stdout_kind: s
         out = sink.read_text(encoding="utf-8")
         assert out.startswith("kept\n")
     assert done.returncode == 0 and '"schema_version"' in out
+    assert done.stderr == "wrote /dev/stdout\n"
     assert Path("/dev/stdout").is_symlink()
 
 
@@ -168,3 +170,36 @@ def test_os_errors_are_one_line_and_leave_no_temporary_file(tmp_path: Path, doc:
     err = capsys.readouterr().err
     assert err == f"auditor: error: {out_dir / 'r.json'}: cannot write ({os.strerror(error)})\n"
     assert list(out_dir.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- naming and messages
+
+
+def test_one_format_writes_path_itself_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "jj"
+    assert main(["check", SEED_002, "--replay", CASSETTE_002, "--format", "json", "--output", str(out)]) in (0, 1)
+    captured = capsys.readouterr()
+    assert captured.err == f"wrote {out}\n" and captured.out == ""
+    assert [p.name for p in tmp_path.iterdir()] == ["jj"]
+
+
+def test_duplicate_formats_are_one_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "jj"
+    main(["check", SEED_002, "--replay", CASSETTE_002, "--format", "json, json,json", "--output", str(out)])
+    assert capsys.readouterr().err == f"wrote {out}\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["jj"]
+
+
+def test_several_formats_write_path_dot_ext_each_announced(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                                           ) -> None:
+    stem = tmp_path / "r"
+    main(["check", SEED_002, "--replay", CASSETTE_002, "--format", "sarif,json,sarif", "--output", str(stem)])
+    assert capsys.readouterr().err == f"wrote {stem}.sarif\nwrote {stem}.json\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json", "r.sarif"]
+
+
+def test_parse_announces_the_file_it_wrote(tmp_path: Path, doc: str, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "parsed.txt"
+    assert main(["parse", doc, "--output", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == f"wrote {out}\n" and captured.out == "" and out.read_text(encoding="utf-8")

@@ -28,13 +28,14 @@ def add_arguments(sub: Any) -> None:
         "--format",
         default="text",
         metavar="FORMATS",
-        help=f"one of {', '.join(FORMATS)}, or several separated by commas (then --output is a path stem)",
+        help=f"one of {', '.join(FORMATS)}, or several separated by commas (duplicates ignored; "
+        "then --output is a path stem)",
     )
     p.add_argument(
         "--output",
         "-o",
         metavar="PATH",
-        help="write the report here (atomically) instead of stdout; with several formats, PATH.EXT for each",
+        help="write the report to PATH instead of stdout; with several formats, to PATH.EXT for each",
     )
     p.add_argument(
         "--fail-on",
@@ -95,17 +96,29 @@ def parse_formats(value: str, output: str | None) -> list[str]:
     return formats
 
 
+def output_paths(formats: Sequence[str], output: str) -> list[tuple[str, str]]:
+    """The one naming rule: one format writes PATH itself; several write PATH.EXT for each.
+
+    *formats* has its duplicates removed already (``json,json`` is one format, written to PATH).
+    """
+    if len(formats) == 1:
+        return [(formats[0], output)]
+    return [(fmt, f"{output}.{EXTENSIONS[fmt]}") for fmt in formats]
+
+
 def write_reports(reports: Sequence[AuditReport], formats: list[str], output: str | None) -> None:
-    """Render and write every requested format; each file is replaced atomically."""
+    """Render and write every requested format; each file written is announced as "wrote PATH".
+
+    Without ``--output`` the one format goes to stdout. With several formats the text report is
+    also shown on stdout, so a terminal user sees the audit while the files are written.
+    """
     if output is None:
         text = render(reports, formats[0], color=sys.stdout.isatty())
         sys.stdout.write(text)  # every renderer ends its text with a newline
         return
-    for fmt in formats:
-        path = output if len(formats) == 1 else f"{output}.{EXTENSIONS[fmt]}"
+    for fmt, path in output_paths(formats, output):
         write_output(path, render(reports, fmt, color=False))
-        if len(formats) > 1:
-            print(f"wrote {path}", file=sys.stderr)
+        print(f"wrote {path}", file=sys.stderr)
     if "text" in formats and len(formats) > 1:
         sys.stdout.write(render(reports, "text", color=sys.stdout.isatty()))
 

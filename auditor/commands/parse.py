@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
         body = render_text(parsed, color=color)
     if args.output:
         write_output(args.output, body)
+        print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(body)
     return 0
