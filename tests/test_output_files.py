@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -124,10 +125,19 @@ def test_a_fifo_is_written_in_place_for_its_reader(tmp_path: Path, doc: str) -> 
     def read() -> None:
         fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # the reader exists before the writer opens
         ready.set()
-        os.set_blocking(fd, True)
-        chunks = []
-        while chunk := os.read(fd, 65536):
-            chunks.append(chunk)
+        chunks: list[bytes] = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # EOF before the writer opened is not the end
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                chunk = None
+            if chunk:
+                chunks.append(chunk)
+            elif chunk == b"" and chunks:
+                break
+            else:
+                time.sleep(0.01)
         os.close(fd)
         received.append(b"".join(chunks))
 

@@ -40,9 +40,9 @@ def add_arguments(sub: Any) -> None:
     p.add_argument(
         "--fail-on",
         default=DEFAULT_FAIL_ON,
-        metavar="VERDICTS",
-        help="comma-separated verdicts and/or flags that make the exit code 1 "
-        f"(default {DEFAULT_FAIL_ON}; 'none' never fails)",
+        metavar="TERMS",
+        help="comma-separated verdicts, flags, finding codes and severity:S thresholds that make the "
+        f"exit code 1 (default {DEFAULT_FAIL_ON}; 'none' never fails; see README: Exit codes)",
     )
     cache = p.add_mutually_exclusive_group()
     cache.add_argument("--offline", action="store_true", help="answer from the cache only; misses are unchecked")
