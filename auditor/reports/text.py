@@ -17,7 +17,7 @@ from rich.text import Text
 
 from auditor.judging.codes import severity_of
 from auditor.model import VERDICT_ORDER, AuditReport
-from auditor.reports.terminal import plain_console, visible
+from auditor.reports.terminal import paint, plain_console, visible
 
 _STYLE = {"verified": "green", "minor": "yellow", "major": "red", "not_found": "magenta", "unchecked": "cyan"}
 _SEVERITY_STYLE = {"error": "bold red", "major": "red", "minor": "yellow", "info": "dim"}
@@ -72,13 +72,9 @@ def render_text(reports: Sequence[AuditReport], color: bool | None = None) -> st
     if color is None:
         color = sys.stdout.isatty()
     buffer = io.StringIO()
-    console = plain_console(buffer, color, width=120)
-    console.print(summary_table(reports))
+    plain_console(buffer, color, width=120).print(summary_table(reports))
+    lines = [buffer.getvalue()]
     for report in reports:
         for _, loc, code, severity, rest in _rows(report):
-            line = Text(visible(loc))
-            line.append(" ")
-            line.append(code, style=_SEVERITY_STYLE.get(severity, ""))
-            line.append(" " + visible(rest))
-            console.print(line)
-    return buffer.getvalue()
+            lines.append(f"{visible(loc)} {paint(code, _SEVERITY_STYLE.get(severity, ''), color)} {visible(rest)}\n")
+    return "".join(lines)
