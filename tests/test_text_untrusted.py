@@ -4,10 +4,12 @@ control sequences. ``path:line:col`` comes out byte for byte, on a terminal and 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from auditor.model import CitationFinding, Finding, ReferenceAudit
+from auditor.cli import main
+from auditor.model import AuditReport, CitationFinding, Finding, ReferenceAudit
 from auditor.reports.text import finding_lines, render_text
 from tests.builders import make_report, ref
 
@@ -16,7 +18,7 @@ HOSTILE_TITLE = ":thumbs_up: [bold]Bold[/bold] [link=http://evil.example]click[/
 PATH = "docs/:100:/[bold]paper[/bold] :smile:.md"
 
 
-def _report():  # type: ignore[no-untyped-def]
+def _report() -> AuditReport:
     finding = Finding(code="REF102", severity="major", message=f"title differs: {HOSTILE_TITLE!r}",
                       line=1234, column=100)
     audit = ReferenceAudit(reference=ref("Smith AB", title=HOSTILE_TITLE, number=7, line=1234, column=100),
@@ -49,3 +51,13 @@ def test_control_characters_are_shown_escaped_never_sent() -> None:
         assert "a\\x1b[31m.md:10:3: REF102" in SGR.sub("", text)
     assert finding_lines(report) == ["a\\x1b[31m.md:10:3: REF102 [1 major] "
                                      "Title\\x1b[2J\\x1b]0;pwned\\x07 end\\x0d\\x0afake.md:1:1: REF000 ok\\u202e"]
+
+
+def test_an_error_line_naming_a_hostile_file_is_one_escaped_line(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    name = tmp_path / "evil\x1b]0;pwned\x07\nname.txt"
+    name.write_bytes(b"")
+    assert main(["parse", str(name)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "\x1b" not in err and "\x07" not in err
+    assert "evil\\x1b]0;pwned\\x07\\x0aname.txt: the file is empty" in err
