@@ -31,6 +31,8 @@ from auditor.errors import InputError
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write *text* (UTF-8) to *path* by the rules in the module docstring; raises ``OSError``."""
+    if not os.fspath(path):
+        raise FileNotFoundError(errno.ENOENT, "empty path", "")
     data = text.encode("utf-8")
     try:
         st: os.stat_result | None = os.stat(path)  # follows symlinks: the target is what counts
@@ -68,6 +70,8 @@ def _same_file(target: Path, st: os.stat_result) -> bool:
 
 def write_output(path: str, text: str) -> None:
     """:func:`write_atomic`, with any failure (EACCES, ENOSPC, EISDIR...) as one user-facing error."""
+    if not path:
+        raise InputError("--output: empty path")
     try:
         write_atomic(path, text)
     except OSError as exc:

@@ -160,6 +160,11 @@ def test_a_fifo_nobody_reads_is_refused_not_waited_on(tmp_path: Path, doc: str,
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
+def test_an_empty_path_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", SEED_002, "--replay", CASSETTE_002, "--output", ""]) == 2
+    assert capsys.readouterr().err == "auditor: error: --output: empty path\n"
+
+
 def test_a_directory_is_refused(tmp_path: Path, doc: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert _parse_to(doc, tmp_path) == 2
     assert capsys.readouterr().err == f"auditor: error: {tmp_path}: cannot write (Is a directory)\n"
