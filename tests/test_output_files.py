@@ -218,3 +218,9 @@ def test_parse_announces_the_file_it_wrote(tmp_path: Path, doc: str, capsys: pyt
     assert main(["parse", doc, "--output", str(out)]) == 0
     captured = capsys.readouterr()
     assert captured.err == f"wrote {out}\n" and captured.out == "" and out.read_text(encoding="utf-8")
+
+
+def test_parse_with_an_empty_output_is_refused_too(doc: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parse", doc, "--output", ""]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "auditor: error: --output: empty path\n" and captured.out == ""

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         color = args.output is None and sys.stdout.isatty()
         body = render_text(parsed, color=color)
-    if args.output:
+    if args.output is not None:
         write_output(args.output, body)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
