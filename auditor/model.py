@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+"""1.1: ``match`` gained ``authors``."""
 
 # ---------------------------------------------------------------------------------------------
 # Documents and parsing
@@ -245,6 +246,8 @@ class Match:
     source: str | None = None
     score: float | None = None
     """0..1 agreement between the reference and the chosen record."""
+    authors: tuple[str, ...] = ()
+    """The record's authors in Vancouver form (``Cree BAC``; a group under its name), in its order."""
 
 
 ConsultedState = Literal["answered", "failed", "not_asked"]

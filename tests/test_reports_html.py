@@ -69,3 +69,23 @@ def test_an_unparsed_entry_labels_its_fields_as_the_parser_read_them() -> None:
     assert "parser read (unreliable)" in html and "document says" not in html
     html_ok = render_html([sample_report()])
     assert "document says" in html_ok and "parser read" not in html_ok
+
+
+def test_record_says_the_authors() -> None:
+    # Issue 9 item 10: the "record says" authors cell was empty.
+    wrong_first = ref("Crew BAC", "Kornyeyeva E", "Goodin DS", title=CREE_2010.title, journal="Ann Neurol",
+                      year=2010, volume="68", issue="2", pages="145-150")
+    audit = judge(wrong_first, [CREE_2010], ANSWERED)
+    html = render_html([make_report([audit])])
+    row = re.search(r'<tr class="differs"><th>authors</th>\s*<td>(.*?)</td>\s*<td>(.*?)</td></tr>', html, re.S)
+    assert row, "authors row missing or not marked as differing"
+    assert row.group(1) == '<span class="diff">Crew</span> BAC, Kornyeyeva E, Goodin DS'
+    assert row.group(2) == '<span class="diff">Cree</span> BAC, Kornyeyeva E, Goodin DS'
+
+
+def test_a_long_record_author_list_is_cut_with_a_count() -> None:
+    many = dataclasses.replace(CREE_2010, authors=CREE_2010.authors * 20)  # 60 names
+    audit = judge(ref("Cree BAC", title=CREE_2010.title, journal="Ann Neurol", year=2010, volume="68",
+                      pages="145-150", et_al=True), [many], ANSWERED)
+    html = render_html([make_report([audit])])
+    assert "… (30 more)" in html
