@@ -71,8 +71,8 @@ def test_an_unparsed_entry_labels_its_fields_as_the_parser_read_them() -> None:
     assert "document says" in html_ok and "parser read" not in html_ok
 
 
-def test_record_says_the_authors() -> None:
-    # Issue 9 item 10: the "record says" authors cell was empty.
+def test_record_says_the_authors_and_full_pages() -> None:
+    # Issue 9 items 10 and 11: the "record says" authors cell was empty, the record's pages elided.
     wrong_first = ref("Crew BAC", "Kornyeyeva E", "Goodin DS", title=CREE_2010.title, journal="Ann Neurol",
                       year=2010, volume="68", issue="2", pages="145-150")
     audit = judge(wrong_first, [CREE_2010], ANSWERED)
@@ -81,6 +81,8 @@ def test_record_says_the_authors() -> None:
     assert row, "authors row missing or not marked as differing"
     assert row.group(1) == '<span class="diff">Crew</span> BAC, Kornyeyeva E, Goodin DS'
     assert row.group(2) == '<span class="diff">Cree</span> BAC, Kornyeyeva E, Goodin DS'
+    pages = re.search(r"<th>pages</th>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", html, re.S)
+    assert pages and pages.groups() == ("145-150", "145-150")
 
 
 def test_a_long_record_author_list_is_cut_with_a_count() -> None:

@@ -58,13 +58,15 @@ def test_non_ascii_is_kept_readable() -> None:
     assert "résumé/paper.md" in text
 
 
-def test_match_carries_the_record_authors(validator: jsonschema.Draft202012Validator) -> None:
-    # Issue 9 item 10: the record's authors were never shown.
+def test_match_carries_the_record_authors_and_full_pages(validator: jsonschema.Draft202012Validator) -> None:
+    # Issue 9 items 10 and 11: the record's authors were never shown; its pages were NLM-elided.
     value = json.loads(render_json([sample_report()]))
     validator.validate(value)
     assert value["schema_version"] == "1.1"
     minor = value["references"][1]
     assert minor["match"]["authors"] == ["Cree BAC", "Kornyeyeva E", "Goodin DS"]
+    assert minor["match"]["pages"] == "145-150"  # the record prints 145-50
+    assert "2010;68(2):145-50. " in minor["suggested"]  # the NLM suggestion keeps NLM's short form
 
 
 def test_schema_requires_match_authors(validator: jsonschema.Draft202012Validator) -> None:
