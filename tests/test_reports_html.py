@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import pytest
+
 from auditor.judging import judge
 from auditor.reports.html import render_html, word_diff
 from tests.builders import ANSWERED, CREE_2010, make_report, ref, sample_report
@@ -91,3 +93,54 @@ def test_a_long_record_author_list_is_cut_with_a_count() -> None:
                       pages="145-150", et_al=True), [many], ANSWERED)
     html = render_html([make_report([audit])])
     assert "… (30 more)" in html
+
+
+def test_summary_counts_flagged_and_citation_findings_and_explains_its_terms() -> None:
+    # Issue 9 item 12.
+    html = render_html([sample_report("a.md"), sample_report("b.md")])
+    assert '<th>flagged</th><th>citation findings</th>' in html
+    assert '<td class="total-flagged">2</td>' in html  # one retracted reference per document
+    assert '<td class="total-citation-findings">4</td>' in html
+    assert html.count("flagged 1 &middot; citation findings 2") == 2  # each document's line
+    assert html.count("<h3>References</h3>") == 2
+    legend = re.search(r'<p class="meta legend">(.*?)</p>', html, re.S)
+    assert legend and "not_asked" in legend.group(1) and "match score" in legend.group(1)
+    assert html.count('class="meta no-match hidden">No references match this filter.') == 2
+
+
+def test_a_document_without_references_says_so() -> None:
+    html = render_html([make_report([])])
+    assert "No references were found in this document." in html
+
+
+def _chromium() -> str | None:
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_a_filter_that_hides_everything_says_so_in_a_browser() -> None:
+    """The message is driven by the page's own script, so only a browser can show it works."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = _chromium()
+    if executable is None:
+        pytest.skip("no Chromium on PATH")
+    html = render_html([sample_report("a.md"), make_report([], path="empty.md")])
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.route("**/*", lambda route: route.abort())  # the page must need nothing from outside
+            page.set_content(html)
+            messages = page.locator("p.no-match")
+            assert [messages.nth(i).is_visible() for i in range(2)] == [False, False]
+            page.check("#flagged-only")  # one reference is flagged: still something to show
+            assert not messages.nth(0).is_visible()
+            for verdict in ("verified", "minor", "major", "not_found", "unchecked"):
+                page.uncheck(f'input[data-verdict="{verdict}"]')
+            assert messages.nth(0).is_visible() and page.locator("article.ref:visible").count() == 0
+            assert not messages.nth(1).is_visible()  # a document with no references says that instead
+            page.check('input[data-verdict="major"]')
+            assert not messages.nth(0).is_visible() and page.locator("article.ref:visible").count() == 1
+        finally:
+            browser.close()

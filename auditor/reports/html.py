@@ -163,10 +163,13 @@ def render_html(reports: Sequence[AuditReport]) -> str:
             "sha256": r.parsed.document.sha256,
             "summary": r.summary,
             "audits": [_audit_view(a) for a in r.audits],
+            "flagged": sum(1 for a in r.audits if a.flags),
             "citation_findings": r.parsed.citation_findings,
         }
         for i, r in enumerate(reports)
     ]
-    totals = {v: sum(d["summary"][v] for d in documents) for v in VERDICT_ORDER}
+    totals: dict[str, int] = {v: sum(d["summary"][v] for d in documents) for v in VERDICT_ORDER}
+    totals["flagged"] = sum(d["flagged"] for d in documents)
+    totals["citation_findings"] = sum(len(d["citation_findings"]) for d in documents)
     template = _environment().get_template("report.html.j2")
     return template.render(documents=documents, verdicts=VERDICT_ORDER, totals=totals, version=__version__)
