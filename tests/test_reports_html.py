@@ -98,7 +98,7 @@ def test_a_long_record_author_list_is_cut_with_a_count() -> None:
 def test_summary_counts_flagged_and_citation_findings_and_explains_its_terms() -> None:
     # Issue 9 item 12.
     html = render_html([sample_report("a.md"), sample_report("b.md")])
-    assert '<th>flagged</th><th>citation findings</th>' in html
+    assert 'flagged</th><th>citation findings</th>' in html
     assert '<td class="total-flagged">2</td>' in html  # one retracted reference per document
     assert '<td class="total-citation-findings">4</td>' in html
     assert html.count("flagged 1 &middot; citation findings 2") == 2  # each document's line
