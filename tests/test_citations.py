@@ -119,8 +119,10 @@ def test_expand_numbers() -> None:
     assert expand_numbers("1, 4–6") == ((1, 4, 5, 6), False)
     assert expand_numbers("5-3") == ((5, 3), True)
     assert expand_numbers("1-900") == ((1, 900), True)  # a long range past the bibliography: malformed
-    assert expand_numbers("1-900", limit=600) == ((*range(1, 601), 900), True)
-    assert expand_numbers("1-250", limit=300) == (tuple(range(1, 251)), False)
+    assert expand_numbers("1-900", limit=150) == ((*range(1, 151), 900), True)
+    assert expand_numbers("1-900", limit=600) == ((*range(1, 202), 900), True)  # expansion is bounded
+    assert expand_numbers("1-250", limit=300) == ((*range(1, 202), 250), True)
+    assert expand_numbers("1-201", limit=300) == (tuple(range(1, 202)), False)
     assert expand_numbers("1990-2020") is None
     assert expand_numbers("2019") is None
     assert expand_numbers("0") is None

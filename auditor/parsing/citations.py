@@ -51,11 +51,11 @@ class _Marker:
 def expand_numbers(spec: str, limit: int = 0) -> tuple[tuple[int, ...], bool] | None:
     """``"1, 4–6"`` -> ((1, 4, 5, 6), False); ``"5-3"`` -> ((5, 3), True); nonsense -> None.
 
-    Numbers of four digits are years or pages, not citations (``[2019]``, ``[1990-2020]``). A range
-    longer than ``_MAX_RANGE`` that starts below 1000 (``[1-5000]``) is a citation too: it cites the
-    entries it covers up to *limit* (the last bibliography number), and when it runs past *limit* it
-    is malformed and keeps its end, so the findings name the number that has no entry. The expansion
-    is bounded by the bibliography, never by what the text claims.
+    Numbers from 1000 up are years or pages, not citations (``[2019]``, ``[1990-2020]``). A range
+    longer than ``_MAX_RANGE`` that starts below 1000 (``[1-5000]``) is a citation too, but a
+    malformed one: it cites the entries it covers up to *limit* (the last bibliography number) and
+    keeps its end, so the findings name the number that has no entry. Its expansion stops after
+    ``_MAX_RANGE`` numbers whatever the text claims, so a document of such markers stays linear.
     """
     numbers: list[int] = []
     malformed = False
@@ -73,10 +73,11 @@ def expand_numbers(spec: str, limit: int = 0) -> tuple[tuple[int, ...], bool] | 
                 malformed = True
                 numbers.extend((lo, hi))
             elif lo < hi:
-                numbers.extend(range(lo, max(lo, min(hi, limit)) + 1))
-                if hi > limit:
-                    malformed = True
+                top = max(lo, min(hi, limit, lo + _MAX_RANGE))
+                numbers.extend(range(lo, top + 1))
+                if hi > top:
                     numbers.append(hi)
+                malformed = True
             else:
                 return None  # 5-5: not a citation range
         elif piece.isascii() and piece.isdigit() and len(piece) <= 4 and int(piece) < 1000:
