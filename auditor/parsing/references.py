@@ -84,10 +84,11 @@ _INLINE_TAGS = (
 )
 _HTML_TAG_RE = re.compile(rf"<(/?)({_INLINE_TAGS})\b(?:\s[^<>]{{0,500}})?/?>", re.IGNORECASE)
 _BBCODE_TAG_RE = re.compile(rf"\[(/?)({_INLINE_TAGS}|color|size)\b(?:=[^\[\]]{{0,500}})?\]", re.IGNORECASE)
-# (Spans are bounded so a string of lone stars cannot make the search quadratic.)
+# (The emphasised text cannot hold its own delimiter, so each lone star is given up at the next one
+# and a string of them stays linear; nesting such as ``**_x_**`` is undone one pass per level.)
 _PAIRED_MARK_RE = re.compile(
-    r"(?<![\w*])(\*\*|\*)(?=[^\s*])(.{1,300}?)(?<=[^\s*])\1(?![\w*])"
-    r"|(?<!\w)(__|_)(?=[^\s_])(.{1,300}?)(?<=[^\s_])\3(?!\w)"
+    r"(?<![\w*])(\*\*|\*)(?=[^\s*])([^*]{1,300}?)(?<=[^\s*])\1(?![\w*])"
+    r"|(?<!\w)(__|_)(?=[^\s_])([^_]{1,300}?)(?<=[^\s_])\3(?!\w)"
 )
 _ITALIC_RE = re.compile(r"(?<![\w*])(?:\*|_|<i>)([^*_<>]{2,200}?)(?:\*|_|</i>)(?![\w*])")
 _WS_RE = re.compile(r"\s+")
