@@ -1,9 +1,8 @@
 """Terminal report: a verdict summary table, then one linter-style line per finding.
 
-Lines follow ``path:line:col: ref N (verdict): CODE message`` for a reference's findings and
-``path:line:col: CODE message`` for citation findings, so editors and CI log parsers can jump to the
-reference (the location comes first, as in ruff or flake8). Colour is used only when writing to a
-terminal; output captured to a file or a string is plain text.
+Lines follow ``path:line:col: ref N (verdict): CODE message`` (location first), so editors and CI log parsers can jump
+to the reference. Colour is used only when writing to a terminal; output captured to a file or a
+string is plain text.
 """
 
 from __future__ import annotations
@@ -63,7 +62,7 @@ def _rows(report: AuditReport) -> list[tuple[tuple[int, int], str, str, str, str
 
 
 def finding_lines(report: AuditReport) -> list[str]:
-    """Plain ``path:line:col: [ref N (verdict): ]CODE message`` lines (no markup), in document order."""
+    """Plain ``path:line:col: CODE message`` lines (no markup), in document order."""
     return [f"{loc} {code} {rest}" for _, loc, code, _, rest in _rows(report)]
 
 
