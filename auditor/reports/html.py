@@ -163,13 +163,13 @@ def render_html(reports: Sequence[AuditReport]) -> str:
             "sha256": r.parsed.document.sha256,
             "summary": r.summary,
             "audits": [_audit_view(a) for a in r.audits],
-            "flagged": sum(1 for a in r.audits if a.flags),
             "citation_findings": r.parsed.citation_findings,
         }
         for i, r in enumerate(reports)
     ]
-    totals: dict[str, int] = {v: sum(d["summary"][v] for d in documents) for v in VERDICT_ORDER}
-    totals["flagged"] = sum(d["flagged"] for d in documents)
-    totals["citation_findings"] = sum(len(d["citation_findings"]) for d in documents)
+    totals = {v: sum(d["summary"][v] for d in documents) for v in VERDICT_ORDER}
+    flagged = [sum(1 for a in r.audits if a.flags) for r in reports]  # per document, in order
+    citation_findings = [len(r.parsed.citation_findings) for r in reports]
     template = _environment().get_template("report.html.j2")
-    return template.render(documents=documents, verdicts=VERDICT_ORDER, totals=totals, version=__version__)
+    return template.render(documents=documents, verdicts=VERDICT_ORDER, totals=totals, version=__version__,
+                           flagged=flagged, citation_findings=citation_findings)
