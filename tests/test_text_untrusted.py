@@ -33,7 +33,8 @@ def test_paths_titles_and_messages_come_out_byte_for_byte(color: bool) -> None:
     plain = SGR.sub("", text)
     # How the reference and its verdict are tagged is not at stake here, only that nothing is rewritten.
     line = next(x for x in plain.splitlines() if " REF102 " in x)
-    assert line.startswith(f"{PATH}:1234:100: REF102 ") and line.endswith(f"title differs: {HOSTILE_TITLE!r}")
+    assert line.startswith(f"{PATH}:1234:100: ref 7 (major): REF102 ")
+    assert line.endswith(f"title differs: {HOSTILE_TITLE!r}")
     assert f"{PATH}:100:1234: CIT001 citation [9] :1234: has no entry\n" in plain
     assert f"┃ {PATH} ┃" in plain or f"│ {PATH} │" in plain  # the summary row names the document as given
     assert "\x1b]8;" not in text  # no hyperlink was made from [link=...]
@@ -50,9 +51,9 @@ def test_control_characters_are_shown_escaped_never_sent() -> None:
         assert "\x1b" not in SGR.sub("", text) and "\x07" not in text and "\r" not in text
         assert "\u202e" not in text
         assert "Title\\x1b[2J\\x1b]0;pwned\\x07 end\\x0d\\x0afake.md:1:1: REF000 ok\\u202e" in text
-        assert "a\\x1b[31m.md:10:3: REF102" in SGR.sub("", text)
+        assert "a\\x1b[31m.md:10:3: ref 1 (major): REF102" in SGR.sub("", text)
     (only,) = finding_lines(report)
-    assert only.startswith("a\\x1b[31m.md:10:3: REF102 ")
+    assert only.startswith("a\\x1b[31m.md:10:3: ref 1 (major): REF102 ")
     assert only.endswith(" Title\\x1b[2J\\x1b]0;pwned\\x07 end\\x0d\\x0afake.md:1:1: REF000 ok\\u202e")
 
 

@@ -1,6 +1,6 @@
 """Terminal report: a verdict summary table, then one linter-style line per finding.
 
-Lines follow ``path:line:col: CODE message`` (ruff/flake8), so editors and CI log parsers can jump
+Lines follow ``path:line:col: ref N (verdict): CODE message`` (location first), so editors and CI log parsers can jump
 to the reference. Colour is used only when writing to a terminal; output captured to a file or a
 string is plain text. Nothing from a document or a record is interpreted (no markup, no emoji
 codes) and control characters in it are shown escaped (:mod:`auditor.reports.terminal`).
@@ -44,18 +44,19 @@ def summary_table(reports: Sequence[AuditReport]) -> Table:
 
 
 def _rows(report: AuditReport) -> list[tuple[tuple[int, int], str, str, str, str]]:
-    """One row per finding, in document order: (position, location, code, severity, rest of line).
+    """One row per finding, in document order: (position, lead, code, severity, message).
 
-    A reference's findings carry its number and verdict (``[14 major]``), so the verdict behind an
-    exit code is readable without colour.
+    The lead is the location, and for a reference's findings the reference and its verdict
+    (``path:12:3: ref 14 (major):``), so the verdict behind an exit code is readable without colour
+    and cannot be read as the code's own severity, which the bracket after the code used to suggest.
     """
     path = report.parsed.document.path
     rows = []
     for audit in report.audits:
-        tag = f"[{audit.reference.number} {audit.verdict}]"
+        tag = f"ref {audit.reference.number} ({audit.verdict}):"
         for f in audit.findings:
             line, column = f.line or audit.reference.line, f.column or audit.reference.column
-            rows.append(((line, column), _location(path, line, column), f.code, f.severity, f"{tag} {f.message}"))
+            rows.append(((line, column), f"{_location(path, line, column)} {tag}", f.code, f.severity, f.message))
     for cf in report.parsed.citation_findings:
         rows.append(((cf.line or 0, cf.column or 0), _location(path, cf.line, cf.column), cf.code,
                      severity_of(cf.code), cf.message))
