@@ -61,7 +61,7 @@ class _State:
         default_factory=lambda: {"pubmed": "not_asked", "crossref": "not_asked"}
     )
     resolved: bool = False
-    swept: asyncio.Event = field(default_factory=asyncio.Event)
+    ready_for_sweep: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once everything before the PubMed sweep is done for this reference (its search included)."""
     errors: dict[str, str] = field(default_factory=dict)
     """The first reason each failed source gave, so a report can say why a reference is unchecked."""
@@ -286,7 +286,7 @@ class Resolver:
         def release(state: _State) -> None:
             """PubMed has no more to say about ``state`` before the sweep: Crossref may search it now."""
             if state.resolved:
-                state.swept.set()
+                state.ready_for_sweep.set()
             else:
                 tasks.append(asyncio.ensure_future(self._search_open(state)))
 
@@ -391,7 +391,7 @@ class Resolver:
                 state.add(record)  # the judge reports what the locator or the title lands on
 
         await self._crossref_search(state, consider)
-        state.swept.set()
+        state.ready_for_sweep.set()
 
     async def _crossref_search(self, state: _State, consider: Callable[[_State, Record], None]) -> None:
         """One ``query.bibliographic`` (the API has no batch form); the HTTP layer's limiter paces
@@ -438,7 +438,7 @@ class Resolver:
         chunks: list[asyncio.Future[_SweepAnswer]] = []
         try:
             for state in states:
-                await state.swept.wait()
+                await state.ready_for_sweep.wait()
                 if state.resolved:
                     doi = self._crossref_only_doi(state)
                     if doi in confirm:
