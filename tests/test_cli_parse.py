@@ -22,13 +22,18 @@ def test_json_single_file_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["document"]["path"] == SEED001
     assert len(data["document"]["sha256"]) == 64
     ref = data["references"][1]
-    assert set(ref) == {"number", "raw", "line", "column", "parsed", "parse_error"}
+    assert set(ref) == {"number", "raw", "line", "column", "position", "parsed", "parse_error", "evidence"}
+    assert ref["position"] == {"page": None, "paragraph": None, "entry": None, "line": ref["line"],
+                               "column": ref["column"]}
     assert set(ref["parsed"]) == {
         "authors", "et_al", "title", "journal", "year", "volume", "issue", "first_page", "last_page",
         "article_number", "doi", "pmid", "pmcid",
     }
     assert ref["parsed"]["authors"] == ["Ciwun M", "Tankiewicz-Kwedlo A", "Pawlak D"]
-    assert data["citations"][1] == {"text": "[1-3]", "line": 34, "column": 334, "numbers": [1, 2, 3]}
+    assert data["citations"][1] == {
+        "text": "[1-3]", "line": 34, "column": 334, "numbers": [1, 2, 3],
+        "position": {"page": None, "paragraph": None, "entry": None, "line": 34, "column": 334},
+    }
     assert data["citation_findings"] == []
 
 

@@ -21,7 +21,7 @@ def validator() -> jsonschema.Draft202012Validator:
 def test_single_report_validates_and_carries_everything(validator: jsonschema.Draft202012Validator) -> None:
     value = json.loads(render_json([sample_report()]))
     validator.validate(value)
-    assert value["document"] == {"path": "docs/paper.md", "sha256": "0" * 64}
+    assert value["document"] == {"path": "docs/paper.md", "sha256": "0" * 64, "format": "text"}
     assert value["summary"] == {"verified": 1, "minor": 1, "major": 1, "not_found": 1, "unchecked": 2}
     first = value["references"][0]
     assert first["verdict"] == "verified" and first["match"]["pmid"] == "20695007"
