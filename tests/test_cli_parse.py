@@ -73,8 +73,9 @@ def _write(tmp_path: Path, name: str, data: bytes) -> str:
         (lambda d: str(d), "directory"),
         (lambda d: _write(d, "empty.txt", b""), "empty"),
         (lambda d: _write(d, "bin.txt", b"\x00\x01\x02\x03binary"), "binary"),
-        (lambda d: _write(d, "paper.pdf", b"%PDF-1.7"), "unsupported file type"),
-        (lambda d: _write(d, "paper.docx", b"PK\x03\x04"), "unsupported file type"),
+        (lambda d: _write(d, "paper.pdf", b"%PDF-1.7"), "not a readable PDF"),
+        (lambda d: _write(d, "paper.docx", b"PK\x03\x04"), "unsupported content"),
+        (lambda d: _write(d, "paper.odt", b"PK\x03\x04"), "unsupported file type"),
     ],
 )
 def test_input_errors_exit_2_with_one_line(

@@ -156,7 +156,7 @@ def _citations(para: _Paragraph, base: int, index: LineIndex) -> list[Citation]:
 
 def load_jats(data: bytes, name: str) -> Document:
     root = parse_xml(data, name, "JATS XML")
-    article = root if local(root.tag) == "article" else next((e for e in root.iter() if local(e.tag) == "article"), None)
+    article = next((e for e in root.iter() if local(e.tag) == "article"), None)
     if article is None:
         raise InputError(f"{name}: XML has no <article> element")
     refs = [e for ref_list in article.iter() if local(ref_list.tag) == "ref-list"
