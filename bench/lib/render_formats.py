@@ -168,24 +168,18 @@ def text_to_pdf(text: str, *, columns: int = 1, header: str | None = "Reference 
     pdf.set_auto_page_break(True, margin=20)
     pdf.set_margins(20, 20, 20)
     pdf.add_page()
-    in_refs = False
-    items = list(_blocks(text))
-    if columns == 1:
-        for kind, content, number in items:
-            in_refs = _pdf_block(pdf, kind, content, number, in_refs, soft_hyphens, width=0)
-    else:
-        with pdf.text_columns(ncols=columns, gutter=8, text_align="LEFT", l_margin=20, r_margin=20) as cols:
-            for kind, content, number in items:
-                size, style = (12, "B") if kind.startswith("heading") else (10, "")
+    with pdf.text_columns(ncols=columns, gutter=8, text_align="LEFT", l_margin=20, r_margin=20) as cols:
+        for kind, content, number in _blocks(text):
+            size, style = (12, "B") if kind.startswith("heading") else (10, "")
+            pdf.set_font("Helvetica", style, size)
+            label = f"{number}. " if kind == "numbered" else "- " if kind == "bullet" else ""
+            with cols.paragraph(bottom_margin=3, text_align="LEFT") as par:
+                par.write(latin1(label))
+                for piece_style, piece in runs(content):
+                    _set_run_font(pdf, piece_style, size, style)
+                    par.write(latin1(_hyphenate(piece) if soft_hyphens and piece_style == "plain" else piece))
+                pdf.char_vpos = "LINE"
                 pdf.set_font("Helvetica", style, size)
-                label = f"{number}. " if kind == "numbered" else "- " if kind == "bullet" else ""
-                with cols.paragraph(bottom_margin=3, text_align="LEFT") as par:
-                    par.write(latin1(label))
-                    for piece_style, piece in runs(content):
-                        _set_run_font(pdf, piece_style, size, style)
-                        par.write(latin1(_hyphenate(piece) if soft_hyphens and piece_style == "plain" else piece))
-                    pdf.char_vpos = "LINE"
-                    pdf.set_font("Helvetica", style, size)
     out = pdf.output()
     return bytes(out)
 
@@ -198,20 +192,3 @@ def _set_run_font(pdf: object, piece_style: str, size: int, base: str) -> None:
     pdf.char_vpos = "SUP" if piece_style == "sup" else "LINE"  # type: ignore[attr-defined]
     face = {"bold": "B", "italic": "I"}.get(piece_style, base)
     pdf.set_font("Helvetica", face, size)  # type: ignore[attr-defined]
-
-
-def _pdf_block(pdf: object, kind: str, content: str, number: int | None, in_refs: bool, soft: bool,
-               width: float) -> bool:
-    size, style = (12, "B") if kind.startswith("heading") else (10, "")
-    line_height = 5.0 if size == 10 else 6.5
-    pdf.set_font("Helvetica", style, size)  # type: ignore[attr-defined]
-    label = f"{number}. " if kind == "numbered" else "- " if kind == "bullet" else ""
-    if label:
-        pdf.write(line_height, latin1(label))  # type: ignore[attr-defined]
-    for piece_style, piece in runs(content):
-        _set_run_font(pdf, piece_style, size, style)
-        piece = _hyphenate(piece) if soft and piece_style == "plain" else piece
-        pdf.write(line_height, latin1(piece))  # type: ignore[attr-defined]
-    pdf.char_vpos = "LINE"  # type: ignore[attr-defined]
-    pdf.ln(line_height * 1.8)  # type: ignore[attr-defined]
-    return in_refs
