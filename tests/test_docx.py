@@ -189,3 +189,15 @@ def test_hostile_field_data_is_ignored_not_fatal() -> None:
     body = field("ADDIN ZOTERO_ITEM CSL_CITATION {not json", "1") + field("ADDIN EN.CITE ", "2", fld_data="!!!")
     parsed = parse_document(_load(_with_citations(body)))
     assert all(r.evidence is None for r in parsed.references)
+
+
+def test_committed_docx_with_zotero_and_endnote_fields() -> None:
+    parsed = parse_document(load_document(str(ROOT / "tests" / "fixtures" / "formats" / "fields.docx")))
+    assert [c.numbers for c in parsed.citations] == [(1, 2), (3,)]
+    sources = [r.evidence.source if r.evidence else None for r in parsed.references]
+    assert sources == ["zotero", "zotero", "endnote"]
+    third = parsed.references[2]
+    assert third.parsed.pmid == "24526250" and third.parsed.doi == "10.1007/s10067-014-2517-2"
+    assert [(n.code, n.field, n.document_value, n.record_value) for n in third.notes] == [
+        ("REF601", "year", "2015", "2014")]
+    assert parsed.references[1].parsed.doi == "10.1056/nejmct0801733"  # the printed entry has no DOI

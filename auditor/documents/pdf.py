@@ -92,7 +92,8 @@ def _open(data: bytes, name: str) -> Any:
     try:
         return pdfplumber.open(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many unrelated types on hostile files
-        chain = f"{type(exc).__name__} {exc} {type(exc.__cause__).__name__ if exc.__cause__ else ''}"
+        inner = [exc, exc.__cause__, exc.__context__, *exc.args]
+        chain = " ".join(f"{type(e).__name__} {e}" for e in inner if e is not None)
         if "Password" in chain or "Encrypt" in chain:
             raise InputError(f"{name}: the PDF is encrypted and needs a password; save an unprotected copy") from None
         raise InputError(f"{name}: not a readable PDF ({type(exc).__name__})") from None
@@ -112,8 +113,8 @@ def _words(page: Any) -> list[_Word]:
 
 def _cluster(words: list[_Word], page: int, body: float) -> list[_Line]:
     """Words -> lines: full-size words by baseline, smaller ones (superscripts) joined to the line they touch."""
-    main = sorted((w for w in words if w.size >= body * 0.8), key=lambda w: (w.bottom, w.x0))
-    small = [w for w in words if w.size < body * 0.8]
+    main = sorted((w for w in words if w.size >= body * 0.9), key=lambda w: (w.bottom, w.x0))
+    small = [w for w in words if w.size < body * 0.9]
     lines: list[_Line] = []
     for w in main:
         if lines and abs(lines[-1].words[-1].bottom - w.bottom) <= max(w.size, 1.0) * 0.35:
@@ -130,7 +131,7 @@ def _cluster(words: list[_Word], page: int, body: float) -> list[_Line]:
             orphans.append(w)
     for w in sorted(orphans, key=lambda w: (w.bottom, w.x0)):
         last = lines[-1] if lines else None
-        if last and last.words[0].size < body * 0.8 and abs(last.words[-1].bottom - w.bottom) <= w.size * 0.35:
+        if last and last.words[0].size < body * 0.9 and abs(last.words[-1].bottom - w.bottom) <= w.size * 0.35:
             last.words.append(w)
         else:
             lines.append(_Line([w], page))
@@ -193,7 +194,7 @@ def _compose(line: _Line, body: float) -> str:
     baseline = line.bottom
     groups: list[tuple[bool, list[_Word]]] = []
     for w in line.words:
-        sup = w.size < line.size * 0.85 and w.bottom < baseline - w.size * 0.2
+        sup = w.size < line.size * 0.9 and w.bottom < baseline - w.size * 0.2
         if groups and groups[-1][0] and sup:
             groups[-1][1].append(w)
         else:
@@ -255,7 +256,8 @@ def _new_paragraph(prev: _Line, line: _Line, pitch: float, body: float,
                    extents: dict[tuple[int, int], tuple[float, float]], opened_by: str | None) -> bool:
     """Does ``line`` start a new paragraph? ``opened_by`` is the label kind the current one began with."""
     if line.size > body * 1.12 or prev.size > body * 1.12:
-        return True
+        same_heading = abs(line.size - prev.size) < body * 0.05 and 0 < line.top - prev.top < line.size * 1.6
+        return not same_heading
     left, right = extents[(line.page, line.column)]
     p_left, p_right = extents[(prev.page, prev.column)]
     kind = label_kind(line.text)
@@ -267,6 +269,8 @@ def _new_paragraph(prev: _Line, line: _Line, pitch: float, body: float,
         return _deliberate_break(prev, line, p_right) or line.x0 > left + body * 1.5
     if line.top - prev.top > pitch * 1.35:
         return True
+    if label_kind(prev.text) and len(prev.words) > 1 and abs(line.x0 - prev.words[1].x0) < body * 0.3:
+        return False  # the text of a labelled entry continues under its first word (hanging label)
     if line.x0 > left + body * 1.2 and line.x0 > prev.x0 + body:
         return True  # a first-line indent
     if prev.x0 > line.x0 + body:
