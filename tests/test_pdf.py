@@ -18,15 +18,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = next((ROOT / "seeds").glob("000_*.txt"))
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
 
-SMALL = """# Low-dose naltrexone and inflammation
+SMALL = """\
+# Low-dose naltrexone and inflammation
 
 Low-dose naltrexone dampens microglial inflammation^{1,2} and is well tolerated^{3}. Low-dose regimens differ.
 
 ## References
 
-1. Kreek MJ, LaForge KS. Naltrexone pharmacotherapy for opioid dependence. *Neuropsychopharmacology*. 2004;29(6):1205-1213.
+1. Kreek MJ, LaForge KS. Naltrexone pharmacotherapy for opioid dependence. *Neuropsychopharmacology*. \
+2004;29(6):1205-1213.
 2. Anton RF. Naltrexone for the management of alcohol dependence. *N Engl J Med*. 2008;359(7):715-721.
-3. Younger J, Parkitny L, McLain D. The use of low-dose naltrexone as a novel anti-inflammatory treatment for chronic pain. *Clin Rheumatol*. 2014;33(4):451-459.
+3. Younger J, Parkitny L, McLain D. The use of low-dose naltrexone as a novel anti-inflammatory \
+treatment for chronic pain. *Clin Rheumatol*. 2014;33(4):451-459.
 """
 
 
