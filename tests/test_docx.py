@@ -100,7 +100,7 @@ def test_superscripts_and_italics_become_the_parsers_markers() -> None:
     body = para(run("Effects"), run("3-5", sup=True), run(" in m"), run("2", sup=False), run(" and "),
                 run("N Engl J Med", style="JournalName"), run(". Also 5"), run("th", sup=True), run("."))
     (line,) = _lines(_load(package(body, styles=STYLES)))
-    assert line == "Effects^{3-5} in m2 and *N Engl J Med*. Also 5th."
+    assert line == "Effects³⁻⁵ in m2 and *N Engl J Med*. Also 5th."
 
 
 def test_footnotes_and_endnotes_follow_the_body_in_mark_order() -> None:
@@ -111,7 +111,7 @@ def test_footnotes_and_endnotes_follow_the_body_in_mark_order() -> None:
     body = para(run("Text"), '<w:r><w:endnoteReference w:id="3"/></w:r>', run(" more"),
                 '<w:r><w:endnoteReference w:id="7"/></w:r>', '<w:r><w:footnoteReference w:id="2"/></w:r>')
     doc = _load(package(body, endnotes=notes, footnotes=foot))
-    assert _lines(doc) == ["Text^{1} more^{2}", "Notes", "1. First note.", "2. Second note.", "Footnotes",
+    assert _lines(doc) == ["Text¹ more²", "Notes", "1. First note.", "2. Second note.", "Footnotes",
                            "1. A footnote."]
 
 

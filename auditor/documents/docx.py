@@ -10,8 +10,8 @@ What is rendered, and why:
   ``numbering.xml``: start values, ``startOverride`` restarts, per-level counters, ``lvlText``.
   Bullets render as ``-``, so a bibliography numbered only by list formatting keeps its numbers.
 - Superscript runs (direct ``w:vertAlign`` or through a character style) that hold citation numbers
-  become ``^{1,2}``, italic runs ``*journal*`` and heading paragraphs ``## Heading``: the markers
-  the text parser already understands, so every later stage is unchanged.
+  become ``¹˒²`` (as a text file writes them), italic runs ``*journal*`` and heading paragraphs
+  ``## Heading``: the markers the text parser already understands, so every later stage is unchanged.
 - Fields: the displayed result is the text; the code (``w:instrText`` joined over all its runs, or
   base64 ``w:fldData``) of Zotero/Mendeley ``CSL_CITATION`` and EndNote ``EN.CITE`` fields becomes
   :class:`~auditor.model.Evidence` for the bibliography number each cited item renders as.
@@ -33,7 +33,7 @@ from xml.etree.ElementTree import Element
 
 from auditor.documents.detect import local, parse_xml, read_zip
 from auditor.documents.libraries import fields_from_csl, fields_from_endnote
-from auditor.documents.rendering import TextBuilder, make_document
+from auditor.documents.rendering import TextBuilder, make_document, superscript
 from auditor.errors import InputError
 from auditor.model import Document, Evidence, ParsedFields
 
@@ -459,7 +459,7 @@ class _Reader:
 
     @staticmethod
     def compose(runs: list[_Run]) -> str:
-        """Runs -> text with the parser's markers: ``^{1,2}`` for citation superscripts, ``*x*`` italics."""
+        """Runs -> text with the parser's markers: ``¹˒²`` for citation superscripts, ``*x*`` italics."""
         merged: list[_Run] = []
         for run in runs:
             if merged and merged[-1].superscript == run.superscript and merged[-1].italic == run.italic:
@@ -470,7 +470,7 @@ class _Reader:
         for run in merged:
             text = run.text
             if run.superscript and _CITATION_SUP_RE.match(text):
-                out.append("^{" + re.sub(r"[\s\[\]()]", "", text) + "}")
+                out.append(superscript(text))
             elif run.italic and re.search(r"\w", text):
                 core = text.strip()
                 lead = text[: len(text) - len(text.lstrip())]

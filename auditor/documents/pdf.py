@@ -6,7 +6,7 @@ A PDF has no paragraphs, only positioned words, so this module rebuilds what a r
 - Two columns found per page by a vertical gutter that no line crosses; full-width lines (title,
   wide headings) split the page into bands, each read left column then right column.
 - Superscripts detected from a smaller size and a raised baseline and, when they hold citation
-  numbers, written ``^{1,2}``; italic faces written ``*journal*`` and larger lines ``## heading``:
+  numbers, written ``¹˒²`` as a text file would; italic faces written ``*journal*`` and larger lines ``## heading``:
   the markers the text parser already understands.
 - Lines joined into paragraphs (a wider gap, an indent, a short last line, an entry label such as
   ``12.`` or ``[12]`` start a new one), across column and page breaks, so a bibliography is
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.documents import detect
-from auditor.documents.rendering import TextBuilder, make_document
+from auditor.documents.rendering import TextBuilder, make_document, superscript
 from auditor.errors import InputError
 from auditor.model import Document
 
@@ -39,6 +39,8 @@ _HYPHEN_END_RE = re.compile(r"([A-Za-z]+)[-\u00ad]$")
 _WORD_START_RE = re.compile(r"^([a-z]+)")
 _HYPHENATED_RE = re.compile(r"\b[A-Za-z]+-[A-Za-z]+\b")
 _MARGIN = 0.09
+_URL_TAIL_RE = re.compile(r"(?:https?://|doi\.org/|\b10\.\d{4,9}/)\S*[\w/.\-]$")
+_URL_CONTINUES_RE = re.compile(r"^(?:[\d./\-_]|[\w\-]*\d)")
 
 
 @dataclass
@@ -169,7 +171,15 @@ def _read_order(words: list[_Word], page: int, width: float, body: float) -> lis
     gutter = _gutter(words, width)
     if gutter is None:
         return _cluster(words, page, body)
-    crossing_rows = {round(w.bottom / 3) for w in words if w.x0 < gutter < w.x1}
+    rows: dict[int, list[_Word]] = {}
+    for w in words:
+        rows.setdefault(round(w.bottom / 3), []).append(w)
+    crossing_rows = set()
+    for key, row in rows.items():
+        row.sort(key=lambda w: w.x0)
+        if any(w.x0 < gutter < w.x1 for w in row) or any(
+                a.x1 <= gutter <= b.x0 and b.x0 - a.x1 < body * 0.8 for a, b in zip(row, row[1:], strict=False)):
+            crossing_rows.add(key)  # a word crosses the gutter, or only a word space spans it
     full = [w for w in words if round(w.bottom / 3) in crossing_rows]
     rest = [w for w in words if round(w.bottom / 3) not in crossing_rows]
     left = _cluster([w for w in rest if w.x1 <= gutter or (w.x0 + w.x1) / 2 < gutter], page, body)
@@ -190,7 +200,7 @@ def _read_order(words: list[_Word], page: int, width: float, body: float) -> lis
 
 
 def _compose(line: _Line, body: float) -> str:
-    """One line's text; a run of raised, smaller words holding numbers becomes ``^{...}``."""
+    """One line's text; a run of raised, smaller words holding numbers becomes ``¹˒²``."""
     baseline = line.bottom
     groups: list[tuple[bool, list[_Word]]] = []
     for w in line.words:
@@ -207,9 +217,11 @@ def _compose(line: _Line, body: float) -> str:
             text = w.text
             if sup:
                 joined = "".join(x.text for x in words)
-                text = "^{" + joined.strip("[]().,;") + "}" if _CITATION_RE.match(joined) else joined
+                text = superscript(joined.rstrip(",.;")) + joined[len(joined.rstrip(",.;")):] \
+                    if _CITATION_RE.match(joined) else joined
             gap = w.x0 - previous.x1 if previous is not None else 0.0
-            space = previous is not None and gap > min(w.size, previous.size) * 0.18 and not sup
+            space = previous is not None and gap > min(w.size, previous.size) * 0.18 and not sup \
+                and not (text == "-" and w is line.words[-1])  # a hyphen glyph set apart at the line end
             italic = w.italic and not sup
             if italic_open and not italic:
                 out += "*"
@@ -226,19 +238,27 @@ def _compose(line: _Line, body: float) -> str:
     return re.sub(r"\*([.,;:])\*", r"\1", out)
 
 
-def _headers_and_footers(pages: list[_Page]) -> None:
-    """Drop running heads and page numbers from the top and bottom margins of each page."""
+def _running_heads(pages: list[tuple[Any, list[_Word]]], body: float) -> list[list[_Word]]:
+    """Each page's words without running heads, footers and page numbers.
+
+    Done before the column split, on full-width rows of the top and bottom margins: a centred
+    running head straddles the gutter and would otherwise be cut into two column "lines".
+    """
     def key(line: _Line) -> str:
-        return re.sub(r"\d+", "#", " ".join(line.text.lower().split()))
+        return re.sub(r"\d+", "#", " ".join(_compose(line, body).lower().split()))
 
-    def margin_lines(page: _Page) -> list[_Line]:
-        return [ln for ln in page.lines if ln.bottom < page.height * _MARGIN or ln.top > page.height * (1 - _MARGIN)]
-
-    counts = Counter(key(ln) for page in pages for ln in {key(x): x for x in margin_lines(page)}.values())
+    margins: list[list[tuple[str, _Line]]] = []
+    for page, words in pages:
+        height = float(page.height)
+        zone = [w for w in words if w.bottom < height * _MARGIN or w.top > height * (1 - _MARGIN)]
+        margins.append([(key(ln), ln) for ln in _cluster(zone, page.page_number, body)])
+    counts = Counter(k for rows in margins for k in {k for k, _ in rows})
     repeated = {k for k, n in counts.items() if n >= 2 and n * 2 >= len(pages)}
-    for page in pages:
-        drop = {id(ln) for ln in margin_lines(page) if key(ln) in repeated or _PAGE_NUMBER_RE.match(key(ln))}
-        page.lines = [ln for ln in page.lines if id(ln) not in drop]
+    out = []
+    for (_, words), rows in zip(pages, margins, strict=True):
+        drop = {id(w) for k, ln in rows if k in repeated or _PAGE_NUMBER_RE.match(k) for w in ln.words}
+        out.append([w for w in words if id(w) not in drop])
+    return out
 
 
 def _deliberate_break(prev: _Line, line: _Line, right: float) -> bool:
@@ -252,36 +272,47 @@ def label_kind(text: str) -> str | None:
     return m.lastgroup if m else None
 
 
-def _new_paragraph(prev: _Line, line: _Line, pitch: float, body: float,
-                   extents: dict[tuple[int, int], tuple[float, float]], opened_by: str | None) -> bool:
-    """Does ``line`` start a new paragraph? ``opened_by`` is the label kind the current one began with."""
+def _boundary(prev: _Line, line: _Line, pitch: float, body: float,
+              extents: dict[tuple[int, int], tuple[float, float]], opened_by: str | None) -> str:
+    """How ``line`` follows ``prev``: ``new`` paragraph, ``soft`` line break, or ``join`` (same paragraph).
+
+    Only what the layout proves (a gap, an indent, a label, a heading) starts a paragraph; a line
+    that merely stops early with a full stop becomes a line break, which the text parser then
+    weighs exactly as it weighs a hard-wrapped text file.
+    """
     if line.size > body * 1.12 or prev.size > body * 1.12:
         same_heading = abs(line.size - prev.size) < body * 0.05 and 0 < line.top - prev.top < line.size * 1.6
-        return not same_heading
+        return "join" if same_heading else "new"
     left, right = extents[(line.page, line.column)]
     p_left, p_right = extents[(prev.page, prev.column)]
     kind = label_kind(line.text)
     if kind in ("dot", "bullet") or (kind is not None and kind == opened_by):
-        return True
+        return "new"
     if kind is not None and _deliberate_break(prev, line, p_right):
-        return True  # "(1)"/"[1]" after a wrap is a citation, after a deliberate break an entry
+        return "new"  # "(1)"/"[1]" after a wrap is a citation, after a deliberate break an entry
     if prev.page != line.page or prev.column != line.column:
-        return _deliberate_break(prev, line, p_right) or line.x0 > left + body * 1.5
+        if not _deliberate_break(prev, line, p_right):
+            return "join"
+        return "new" if prev.text.rstrip().endswith((".", ":", "?", "!")) else "soft"
     if line.top - prev.top > pitch * 1.35:
-        return True
+        return "new"
     if label_kind(prev.text) and len(prev.words) > 1 and abs(line.x0 - prev.words[1].x0) < body * 0.3:
-        return False  # the text of a labelled entry continues under its first word (hanging label)
+        return "join"  # the text of a labelled entry continues under its first word (hanging label)
     if line.x0 > left + body * 1.2 and line.x0 > prev.x0 + body:
-        return True  # a first-line indent
+        return "new"  # a first-line indent
     if prev.x0 > line.x0 + body:
-        return True  # the previous lines hung (a hanging-indent bibliography)
-    return _deliberate_break(prev, line, right) and prev.text.rstrip().endswith((".", ":", "?", "!"))
+        return "new"  # the previous lines hung (a hanging-indent bibliography)
+    if _deliberate_break(prev, line, right) and prev.text.rstrip().endswith((".", ":", "?", "!")):
+        return "soft"
+    return "join"
 
 
 def _join(left: str, right: str, hyphenated: set[str]) -> tuple[str, str]:
     """(text to keep of ``left``, separator) for joining two lines of a paragraph."""
     if left.endswith("*") and right.startswith("*") and not left.endswith("**"):
         return left[:-1], " " + "\x00"  # italics running over the line break: one italic span
+    if _URL_TAIL_RE.search(left) and _URL_CONTINUES_RE.match(right):
+        return left, ""  # a DOI or URL broken at the line end without a hyphen
     m = _HYPHEN_END_RE.search(left)
     start = _WORD_START_RE.match(right)
     if m and start and not left.endswith(" -"):
@@ -316,13 +347,12 @@ def load_pdf(data: bytes, name: str) -> Document:
     sizes = Counter(round(w.size, 1) for _, words in raw_pages for w in words for _ in w.text)
     body = sizes.most_common(1)[0][0]
     pages = []
-    for page, words in raw_pages:
+    for (page, _), words in zip(raw_pages, _running_heads(raw_pages, body), strict=True):
         layout = _Page(page.page_number, float(page.width), float(page.height))
         layout.lines = _read_order(words, layout.number, layout.width, body)
         for ln in layout.lines:
             ln.text = _compose(ln, body)
         pages.append(layout)
-    _headers_and_footers(pages)
     lines = [ln for page in pages for ln in page.lines]
     for page in pages:
         for number, ln in enumerate(page.lines, start=1):
@@ -337,38 +367,41 @@ def _assemble(data: bytes, name: str, lines: list[_Line], body: float) -> Docume
         extents[(ln.page, ln.column)] = (min(left, ln.x0), max(right, ln.x1))
     pitches = [b.top - a.top for a, b in zip(lines, lines[1:], strict=False)
                if a.page == b.page and a.column == b.column and 0 < b.top - a.top < body * 3]
-    pitch = statistics.median(pitches) if pitches else body * 1.2
+    # The lower quartile: documents of one-line paragraphs would make the median a paragraph gap.
+    pitch = (statistics.quantiles(pitches, n=4)[0] if len(pitches) >= 4 else min(pitches)) if pitches else body * 1.2
     hyphenated = {m.group(0).lower() for ln in lines for m in _HYPHENATED_RE.finditer(ln.text)}
     builder = TextBuilder()
-    paragraph: list[_Line] = []
+    paragraph: list[tuple[_Line, str]] = []
 
     def flush() -> None:
         if not paragraph:
             return
         builder.block()
-        heading = paragraph[0].size > body * 1.12
-        texts = [ln.text for ln in paragraph]
-        pieces: list[tuple[str, _Line]] = []
-        carry = ""
-        for i, ln in enumerate(paragraph):
-            text = carry + texts[i]
-            carry = ""
+        texts = [ln.text for ln, _ in paragraph]
+        if paragraph[0][0].size > body * 1.12:
+            texts[0] = "## " + texts[0]
+        for i, (ln, _) in enumerate(paragraph):
+            text, sep = texts[i], ""
             if i + 1 < len(paragraph):
+                following = paragraph[i + 1][1]
                 text, sep = _join(text, texts[i + 1], hyphenated)
                 if sep.endswith("\x00"):
                     texts[i + 1] = texts[i + 1][1:]
                     sep = sep[:-1]
-                text += sep
-            pieces.append((text, ln))
-        if heading:
-            pieces[0] = ("## " + pieces[0][0], pieces[0][1])
-        for text, ln in pieces:
+                elif following == "soft" and sep == " ":
+                    sep = "\n"  # no hyphen or URL carried over: keep the line break for the parser
             builder.add(text, page=ln.page, line=ln.number)
+            if sep == "\n":
+                builder.newline()
+            elif sep:
+                builder.add(sep, page=ln.page, line=ln.number)
         paragraph.clear()
 
     for ln in lines:
-        if paragraph and _new_paragraph(paragraph[-1], ln, pitch, body, extents, label_kind(paragraph[0].text)):
+        how = _boundary(paragraph[-1][0], ln, pitch, body, extents, label_kind(paragraph[0][0].text)) \
+            if paragraph else "new"
+        if how == "new":
             flush()
-        paragraph.append(ln)
+        paragraph.append((ln, how))
     flush()
     return make_document(data, name, "pdf", builder)

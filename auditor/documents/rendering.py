@@ -12,6 +12,15 @@ import hashlib
 
 from auditor.model import Anchor, Citation, Document, Evidence, Reference
 
+_SUPERSCRIPT = str.maketrans({**{str(i): c for i, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}, ",": "˒", ";": "˒", "-": "⁻",
+                              "–": "⁻", "—": "⁻", "−": "⁻", "‐": "⁻"})
+
+
+def superscript(numbers: str) -> str:
+    """``1,2`` / ``3-5`` -> ``¹˒²`` / ``³⁻⁵``: a superscript run written the way a text file writes it,
+    so the citation finder (exponent rules included) treats it exactly as it treats the text."""
+    return "".join(numbers.split()).strip("[]()").translate(_SUPERSCRIPT)
+
 
 class TextBuilder:
     __slots__ = ("_anchors", "_length", "_line", "_line_start", "_parts")

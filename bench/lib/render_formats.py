@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 _SUP_CHARS = "⁰¹²³⁴⁵⁶⁷⁸⁹˒⁻"
 _SUP_TABLE = str.maketrans({**{c: str(i) for i, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}, "˒": ",", "⁻": "-"})
@@ -143,43 +144,57 @@ def latin1(text: str) -> str:
     return text.translate(_PDF_REPLACE).encode("latin-1", "replace").decode("latin-1")
 
 
+DEJAVU = ("DejaVuSans.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-Bold.ttf")
+
+
 def text_to_pdf(text: str, *, columns: int = 1, header: str | None = "Reference auditor test manuscript",
-                soft_hyphens: bool = False) -> bytes:
-    """A PDF of ``text``: Helvetica 10pt, headings bold, references as paragraphs.
+                soft_hyphens: bool = False, font_dir: Path | None = None) -> bytes:
+    """A PDF of ``text``: 10pt body, headings bold, references as paragraphs.
 
     ``soft_hyphens`` puts a break opportunity into long lowercase body words, so lines end in
-    ``inflam-`` / ``mation`` the way typeset PDFs do.
+    ``inflam-`` / ``mation`` the way typeset PDFs do. Helvetica (Latin-1 only) unless ``font_dir``
+    holds the DejaVu Sans faces, which carry Greek, dashes and typographic quotes.
     """
     from fpdf import FPDF
+
+    family = "Helvetica"
+    encode = latin1
+    if font_dir is not None and all((font_dir / face).is_file() for face in DEJAVU):
+        family, encode = "Body", _same
 
     class _Pdf(FPDF):
         def header(self) -> None:
             if header:
-                self.set_font("Helvetica", "", 8)
+                self.set_font(self.family, "", 8)
                 self.cell(0, 6, latin1(header), align="C")
                 self.ln(10)
 
         def footer(self) -> None:
             self.set_y(-15)
-            self.set_font("Helvetica", "", 8)
+            self.set_font(self.family, "", 8)
             self.cell(0, 10, f"Page {self.page_no()}", align="C")
 
     pdf = _Pdf(format="A4")
+    if family == "Body":
+        assert font_dir is not None
+        for style, face in zip(("", "I", "B"), DEJAVU, strict=True):
+            pdf.add_font(family, style, str(font_dir / face))
+    _Pdf.family = family
     pdf.set_auto_page_break(True, margin=20)
     pdf.set_margins(20, 20, 20)
     pdf.add_page()
     with pdf.text_columns(ncols=columns, gutter=8, text_align="LEFT", l_margin=20, r_margin=20) as cols:
         for kind, content, number in _blocks(text):
             size, style = (12, "B") if kind.startswith("heading") else (10, "")
-            pdf.set_font("Helvetica", style, size)
+            pdf.set_font(family, style, size)
             label = f"{number}. " if kind == "numbered" else "- " if kind == "bullet" else ""
             with cols.paragraph(bottom_margin=3, text_align="LEFT") as par:
-                par.write(latin1(label))
+                par.write(encode(label))
                 for piece_style, piece in runs(content):
-                    _set_run_font(pdf, piece_style, size, style)
-                    par.write(latin1(_hyphenate(piece) if soft_hyphens and piece_style == "plain" else piece))
+                    _set_run_font(pdf, family, piece_style, size, style)
+                    par.write(encode(_hyphenate(piece) if soft_hyphens and piece_style == "plain" else piece))
                 pdf.char_vpos = "LINE"
-                pdf.set_font("Helvetica", style, size)
+                pdf.set_font(family, style, size)
     out = pdf.output()
     return bytes(out)
 
@@ -188,7 +203,11 @@ def _hyphenate(text: str) -> str:
     return _LONG_WORD_RE.sub(lambda m: m.group(1) + "\u00ad" + m.group(2), text)
 
 
-def _set_run_font(pdf: object, piece_style: str, size: int, base: str) -> None:
+def _same(text: str) -> str:
+    return text.replace("\t", " ")
+
+
+def _set_run_font(pdf: object, family: str, piece_style: str, size: int, base: str) -> None:
     pdf.char_vpos = "SUP" if piece_style == "sup" else "LINE"  # type: ignore[attr-defined]
     face = {"bold": "B", "italic": "I"}.get(piece_style, base)
-    pdf.set_font("Helvetica", face, size)  # type: ignore[attr-defined]
+    pdf.set_font(family, face, size)  # type: ignore[attr-defined]
