@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         hit, total = (sum(r[f"{fmt}_citations"][i] for r in rows) for i in range(2))
         results[fmt] = {"field_f1": round(PRF(tp, fp, fn).f1, 4), "citation_recall": round(hit / total, 4)}
 
+    disagreements: list[dict[str, Any]] = []
     if not args.no_audit:
         with running_sandbox(args.sandbox, FAST_SERVER) as box, tempfile.TemporaryDirectory() as cache:
             settings = glue.make_settings(box.entrez_url, box.crossref_url, cache, email="bench@example.org",
@@ -158,24 +159,39 @@ def main(argv: list[str] | None = None) -> int:
                 verdicts[fmt] = {n: {a.reference.number: a.verdict for a in r.audits}
                                  for (n, _, _), r in zip(docs, reports, strict=True)}
         for fmt in ("docx", "pdf"):
-            same = total = 0
+            same = total = checked_same = checked = 0
             for name, _, _ in docs:
                 gold = verdicts["text"][name]
                 total += len(gold)
-                same += sum(1 for number, v in gold.items() if verdicts[fmt][name].get(number) == v)
+                for number, verdict in gold.items():
+                    got = verdicts[fmt][name].get(number)
+                    same += got == verdict
+                    if verdict != "unchecked":
+                        checked += 1
+                        checked_same += got == verdict
+                    if got != verdict:
+                        disagreements.append({"format": fmt, "document": name, "number": number, "text": verdict,
+                                              fmt: got})
             results[fmt]["verdict_agreement"] = round(same / total, 4) if total else None
+            # A text run's "unchecked" is a source failure, not a verdict: agreement among the rest.
+            results[fmt]["verdict_agreement_checked"] = round(checked_same / checked, 4) if checked else None
+        for row in disagreements:
+            print("verdict differs:", row)
         results["references_audited"] = sum(len(v) for v in verdicts["text"].values())
 
     print(json.dumps(results, indent=2))
     stamp = time.strftime("%Y-%m-%d")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"formats-{stamp}.json").write_text(json.dumps({"results": results, "rows": rows}, indent=2) + "\n",
-                                                    encoding="utf-8")
-    table = ["| version | reference-field F1 | citation recall | verdict agreement |", "|---|---|---|---|"]
+    payload = {"results": results, "rows": rows, "disagreements": disagreements}
+    (args.out / f"formats-{stamp}.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    table = ["| version | reference-field F1 | citation recall | verdict agreement (all) | (text checked) |",
+             "|---|---|---|---|---|"]
     for fmt in ("docx", "pdf"):
         r = results[fmt]
-        agree = f"{r['verdict_agreement']:.3f}" if r.get("verdict_agreement") is not None else "not run"
-        table.append(f"| {fmt.upper()} vs text | {r['field_f1']:.3f} | {r['citation_recall']:.3f} | {agree} |")
+        agree = [f"{r[k]:.3f}" if r.get(k) is not None else "not run"
+                 for k in ("verdict_agreement", "verdict_agreement_checked")]
+        table.append(f"| {fmt.upper()} vs text | {r['field_f1']:.3f} | {r['citation_recall']:.3f} | {agree[0]} | "
+                     f"{agree[1]} |")
     table.append("")
     table.append(f"{results['documents']} documents, {results['pdf_pages']} PDF pages; loading: "
                  f"{results['pdf_pages_per_s']} PDF pages/s, {results['docx_docs_per_s']} DOCX documents/s.")

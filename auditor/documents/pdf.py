@@ -307,11 +307,14 @@ def _boundary(prev: _Line, line: _Line, pitch: float, body: float,
     return "join"
 
 
-def _join(left: str, right: str, hyphenated: set[str]) -> tuple[str, str]:
-    """(text to keep of ``left``, separator) for joining two lines of a paragraph."""
+def _join(left: str, right: str, hyphenated: set[str], brim: bool = False) -> tuple[str, str]:
+    """(text to keep of ``left``, separator) for joining two lines of a paragraph.
+
+    ``brim``: the left line runs to the column's edge, the mark of a token broken where it did not fit.
+    """
     if left.endswith("*") and right.startswith("*") and not left.endswith("**"):
         return left[:-1], " " + "\x00"  # italics running over the line break: one italic span
-    if _URL_TAIL_RE.search(left) and _URL_CONTINUES_RE.match(right):
+    if brim and _URL_TAIL_RE.search(left) and _URL_CONTINUES_RE.match(right):
         return left, ""  # a DOI or URL broken at the line end without a hyphen
     m = _HYPHEN_END_RE.search(left)
     start = _WORD_START_RE.match(right)
@@ -384,7 +387,8 @@ def _assemble(data: bytes, name: str, lines: list[_Line], body: float) -> Docume
             text, sep = texts[i], ""
             if i + 1 < len(paragraph):
                 following = paragraph[i + 1][1]
-                text, sep = _join(text, texts[i + 1], hyphenated)
+                right_edge = extents[(ln.page, ln.column)][1]
+                text, sep = _join(text, texts[i + 1], hyphenated, brim=right_edge - ln.x1 < ln.size * 0.6)
                 if sep.endswith("\x00"):
                     texts[i + 1] = texts[i + 1][1:]
                     sep = sep[:-1]
