@@ -17,6 +17,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -143,7 +144,7 @@ def read_zip(data: bytes, name: str, wanted: Callable[[str], bool]) -> dict[str,
                             raise InputError(
                                 f"{name}: archive inflates beyond {MAX_ZIP_BYTES // (1024 * 1024)} MB; refused")
                         chunks.append(chunk)
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error) as exc:
                 raise InputError(f"{name}: damaged archive member {info.filename} ({exc})") from None
             out[info.filename] = b"".join(chunks)
         return out
@@ -190,7 +191,7 @@ def load_format(kind: str, data: bytes, name: str) -> Document:
     except InputError:
         raise
     except (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError, OSError,
-            zipfile.BadZipFile, UnicodeError) as exc:
+            zipfile.BadZipFile, UnicodeError, zlib.error, EOFError) as exc:
         raise InputError(f"{name}: cannot read this {kind} file ({type(exc).__name__}: {exc})") from None
     if not doc.text.strip() and not doc.references:
         raise InputError(f"{name}: the {kind} file holds no text")
