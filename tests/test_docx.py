@@ -201,3 +201,9 @@ def test_committed_docx_with_zotero_and_endnote_fields() -> None:
     assert [(n.code, n.field, n.document_value, n.record_value) for n in third.notes] == [
         ("REF601", "year", "2015", "2014")]
     assert parsed.references[1].parsed.doi == "10.1056/nejmct0801733"  # the printed entry has no DOI
+
+
+def test_a_field_that_never_separates_does_not_swallow_the_document() -> None:
+    broken = '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>ADDIN ZOTERO_ITEM</w:instrText></w:r>'
+    doc = _load(package(para(run("Before"), broken) + para(run("After [1]."))))
+    assert _lines(doc) == ["Before", "After [1]."]

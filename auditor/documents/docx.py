@@ -350,6 +350,10 @@ class _Reader:
         style_id = _attr(_find(ppr, "pStyle"), "val")
         lines: list[list[_Run]] = [[]]
         self.collect(p, lines, style_id)
+        # A field whose code never reached "separate" by the paragraph's end is broken (citation
+        # codes never hold a paragraph mark); dropping it keeps it from swallowing the rest as code.
+        while self.fields and not self.fields[-1].in_result:
+            self.fields.pop()
         prefix = prefix or self.list_label(ppr, style_id)
         heading = self.styles.lookup(style_id, "heading")
         texts = [self.compose(line) for line in lines]
