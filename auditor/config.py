@@ -8,6 +8,7 @@ request is sent rather than a confusing failure half-way through a run.
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import tomllib
@@ -56,13 +57,15 @@ class Settings:
     """Everything the sources layer needs; immutable so one run cannot drift mid-way."""
 
     entrez_url: str = DEFAULT_ENTREZ_URL
+    """Base URL of NCBI E-utilities, ending in ``/``: a mirror, a proxy or a local stand-in may serve it."""
     crossref_url: str = DEFAULT_CROSSREF_URL
+    """Base URL of the Crossref REST API, ending in ``/``."""
     ncbi_api_key: str | None = None
     """Raises NCBI's allowance from 3 to 10 requests/s; never written to the cache or cassettes."""
     email: str | None = None
     """Contact address: NCBI ``email``, Crossref ``mailto`` (polite pool) and the User-Agent."""
     cache_dir: str | None = None
-    """None means the platform's user cache directory (platformdirs)."""
+    """Where the response cache lives; unset means the platform's user cache directory (platformdirs)."""
     cache_mode: str = "use"
     """``use`` | ``no-cache`` | ``refresh`` (fetch and overwrite) | ``offline`` (cache only)."""
     cache_ttl_s: float = 30 * DAY
@@ -74,9 +77,13 @@ class Settings:
     retry_max_time_s: float = 60.0
     """Give up retrying once this much time has passed since the first attempt."""
     retry_wait_initial_s: float = 0.5
+    """First backoff wait, in seconds; it doubles per retry, with jitter, unless ``Retry-After`` says more."""
     retry_wait_max_s: float = 8.0
+    """Longest single backoff wait, in seconds."""
     connect_timeout_s: float = 10.0
+    """Seconds to open a connection."""
     read_timeout_s: float = 30.0
+    """Seconds to wait for a response."""
     max_connections: int = 10
     """Bound on the shared connection pool (both services together)."""
     ncbi_rps: float | None = None
@@ -187,6 +194,14 @@ def _convert(name: str, value: Any) -> Any:
     return text
 
 
+def _with_hint(key: str) -> str:
+    """``cache_ttl`` -> ``cache_ttl (did you mean cache_ttl_s?)``: env names and keys differ by ``_s``."""
+    names = [f.name for f in fields(Settings)]
+    by_env = ENV_VARS.get(key.upper()) or ENV_VARS.get(f"AUDITOR_{key.upper()}")
+    close = [by_env] if by_env else difflib.get_close_matches(key, names, n=1, cutoff=0.75)
+    return f"{key} (did you mean {close[0]}?)" if close else key
+
+
 def _read_toml(path: Path, known: set[str]) -> dict[str, Any]:
     """Read ``path``; keys may sit at the top level or under an ``[auditor]`` table."""
     try:
@@ -203,5 +218,6 @@ def _read_toml(path: Path, known: set[str]) -> dict[str, Any]:
         raise ConfigError(f"config file {path}: [auditor] must be a table")
     unknown = sorted(k for k in table if k not in known and k != "auditor")
     if unknown:
-        raise ConfigError(f"config file {path}: unknown setting(s) {', '.join(unknown)}")
+        raise ConfigError(f"config file {path}: unknown setting(s) {', '.join(map(_with_hint, unknown))}"
+                          " (the keys are listed in the README's Configuration section)")
     return {k: v for k, v in table.items() if k != "auditor"}

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
-SCHEMA_VERSION = "1.1"
-"""1.1: positions in the units of the source format (page, paragraph, entry), the document format
+SCHEMA_VERSION = "1.2"
+"""1.1: ``match`` gained ``authors``; ``match.pages`` writes the end page in full.
+1.2: positions in the units of the source format (page, paragraph, entry), the document format
 and reference-manager evidence."""
 
 # ---------------------------------------------------------------------------------------------
@@ -233,6 +234,8 @@ class Record:
     volume: str | None = None
     issue: str | None = None
     pages: str | None = None
+    """The record's pages with every end page written in full (``145-150``, never NLM's ``145-50``),
+    so they read like the document's, whose end pages the parser expands too."""
     """Pages as the source prints them (MedlinePgn ``244-55`` or Crossref ``244-255``)."""
     first_page: str | None = None
     last_page: str | None = None
@@ -321,6 +324,8 @@ class Match:
     source: str | None = None
     score: float | None = None
     """0..1 agreement between the reference and the chosen record."""
+    authors: tuple[str, ...] = ()
+    """The record's authors in Vancouver form (``Cree BAC``; a group under its name), in its order."""
 
 
 ConsultedState = Literal["answered", "failed", "not_asked"]

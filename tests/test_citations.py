@@ -118,7 +118,13 @@ def test_no_citations_no_findings() -> None:
 def test_expand_numbers() -> None:
     assert expand_numbers("1, 4–6") == ((1, 4, 5, 6), False)
     assert expand_numbers("5-3") == ((5, 3), True)
-    assert expand_numbers("1-900") is None
+    assert expand_numbers("1-900") == ((1, 900), True)  # a long range past the bibliography: malformed
+    assert expand_numbers("1-900", limit=150) == ((*range(1, 151), 900), True)
+    assert expand_numbers("1-900", limit=600) == ((*range(1, 202), 900), True)  # expansion is bounded
+    assert expand_numbers("1-250", limit=300) == ((*range(1, 202), 250), True)
+    assert expand_numbers("1-201", limit=300) == (tuple(range(1, 202)), False)
+    assert expand_numbers("1990-2020") is None
+    assert expand_numbers("2019") is None
     assert expand_numbers("0") is None
 
 
@@ -142,3 +148,18 @@ def test_author_byline_affiliation_numbers_are_not_citations() -> None:
     body = "John Smith¹, Jane Doe²˒³\n\nNaltrexone helps.¹ It was studied by Wang² and others.³"
     parsed = _doc(body, n_refs=3)
     assert [(c.line, c.numbers) for c in parsed.citations] == [(3, (1,)), (3, (2,)), (3, (3,))]
+
+
+def test_a_huge_bracketed_range_is_a_citation_that_runs_past_the_bibliography() -> None:
+    # Issue 9 item 9: ``[1-5000]`` was silently not a citation at all.
+    parsed = _doc("Everything ever written [1-5000].", n_refs=30)
+    (citation,) = parsed.citations
+    assert citation.text == "[1-5000]"
+    assert citation.numbers == (*range(1, 31), 5000)  # bounded by the bibliography, not by the claim
+    codes = sorted((f.code, f.numbers) for f in parsed.citation_findings)
+    assert codes == [("CIT001", (5000,)), ("CIT004", citation.numbers)]  # no CIT002: 1-30 are cited
+
+
+def test_year_ranges_in_brackets_stay_text() -> None:
+    parsed = _doc("During [1990-2020] and [2019].", n_refs=3)
+    assert parsed.citations == ()

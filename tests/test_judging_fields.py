@@ -132,3 +132,13 @@ def test_numbered_parts_of_a_series_are_different_titles() -> None:
     two = "Short tandem repeat (STR) genotyping of keratinised hair. Part 2. An optimised extraction procedure"
     assert compare_titles(one, two) == "different"
     assert compare_titles(one, one.replace("Part 1", "part 1")) == "same"
+
+
+def test_record_pages_are_shown_with_full_end_pages() -> None:
+    from auditor.judging.pages import expand_ranges
+
+    assert expand_ranges("10-9") == "10-19"
+    assert expand_ranges("1205-13, 1220-5") == "1205-1213, 1220-1225"
+    assert expand_ranges("R174-83") == "R174-R183"
+    assert expand_ranges("e0212460") == "e0212460"
+    assert expand_ranges(None) is None

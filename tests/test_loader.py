@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.documents.loader import LineIndex, decode_text, load_document
+from auditor.documents.loader import LineIndex, decode_text, load_bytes, load_document
 from auditor.errors import InputError
 from auditor.model import Document
 from auditor.parsing import parse_document
@@ -90,3 +90,42 @@ def test_line_index_maps_offsets() -> None:
     assert index.line_col(0) == (1, 1)
     assert index.line_col(text.index("d")) == (2, 2)
     assert index.line_col(text.index("f")) == (4, 1)
+
+
+# Issue 9 item 7: \f (pdftotext's page break), \v, U+0085, U+2028 and U+2029 are line breaks.
+_BREAKS = ["\f", "\v", "\x85", "\u2028", "\u2029"]
+SEED_000 = next((Path(__file__).resolve().parent.parent / "seeds").glob("000_*.txt"))
+
+
+def _seed_000_with(break_char: str, *, lone: bool) -> tuple[bytes, int]:
+    """Seed 000 with *break_char* before reference 20's line (after its newline, or instead of it)."""
+    text = SEED_000.read_text(encoding="utf-8")
+    at = text.index("\n- Vicenzi M, Cova E")
+    glue = break_char if lone else "\n" + break_char
+    return (text[:at] + glue + text[at + 1 :]).encode("utf-8"), text.count("\n", 0, at) + 2
+
+
+@pytest.mark.parametrize("lone", [False, True], ids=["after-newline", "instead-of-newline"])
+@pytest.mark.parametrize("break_char", _BREAKS, ids=["ff", "vt", "nel", "ls", "ps"])
+def test_other_line_breaks_start_a_bibliography_entry(break_char: str, lone: bool) -> None:
+    expected = parse_document(load_bytes(SEED_000.read_bytes(), "seed.txt"))
+    data, line = _seed_000_with(break_char, lone=lone)
+    parsed = parse_document(load_bytes(data, "seed.txt"))
+    assert [r.raw for r in parsed.references] == [r.raw for r in expected.references]
+    ref20 = next(r for r in parsed.references if r.number == 20)
+    assert ref20.raw.startswith("Vicenzi M, Cova E")
+    # Line numbers are the editor's: a form feed beside a newline adds no line (its column is kept).
+    assert (ref20.line, ref20.column) == (line, 3 if lone else 4)
+    assert [f.code for f in parsed.citation_findings] == [f.code for f in expected.citation_findings]
+    assert "CIT001" not in {f.code for f in parsed.citation_findings}
+
+
+def test_break_characters_keep_offsets_and_editor_lines() -> None:
+    text = decode_text("\fa\n\fb\fc\u2028d\x0b\n".encode())
+    assert len(text) == len("\fa\n\fb\fc\u2028d\x0b\n")
+    assert text.split("\n") == [" a", " b", "c", "d ", ""]
+
+
+def test_vertical_tabs_from_word_are_not_binary() -> None:
+    text = decode_text(("line\x0b" * 50 + "end").encode())
+    assert text.count("\n") == 50

@@ -352,3 +352,53 @@ def test_stars_between_digits_are_not_markup() -> None:
 def test_a_doi_keeps_only_the_closing_bracket_it_opened(tail: str, doi: str) -> None:
     fields, _ = parse_reference(f"Smith J. A title. JAMA. 2019;12(3):45-50. {tail}")
     assert fields.doi == doi
+
+
+# Issue 9 item 9: markup is stripped symmetrically (tags whole, emphasis only in pairs), text kept faithful.
+_TAIL = " J Pain Res. 2021;14:911-923."
+
+
+@pytest.mark.parametrize(
+    ("title_text", "title"),
+    [
+        ('"Naltrexone for the management" of pain.', '"Naltrexone for the management" of pain'),
+        ("“Naltrexone for the management” of pain.", "“Naltrexone for the management” of pain"),
+        ('"Naltrexone for the management of pain."', "Naltrexone for the management of pain"),
+        ('"Opioids" versus "naltrexone" in pain.', '"Opioids" versus "naltrexone" in pain'),
+        ("Naltrexone in tumor* growth.", "Naltrexone in tumor* growth"),
+        ("Naltrexone for the <b>management</b> of pain.", "Naltrexone for the management of pain"),
+        ('Naltrexone for the <b class="x">management</b> of pain.', "Naltrexone for the management of pain"),
+        ('Naltrexone for the <span style="a:b">management</span> of pain.', "Naltrexone for the management of pain"),
+        ("Naltrexone for the [link=http://x]management[/link] of pain.", "Naltrexone for the management of pain"),
+        ('Naltrexone for the <a href="http://x.org">management</a> of pain.', "Naltrexone for the management of pain"),
+        ("Naltrexone for the [b]management[/b] of pain.", "Naltrexone for the management of pain"),
+        ("Naltrexone for the **management** of pain.", "Naltrexone for the management of pain"),
+        ("Naltrexone for the __management__ of pain.", "Naltrexone for the management of pain"),
+    ],
+)
+def test_markup_stripped_symmetrically_and_text_kept(title_text: str, title: str) -> None:
+    fields, error = parse_reference(f"Smith J, Doe A. {title_text}{_TAIL}")
+    assert error is None
+    assert (fields.title, fields.journal, fields.year) == (title, "J Pain Res", 2021)
+
+
+@pytest.mark.parametrize(
+    "journal_text", ['<i class="j">J Pain Res</i>.', "<em>J Pain Res</em>.", "[i]J Pain Res[/i].", "_J Pain Res_."]
+)
+def test_italic_journal_in_any_markup(journal_text: str) -> None:
+    fields, _ = parse_reference(f"Smith J. Naltrexone for pain. {journal_text} 2021;14:911-923.")
+    assert (fields.title, fields.journal) == ("Naltrexone for pain", "J Pain Res")
+
+
+def test_linked_word_does_not_make_the_title_differ() -> None:
+    from auditor.judging import judge
+    from auditor.model import Reference
+    from tests.builders import ANSWERED, CREE_2010
+
+    raw = (
+        "Cree BAC, Kornyeyeva E, Goodin DS. Pilot trial of [link=http://x]low-dose naltrexone[/link] and quality "
+        "of life in multiple sclerosis. Ann Neurol. 2010;68(2):145-150."
+    )
+    fields, _ = parse_reference(raw)
+    audit = judge(Reference(number=1, raw=raw, line=1, column=1, parsed=fields), [CREE_2010], ANSWERED)
+    assert audit.verdict == "verified", [f.code for f in audit.findings]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import pytest
+
 from auditor.judging import judge
 from auditor.reports.html import render_html, word_diff
 from tests.builders import ANSWERED, CREE_2010, make_report, ref, sample_report
@@ -69,3 +71,79 @@ def test_an_unparsed_entry_labels_its_fields_as_the_parser_read_them() -> None:
     assert "parser read (unreliable)" in html and "document says" not in html
     html_ok = render_html([sample_report()])
     assert "document says" in html_ok and "parser read" not in html_ok
+
+
+def test_record_says_the_authors_and_full_pages() -> None:
+    # Issue 9 items 10 and 11: the "record says" authors cell was empty, the record's pages elided.
+    wrong_first = ref("Crew BAC", "Kornyeyeva E", "Goodin DS", title=CREE_2010.title, journal="Ann Neurol",
+                      year=2010, volume="68", issue="2", pages="145-150")
+    audit = judge(wrong_first, [CREE_2010], ANSWERED)
+    html = render_html([make_report([audit])])
+    row = re.search(r'<tr class="differs"><th>authors</th>\s*<td>(.*?)</td>\s*<td>(.*?)</td></tr>', html, re.S)
+    assert row, "authors row missing or not marked as differing"
+    assert row.group(1) == '<span class="diff">Crew</span> BAC, Kornyeyeva E, Goodin DS'
+    assert row.group(2) == '<span class="diff">Cree</span> BAC, Kornyeyeva E, Goodin DS'
+    pages = re.search(r"<th>pages</th>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", html, re.S)
+    assert pages and pages.groups() == ("145-150", "145-150")
+
+
+def test_a_long_record_author_list_is_cut_with_a_count() -> None:
+    many = dataclasses.replace(CREE_2010, authors=CREE_2010.authors * 20)  # 60 names
+    audit = judge(ref("Cree BAC", title=CREE_2010.title, journal="Ann Neurol", year=2010, volume="68",
+                      pages="145-150", et_al=True), [many], ANSWERED)
+    html = render_html([make_report([audit])])
+    assert "… (30 more)" in html
+
+
+def test_summary_counts_flagged_and_citation_findings_and_explains_its_terms() -> None:
+    # Issue 9 item 12.
+    html = render_html([sample_report("a.md"), sample_report("b.md")])
+    assert 'flagged</th><th>citation findings</th>' in html
+    assert '<td class="total-flagged">2</td>' in html  # one retracted reference per document
+    assert '<td class="total-citation-findings">4</td>' in html
+    assert html.count("flagged 1 &middot; citation findings 2") == 2  # each document's line
+    assert html.count("<h3>References</h3>") == 2
+    legend = re.search(r'<p class="meta legend">(.*?)</p>', html, re.S)
+    assert legend and "not_asked" in legend.group(1) and "match score" in legend.group(1)
+    assert html.count('class="meta no-match hidden">No references match this filter.') == 2
+
+
+def test_a_document_without_references_says_so() -> None:
+    html = render_html([make_report([])])
+    assert "No references were found in this document." in html
+
+
+def _chromium() -> str | None:
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_a_filter_that_hides_everything_says_so_in_a_browser() -> None:
+    """The message is driven by the page's own script, so only a browser can show it works."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = _chromium()
+    if executable is None:
+        pytest.skip("no Chromium on PATH")
+    html = render_html([sample_report("a.md"), make_report([], path="empty.md")])
+    with sync_api.sync_playwright() as pw:
+        try:
+            browser = pw.chromium.launch(executable_path=executable, args=["--no-sandbox"], timeout=30_000)
+        except sync_api.Error as exc:  # a Chromium that cannot start here is no verdict on the page
+            pytest.skip(f"Chromium does not start: {exc}")
+        try:
+            page = browser.new_page()
+            page.route("**/*", lambda route: route.abort())  # the page must need nothing from outside
+            page.set_content(html)
+            messages = page.locator("p.no-match")
+            assert [messages.nth(i).is_visible() for i in range(2)] == [False, False]
+            page.check("#flagged-only")  # one reference is flagged: still something to show
+            assert not messages.nth(0).is_visible()
+            for verdict in ("verified", "minor", "major", "not_found", "unchecked"):
+                page.uncheck(f'input[data-verdict="{verdict}"]')
+            assert messages.nth(0).is_visible() and page.locator("article.ref:visible").count() == 0
+            assert not messages.nth(1).is_visible()  # a document with no references says that instead
+            page.check('input[data-verdict="major"]')
+            assert not messages.nth(0).is_visible() and page.locator("article.ref:visible").count() == 1
+        finally:
+            browser.close()

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 import pytest
 
+from auditor.model import SCHEMA_VERSION
 from auditor.reports.json_report import load_schema, render_json, report_to_dict
 from tests.builders import sample_report
+
+REPORTS = Path(__file__).resolve().parent.parent / "reports"
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +56,31 @@ def test_schema_rejects_a_bad_verdict_and_missing_fields(validator: jsonschema.D
 def test_non_ascii_is_kept_readable() -> None:
     text = render_json([sample_report("résumé/paper.md")])
     assert "résumé/paper.md" in text
+
+
+def test_match_carries_the_record_authors_and_full_pages(validator: jsonschema.Draft202012Validator) -> None:
+    # Issue 9 items 10 and 11: the record's authors were never shown; its pages were NLM-elided.
+    value = json.loads(render_json([sample_report()]))
+    validator.validate(value)
+    assert value["schema_version"] == "1.2"  # 1.1 added match.authors; 1.2 positions (issue 13)
+    minor = value["references"][1]
+    assert minor["match"]["authors"] == ["Cree BAC", "Kornyeyeva E", "Goodin DS"]
+    assert minor["match"]["pages"] == "145-150"  # the record prints 145-50
+    assert "2010;68(2):145-50. " in minor["suggested"]  # the NLM suggestion keeps NLM's short form
+
+
+def test_schema_requires_match_authors(validator: jsonschema.Draft202012Validator) -> None:
+    value = report_to_dict(sample_report())
+    del value["references"][0]["match"]["authors"]
+    assert not validator.is_valid(value)
+
+
+@pytest.mark.parametrize("path", sorted(REPORTS.glob("*.json")), ids=lambda p: p.name)
+def test_committed_example_reports_validate(validator: jsonschema.Draft202012Validator, path: Path) -> None:
+    value = json.loads(path.read_text(encoding="utf-8"))
+    validator.validate(value)
+    assert value["schema_version"] == SCHEMA_VERSION
+
+
+def test_there_are_committed_example_reports() -> None:
+    assert len(list(REPORTS.glob("*.json"))) == 3

@@ -44,7 +44,7 @@ def test_pdf_positions_in_text_html_sarif_and_json() -> None:
     assert where.page == 1 and where.line
     label = f"page 1, line {where.line}"
     report = _report(parsed)
-    assert finding_lines(report) == [f"paper.pdf:{label}: REF104 [1 major] year differs"]
+    assert finding_lines(report) == [f"paper.pdf:{label}: ref 1 (major): REF104 year differs"]
     assert f"<span class=\"meta\">{label}</span>" in render_html([report])
     (result,) = sarif_dict([report])["runs"][0]["results"]
     assert "region" not in result["locations"][0]["physicalLocation"]
@@ -58,13 +58,13 @@ def test_pdf_positions_in_text_html_sarif_and_json() -> None:
 
 def test_docx_positions_are_paragraphs() -> None:
     parsed = _parsed(text_to_docx(TEXT), "paper.docx")
-    assert finding_lines(_report(parsed)) == ["paper.docx:paragraph 4, line 1: REF104 [1 major] year differs"]
+    assert finding_lines(_report(parsed)) == ["paper.docx:paragraph 4, line 1: ref 1 (major): REF104 year differs"]
 
 
 def test_text_files_keep_line_and_column() -> None:
     parsed = _parsed(TEXT.encode("utf-8"), "paper.md")
     report = _report(parsed)
-    assert finding_lines(report) == ["paper.md:7:4: REF104 [1 major] year differs"]
+    assert finding_lines(report) == ["paper.md:7:4: ref 1 (major): REF104 year differs"]
     (result,) = sarif_dict([report])["runs"][0]["results"]
     assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 7, "startColumn": 4}
     assert "line 7:4" in render_html([report])

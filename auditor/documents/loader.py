@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
+import re
+import stat
 from bisect import bisect_right
 from pathlib import Path
 
@@ -19,14 +22,16 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".xml", ".nxml", ".bib", "
 """Suffixes the CLI opens; what the file *is* is then decided by its content (detect.sniff)."""
 
 # Control characters that never occur in real prose; a few of them mean the file is binary.
-_BINARY_CONTROLS = frozenset(range(0, 9)) | {11, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27}
+# (\v and \f are line breaks, not binary: Word exports write \v, pdftotext writes \f at page breaks.)
+_BINARY_CONTROLS = frozenset(range(0, 9)) | {14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27}
 
 
 def decode_text(data: bytes, name: str = "<bytes>") -> str:
     """Decode UTF-8 (with or without BOM) or BOM-marked UTF-16, then normalise line ends to ``\\n``.
 
-    CRLF and lone CR both become one ``\\n``, so line numbers computed on the result are the ones an
-    editor shows for the original file; the BOM is dropped so column 1 is the first visible character.
+    CRLF and lone CR both become one ``\\n`` (form feeds and the other breaks: ``_normalise_breaks``),
+    so line numbers computed on the result are the ones an editor shows for the original file; the
+    BOM is dropped so column 1 is the first visible character.
     """
     if data.startswith(codecs.BOM_UTF8):
         encoding, body = "utf-8", data[len(codecs.BOM_UTF8) :]
@@ -45,7 +50,27 @@ def decode_text(data: bytes, name: str = "<bytes>") -> str:
     sample = text[:4096]
     if sum(1 for ch in sample if ord(ch) in _BINARY_CONTROLS) > max(2, len(sample) // 100):
         raise InputError(f"{name}: looks like a binary file (control characters), expected text")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return _normalise_breaks(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+# Line breaks other than \n (Python's str.splitlines and Unicode agree they end a line).
+_OTHER_BREAKS = "\f\v\x85\u2028\u2029"
+_BREAK_NEXT_TO_NEWLINE_RE = re.compile(f"(?<![^\n])[{_OTHER_BREAKS}]+|[{_OTHER_BREAKS}]+(?![^\n])")
+_LONE_BREAK_RE = re.compile(f"[{_OTHER_BREAKS}]")
+
+
+def _normalise_breaks(text: str) -> str:
+    """Make every stage see ``\\f``, ``\\v``, U+0085, U+2028 and U+2029 as the line breaks they are.
+
+    One character becomes one character, so offsets are unchanged. A break next to a ``\\n`` or at
+    either end of the text (pdftotext's ``\\n\\f`` at each page break) adds no line, so it becomes a space: line and
+    column stay what an editor shows, and the entry after a page break still starts a line. A break
+    alone in a line becomes ``\\n``, a real break, as in Python's ``str.splitlines``.
+    """
+    if not any(ch in text for ch in _OTHER_BREAKS):
+        return text
+    text = _BREAK_NEXT_TO_NEWLINE_RE.sub(lambda m: " " * len(m.group()), text)
+    return _LONE_BREAK_RE.sub("\n", text)
 
 
 def display_path(path: str) -> str:
@@ -60,8 +85,28 @@ def display_path(path: str) -> str:
         return path.encode("utf-8", "replace").decode("utf-8")
 
 
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                  (stat.S_ISBLK, "a block device"))
+
+
+def refuse_special_file(path: str) -> None:
+    """Refuse a FIFO, socket or device before anything opens it: opening a FIFO blocks forever.
+
+    Only ``stat`` is called (it follows symlinks, so a link to a FIFO is refused too); a missing
+    path is left to the caller's own "no such file" message.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    for test, kind in _SPECIAL_KINDS:
+        if test(mode):
+            raise InputError(f"{path}: not a regular file ({kind}); give a document file")
+
+
 def load_document(path: str) -> Document:
     """Read and decode *path*; ``Document.path`` is the path as given, made printable."""
+    refuse_special_file(path)
     p = Path(path)
     if p.suffix.lower() not in SUPPORTED_SUFFIXES:
         if p.is_dir():

@@ -15,12 +15,12 @@ import re
 from collections.abc import Mapping, Sequence
 
 from auditor.identifiers import norm_doi
-from auditor.judging.authors import record_name
+from auditor.judging.authors import format_record_author, record_name
 from auditor.judging.codes import severity_of
 from auditor.judging.compare import Comparison, borrowed_title, compare, same_work, score_candidate
 from auditor.judging.fields import field_issues
 from auditor.judging.normalize import norm_text
-from auditor.judging.pages import record_pages
+from auditor.judging.pages import expand_ranges, record_pages
 from auditor.judging.sources import disagreements
 from auditor.judging.suggest import suggest
 from auditor.model import Finding, Match, Record, Reference, ReferenceAudit, Verdict
@@ -276,10 +276,12 @@ def judge(
 
 def _match(record: Record, source: str, score: float | None) -> Match:
     first, last = record_pages(record)
-    pages = record.pages or (f"{first}-{last}" if first and last else first) or record.article_number
+    pages = expand_ranges(record.pages) or (f"{first}-{last}" if first and last else first)
+    pages = pages or record.article_number
+    authors = tuple(name for name in map(format_record_author, record.authors) if name)
     return Match(pmid=record.pmid, doi=record.doi, title=record.title, journal=record.journal,
                  year=record.year, volume=record.volume, issue=record.issue, pages=pages,
-                 source=source, score=score)
+                 source=source, score=score, authors=authors)
 
 
 def _unparsed(

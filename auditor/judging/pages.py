@@ -46,6 +46,20 @@ def split_pages(pages: str | None) -> tuple[str | None, str | None]:
     return (text or None), None
 
 
+def expand_ranges(pages: str | None) -> str | None:
+    """Every range in a pages string with its end page in full: ``"145-50, 160-5"`` -> ``"145-150, 160-165"``.
+
+    For display beside the document's pages, which the parser expands; other shapes are kept as is.
+    """
+    if not pages:
+        return pages
+    parts = []
+    for part in pages.split(","):
+        m = _RANGE.match(part)
+        parts.append(f"{m.group(1)}-{expand_last(m.group(1), m.group(2))}" if m else part.strip())
+    return ", ".join(p for p in parts if p) or None
+
+
 def record_pages(record: Record) -> tuple[str | None, str | None]:
     """First and last page of a record, from its explicit fields or its ``pages`` string."""
     first, last = record.first_page, record.last_page

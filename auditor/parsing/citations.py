@@ -48,8 +48,15 @@ class _Marker:
         self.numbers, self.malformed, self.kind = numbers, malformed, kind
 
 
-def expand_numbers(spec: str) -> tuple[tuple[int, ...], bool] | None:
-    """``"1, 4–6"`` -> ((1, 4, 5, 6), False); ``"5-3"`` -> ((5, 3), True); nonsense -> None."""
+def expand_numbers(spec: str, limit: int = 0) -> tuple[tuple[int, ...], bool] | None:
+    """``"1, 4–6"`` -> ((1, 4, 5, 6), False); ``"5-3"`` -> ((5, 3), True); nonsense -> None.
+
+    Numbers from 1000 up are years or pages, not citations (``[2019]``, ``[1990-2020]``). A range
+    longer than ``_MAX_RANGE`` that starts below 1000 (``[1-5000]``) is a citation too, but a
+    malformed one: it cites the entries it covers up to *limit* (the last bibliography number) and
+    keeps its end, so the findings name the number that has no entry. Its expansion stops after
+    ``_MAX_RANGE`` numbers whatever the text claims, so a document of such markers stays linear.
+    """
     numbers: list[int] = []
     malformed = False
     for piece in _PIECE_SPLIT_RE.split(spec.strip()):
@@ -58,14 +65,22 @@ def expand_numbers(spec: str) -> tuple[tuple[int, ...], bool] | None:
         m = _RANGE_RE.match(piece)
         if m:
             lo, hi = int(m.group(1)), int(m.group(2))
+            if lo >= 1000:
+                return None  # a span of years or pages
             if lo < hi and hi - lo <= _MAX_RANGE:
                 numbers.extend(range(lo, hi + 1))
             elif lo > hi:
                 malformed = True
                 numbers.extend((lo, hi))
+            elif lo < hi:
+                top = max(lo, min(hi, limit, lo + _MAX_RANGE))
+                numbers.extend(range(lo, top + 1))
+                if hi > top:
+                    numbers.append(hi)
+                malformed = True
             else:
-                return None  # 5-5 or 1-900: not a citation range
-        elif piece.isascii() and piece.isdigit() and len(piece) <= 4:
+                return None  # 5-5: not a citation range
+        elif piece.isascii() and piece.isdigit() and len(piece) <= 4 and int(piece) < 1000:
             numbers.append(int(piece))
         else:
             return None
@@ -83,7 +98,7 @@ def _is_exponent(text: str, pos: int) -> bool:
     return bool(word and word.group(0) in _EXPONENT_BASES)
 
 
-def _scan(text: str, spans_to_skip: Sequence[tuple[int, int]]) -> list[_Marker]:
+def _scan(text: str, spans_to_skip: Sequence[tuple[int, int]], limit: int = 0) -> list[_Marker]:
     markers: list[_Marker] = []
 
     def skipped(pos: int) -> bool:
@@ -96,22 +111,22 @@ def _scan(text: str, spans_to_skip: Sequence[tuple[int, int]]) -> list[_Marker]:
         if _is_exponent(text, m.start()):
             continue
         spec = m.group(0).translate(_SUP_TABLE)
-        _add(markers, m.start(), m.end(), m.group(0), spec, "sup", skipped)
+        _add(markers, m.start(), m.end(), m.group(0), spec, "sup", skipped, limit)
     for m in _CARET_RE.finditer(text):
         if m.group(2) and _is_exponent(text, m.start()):
             continue  # ``m^2`` / ``10^9``; the braced form ``^{1,2}`` is only ever a citation
-        _add(markers, m.start(), m.end(), m.group(0), m.group(1) or m.group(2), "sup", skipped)
+        _add(markers, m.start(), m.end(), m.group(0), m.group(1) or m.group(2), "sup", skipped, limit)
     for m in _SUP_TAG_RE.finditer(text):
-        _add(markers, m.start(), m.end(), m.group(0), m.group(1), "sup", skipped)
+        _add(markers, m.start(), m.end(), m.group(0), m.group(1), "sup", skipped, limit)
     for m in _BRACKET_RANGE_RE.finditer(text):
-        _add(markers, m.start(), m.end(), m.group(0), f"{m.group(1)}-{m.group(2)}", "bracket", skipped)
+        _add(markers, m.start(), m.end(), m.group(0), f"{m.group(1)}-{m.group(2)}", "bracket", skipped, limit)
     for m in _BRACKET_RE.finditer(text):
-        _add(markers, m.start(), m.end(), m.group(0), m.group(1), "bracket", skipped)
+        _add(markers, m.start(), m.end(), m.group(0), m.group(1), "bracket", skipped, limit)
     for m in _PAREN_RE.finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1
         if not text[line_start : m.start()].strip():
             continue  # ``(1) first item``: list numbering at the start of a line
-        _add(markers, m.start(), m.end(), m.group(0), m.group(1), "paren", skipped)
+        _add(markers, m.start(), m.end(), m.group(0), m.group(1), "paren", skipped, limit)
     markers = _drop_affiliation_markers(text, markers)
     # Longest first at equal starts, then drop anything inside a kept marker: ``<sup>[1]</sup>`` is one
     # citation, not two, and ``[1]–[3]`` is one range.
@@ -148,15 +163,15 @@ def _drop_affiliation_markers(text: str, markers: list[_Marker]) -> list[_Marker
     return [mk for mk in markers if id(mk) not in drop] if drop else markers
 
 
-def _add(markers: list[_Marker], start: int, end: int, text: str, spec: str, kind: str, skipped) -> None:  # type: ignore[no-untyped-def]
+def _add(  # type: ignore[no-untyped-def]
+    markers: list[_Marker], start: int, end: int, text: str, spec: str, kind: str, skipped, limit: int
+) -> None:
     if skipped(start):
         return
-    parsed = expand_numbers(spec)
+    parsed = expand_numbers(spec, limit)
     if parsed is None:
-        return
+        return  # years and page numbers among others, not citations
     numbers, malformed = parsed
-    if any(n >= 1000 for n in numbers):
-        return  # years and page numbers, not citations
     markers.append(_Marker(start, end, text, numbers, malformed, kind))
 
 
@@ -170,7 +185,7 @@ def find_citations(
     known = {r.number for r in references}
     limit = max(known) if known else 0
     kept: list[tuple[Citation, bool]] = []
-    for mk in _scan(text, skip):
+    for mk in _scan(text, skip, limit):
         if mk.kind == "paren" and known and any(n > limit for n in mk.numbers):
             continue
         if mk.kind == "paren" and not known and any(n > 99 for n in mk.numbers):

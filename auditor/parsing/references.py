@@ -77,8 +77,20 @@ _TRAILING_MONTH_RE = re.compile(
     r"[.,;]?\s*(?:\b" + _MONTH + r"(?:\s*\d{1,2})?,?(?:\s*(?:1[6-9]|20)\d\d)?|\b\d{1,4}/\d{1,2}(?:/\d{1,4})?)\s*$"
 )
 _ETAL_COMMA_RE = re.compile(r"\bet\.?\s*al\.?,\s+(?=\S)")
-_MARKUP_RE = re.compile(r"\*\*|(?<![\d\s])\*|\*(?![\d\s])|__|(?<!\w)_|_(?!\w)|</?(?:i|em|b|strong)>")
-_ITALIC_RE = re.compile(r"(?<!\w)(?:\*|_|<i>|<em>)([^*_<>]{2,200}?)(?:\*|_|</i>|</em>)(?!\w)")
+# Markup. A tag (HTML or BBCode, with or without attributes) is always markup; ``*`` and ``_`` are
+# markup only as a pair around words (``*Lancet*``, ``__bold__``), so ``tumor*`` or ``2*3`` stay text.
+_INLINE_TAGS = (
+    r"a|abbr|b|big|br|cite|code|del|dfn|em|font|i|ins|link|mark|q|s|small|span|strike|strong|sub|sup|tt|u|url|var"
+)
+_HTML_TAG_RE = re.compile(rf"<(/?)({_INLINE_TAGS})\b(?:\s[^<>]{{0,500}})?/?>", re.IGNORECASE)
+_BBCODE_TAG_RE = re.compile(rf"\[(/?)({_INLINE_TAGS}|color|size)\b(?:=[^\[\]]{{0,500}})?\]", re.IGNORECASE)
+# (The emphasised text cannot hold its own delimiter, so each lone star is given up at the next one
+# and a string of them stays linear; nesting such as ``**_x_**`` is undone one pass per level.)
+_PAIRED_MARK_RE = re.compile(
+    r"(?<![\w*])(\*\*|\*)(?=[^\s*])([^*]{1,300}?)(?<=[^\s*])\1(?![\w*])"
+    r"|(?<!\w)(__|_)(?=[^\s_])([^_]{1,300}?)(?<=[^\s_])\3(?!\w)"
+)
+_ITALIC_RE = re.compile(r"(?<![\w*])(?:\*|_|<i>)([^*_<>]{2,200}?)(?:\*|_|</i>)(?![\w*])")
 _WS_RE = re.compile(r"\s+")
 # Missing space after a full stop: ``Pawlak D.Cancers`` or ``therapy.Journal``.
 _GLUED_RE = re.compile(r"(?<=[a-z)\]]|\b[A-Z])\.(?=[A-Z][a-z])|(?<=\s[A-Z]{2})\.(?=[A-Z][a-z])")
@@ -111,15 +123,76 @@ def _sub_tail(pattern: re.Pattern[str], repl: str, text: str, width: int = 48) -
     return text[:cut] + pattern.sub(repl, text[cut:])
 
 
+def _canonical_tags(text: str) -> str:
+    """Tags -> nothing, except italics, which become ``<i>``/``</i>`` (they mark an AMA journal).
+
+    Every tag goes whole, attributes and all, opening and closing alike, so ``<b class="x">`` is
+    removed as surely as ``</b>`` and ``[link=http://x]management[/link]`` leaves ``management``
+    (no URL left behind for the noise filter to swallow the linked word with).
+    """
+    if "<" not in text and "[" not in text:
+        return text
+
+    def repl(m: re.Match[str]) -> str:
+        return f"<{m.group(1)}i>" if m.group(2).lower() in ("i", "em") else ""
+
+    return _BBCODE_TAG_RE.sub(repl, _HTML_TAG_RE.sub(repl, text))
+
+
 def _strip_markup(text: str) -> str:
-    return _MARKUP_RE.sub("", text)
+    """Drop paired ``*``/``**``/``_``/``__`` emphasis and the canonical ``<i>`` tags, nothing else."""
+    if "*" in text or "_" in text:
+        for _ in range(3):  # ``***x***`` nests; three passes are more than real strings need
+            stripped = _PAIRED_MARK_RE.sub(lambda m: m.group(2) if m.group(1) else m.group(4), text)
+            if stripped == text:
+                break
+            text = stripped
+    return text.replace("<i>", "").replace("</i>", "") if "<" in text else text
+
+
+# Quotes: a pair that wraps the whole field goes, a quote whose partner is elsewhere stays.
+_QUOTE_PAIRS = {'"': '"', "“": "”", "‘": "’", "'": "'", "„": "“", "«": "»"}
+_CLOSING_QUOTES = frozenset(_QUOTE_PAIRS.values())
+_OPENERS = {c: [o for o, c2 in _QUOTE_PAIRS.items() if c2 == c] for c in _CLOSING_QUOTES}
+
+
+def _strip_quotes(text: str, trailing: str) -> str:
+    """Strip *trailing* punctuation and quotes that enclose the whole field or have no partner in it.
+
+    ``"Naltrexone for the management" of pain`` keeps its opening quote; ``"A title."`` loses both;
+    ``"A" versus "B"`` keeps all four.
+    """
+    while True:
+        text = text.strip(trailing)
+        if len(text) < 2:
+            return text
+        first, last = text[0], text[-1]
+        if first in _QUOTE_PAIRS and last == _QUOTE_PAIRS[first]:
+            inner = text[1:-1]
+            if first in inner or last in inner:
+                return text
+            text = inner
+        elif first in _QUOTE_PAIRS and not _balanced(text, first):
+            text = text[1:]
+        elif last in _CLOSING_QUOTES and any(not _balanced(text, o) for o in _OPENERS[last]):
+            text = text[:-1]
+        else:
+            return text
+
+
+def _balanced(text: str, opening: str) -> bool:
+    """True when every *opening* quote in *text* has its closing partner (straight quotes: even count)."""
+    closing = _QUOTE_PAIRS[opening]
+    if closing == opening:
+        return text.count(opening) % 2 == 0
+    return text.count(opening) == text.count(closing)
 
 
 def _clean(text: str | None, trailing: str = " .,;:") -> str | None:
     if text is None:
         return None
     text = _WS_RE.sub(" ", _strip_markup(text)).strip()
-    text = text.strip(trailing + "\"“”'‘’").strip()
+    text = _strip_quotes(text, trailing).strip()
     if text.count("(") != text.count(")"):
         text = text.strip("()").strip()
     # A field with no letter or digit in it (``(``) is debris from an unrecognised shape, not a value.
@@ -217,6 +290,7 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     if not text:
         return ParsedFields(), "empty reference"
     text, doi, pmid, pmcid = _extract_ids(text)
+    text = _canonical_tags(text)  # after the ids (an href may hold the DOI), before URLs are cut
     lowered = text.lower()
     if any(key in lowered for key in _NOISE_KEYS):
         text = _NOISE_RE.sub(" ", text)

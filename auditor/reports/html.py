@@ -79,10 +79,25 @@ def _pages(p: ParsedFields) -> str | None:
     return p.first_page
 
 
+# A consortium paper can list thousands of authors; the card shows the first ones and a count.
+MAX_RECORD_AUTHORS = 30
+
+
+def _author_list(names: Sequence[str], et_al: bool = False, limit: int | None = None) -> str:
+    shown = list(names[:limit]) if limit is not None else list(names)
+    text = ", ".join(shown)
+    if len(shown) < len(names):
+        text += f", … ({len(names) - len(shown)} more)"
+    elif et_al and text:
+        text += ", et al"
+    return text
+
+
 def _rows(audit: ReferenceAudit) -> list[Row]:
     p, m = audit.reference.parsed, audit.match or Match()
     flagged = {f.field for f in audit.findings if f.field and f.code.startswith(("REF1", "REF2"))}
     pairs = [
+        ("authors", "authors", _author_list(p.authors, p.et_al), _author_list(m.authors, limit=MAX_RECORD_AUTHORS)),
         ("title", "title", p.title, m.title),
         ("journal", "journal", p.journal, m.journal),
         ("year", "year", p.year, m.year),
@@ -127,7 +142,6 @@ def _audit_view(audit: ReferenceAudit, locator: Locator) -> dict[str, Any]:
         "where": _where(locator, ref.line, ref.column),
         "verdict": audit.verdict,
         "flags": audit.flags,
-        "authors": ", ".join(ref.parsed.authors) + (", et al" if ref.parsed.et_al else ""),
         "rows": _rows(audit),
         "findings": audit.findings,
         "links": _links(audit.match),
@@ -165,5 +179,8 @@ def render_html(reports: Sequence[AuditReport]) -> str:
             ],
         })
     totals = {v: sum(d["summary"][v] for d in documents) for v in VERDICT_ORDER}
+    flagged = [sum(1 for a in r.audits if a.flags) for r in reports]  # per document, in order
+    citation_findings = [len(r.parsed.citation_findings) for r in reports]
     template = _environment().get_template("report.html.j2")
-    return template.render(documents=documents, verdicts=VERDICT_ORDER, totals=totals, version=__version__)
+    return template.render(documents=documents, verdicts=VERDICT_ORDER, totals=totals, version=__version__,
+                           flagged=flagged, citation_findings=citation_findings)
