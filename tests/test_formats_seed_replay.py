@@ -23,10 +23,8 @@ CASSETTE = str(ROOT / "cassettes" / "seeds" / "000.yaml")
 
 
 def _check(path: Path, out: Path) -> dict:  # type: ignore[type-arg]
-    config = out.with_suffix(".toml")
-    config.write_text("ncbi_rps = 1000\ncrossref_rps = 1000\n", encoding="utf-8")  # replay: no need to pace
     code = main(["check", str(path), "--replay", CASSETTE, "--format", "json", "-o", str(out), "--no-progress",
-                 "--fail-on", "none", "--config", str(config)])
+                 "--fail-on", "none"])
     assert code == 0
     report = json.loads(out.read_text(encoding="utf-8"))
     jsonschema.validate(report, load_schema())
