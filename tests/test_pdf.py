@@ -124,3 +124,22 @@ def test_a_two_column_pdf_printed_by_chromium() -> None:
     assert parsed.citation_findings == ()
     where = Locator(parsed.document).position(parsed.references[0].line, parsed.references[0].column)
     assert where.page == 2
+
+
+def test_an_unlabelled_hanging_indent_bibliography_splits_at_the_outdented_lines() -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    y = 30.0
+    lines = [(20, "Shown before (Anton 2008; Kreek 2004)."), (20, ""), (20, "References"), (20, ""),
+             (20, "Anton RF. Naltrexone for the management of alcohol dependence. N Engl J Med."),
+             (26, "2008;359(7):715-21."),
+             (20, "Kreek MJ, LaForge KS. Naltrexone pharmacotherapy for opioid dependence."),
+             (26, "Neuropsychopharmacology. 2004;29(6):1205-13.")]
+    for x, text in lines:
+        if text:
+            pdf.text(x, y, text)
+        y += 5
+    parsed = parse_document(load_bytes(bytes(pdf.output()), "apa.pdf"))
+    assert [(r.parsed.journal, r.parsed.year) for r in parsed.references] == [
+        ("N Engl J Med", 2008), ("Neuropsychopharmacology", 2004)]

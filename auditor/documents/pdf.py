@@ -144,16 +144,18 @@ def _cluster(words: list[_Word], page: int, body: float) -> list[_Line]:
 
 
 def _gutter(words: list[_Word], width: float) -> float | None:
-    """An x between 30% and 70% of the width that few rows cross, with a column of text on each side."""
+    """An x between 30% and 70% of the width whose strip (a word space either side) few rows cross,
+    with a column of text on each side."""
     if len(words) < 30:
         return None
     rows: dict[int, list[_Word]] = {}
     for w in words:
         rows.setdefault(round(w.bottom / 3), []).append(w)
     best: tuple[float, float] | None = None
+    half = statistics.median(w.size for w in words) * 0.6  # a gutter is an empty strip, not a word space
     x = width * 0.3
     while x <= width * 0.7:
-        crossing = sum(1 for row in rows.values() if any(w.x0 < x < w.x1 for w in row))
+        crossing = sum(1 for row in rows.values() if any(w.x0 < x + half and w.x1 > x - half for w in row))
         if crossing <= len(rows) * 0.15 and (best is None or crossing < best[0]):
             left = [w for w in words if w.x1 <= x]
             right = [w for w in words if w.x0 >= x]
@@ -298,8 +300,8 @@ def _boundary(prev: _Line, line: _Line, pitch: float, body: float,
         return "new"
     if label_kind(prev.text) and len(prev.words) > 1 and abs(line.x0 - prev.words[1].x0) < body * 0.3:
         return "join"  # the text of a labelled entry continues under its first word (hanging label)
-    if line.x0 > left + body * 1.2 and line.x0 > prev.x0 + body:
-        return "new"  # a first-line indent
+    if line.x0 > left + body * 1.2 and line.x0 > prev.x0 + body and _deliberate_break(prev, line, right):
+        return "new"  # a first-line indent after a paragraph's short last line (after a full line: hanging)
     if prev.x0 > line.x0 + body:
         return "new"  # the previous lines hung (a hanging-indent bibliography)
     if _deliberate_break(prev, line, right) and prev.text.rstrip().endswith((".", ":", "?", "!")):
