@@ -105,3 +105,18 @@ def test_parse_json_of_a_library_validates_positions(capsys: pytest.CaptureFixtu
     assert data["references"][1]["position"] == {"page": None, "paragraph": None, "entry": 2, "line": 16,
                                                  "column": None}
     jsonschema.Draft202012Validator(load_schema()["$defs"]["position"]).validate(data["references"][1]["position"])
+
+
+def test_jats_citation_alternatives_take_fields_from_element_and_raw_from_mixed(tmp_path: Path) -> None:
+    xml = (FIXTURES / "article.xml").read_text(encoding="utf-8")
+    start, end = xml.index('<ref id="B1">'), xml.index("</ref>", xml.index('<ref id="B1">')) + len("</ref>")
+    element = xml[start:end].split("<label>1</label>")[1].removesuffix("</ref>")
+    alt = ('<ref id="B1"><label>1</label><citation-alternatives>' + element +
+           "<mixed-citation>Kreek MJ, LaForge KS. Naltrexone pharmacotherapy for opioid dependence. "
+           "Neuropsychopharmacology. 2004;29(6):1205-13.</mixed-citation></citation-alternatives></ref>")
+    path = tmp_path / "alt.xml"
+    path.write_text(xml[:start] + alt + xml[end:], encoding="utf-8")
+    first = parse_document(load_document(str(path))).references[0]
+    assert first.raw == ("Kreek MJ, LaForge KS. Naltrexone pharmacotherapy for opioid dependence. "
+                         "Neuropsychopharmacology. 2004;29(6):1205-13.")
+    assert first.parsed.pmid == "15122329" and first.parsed.last_page == "1213"

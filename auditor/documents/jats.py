@@ -107,7 +107,20 @@ def element_fields(citation: Element) -> ParsedFields:
 
 
 def _reference_content(ref: Element) -> tuple[str, ParsedFields, str | None]:
-    """(raw, fields, parse error) for one ``<ref>``."""
+    """(raw, fields, parse error) for one ``<ref>``.
+
+    ``<citation-alternatives>`` holding both forms: the element-citation's fields, the mixed
+    citation's printed text as ``raw`` (what the reader sees).
+    """
+    alternatives = child(ref, "citation-alternatives")
+    if alternatives is not None:
+        mixed = child(alternatives, "mixed-citation")
+        structured = child(alternatives, "element-citation")
+        if structured is not None:
+            fields = element_fields(structured)
+            error = None if (fields.title or fields.journal or fields.doi or fields.pmid) else "citation has no fields"
+            return (text_of(mixed) if mixed is not None else vancouver(fields)), fields, error
+        ref = alternatives
     mixed = child(ref, "mixed-citation")
     if mixed is not None:
         raw = text_of(mixed)
