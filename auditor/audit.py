@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from auditor.judging import judge, raw_names_work, same_work
 from auditor.judging.compare import borrowed_title, compare
 from auditor.judging.titles import STOPWORDS
-from auditor.model import AuditReport, ParsedDocument, ParsedFields, Record
+from auditor.model import AuditReport, ParsedDocument, ParsedFields, Record, ReferenceAudit
 from auditor.resolve import ResolutionMemo, Resolver
 from auditor.sources.base import CrossrefSource, EntrezSource
 from auditor.sources.entrez import build_term
@@ -48,6 +49,12 @@ def _evidence(fields: ParsedFields, record: Record) -> bool:
     return compare(fields, record).locator_hit or borrowed_title(fields, record)
 
 
+def _with_notes(audit: ReferenceAudit) -> ReferenceAudit:
+    """Findings the parse stage made about the entry itself (REF601) travel with the judge's."""
+    notes = audit.reference.notes
+    return replace(audit, findings=audit.findings + notes) if notes else audit
+
+
 async def audit_documents(
     documents: Sequence[ParsedDocument],
     entrez: EntrezSource,
@@ -68,7 +75,7 @@ async def audit_documents(
             evidence=_evidence, raw_identity=raw_names_work, memo=memo,
         )
         resolutions = await resolver.resolve(doc.references)
-        audits = tuple(judge(r.reference, r.candidates, r.consulted, r.errors) for r in resolutions)
+        audits = tuple(_with_notes(judge(r.reference, r.candidates, r.consulted, r.errors)) for r in resolutions)
         return AuditReport(parsed=doc, audits=audits, requests=resolver.requests)
 
     return list(await asyncio.gather(*(one(doc) for doc in documents)))

@@ -11,12 +11,71 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
-SCHEMA_VERSION = "1.1"
-"""1.1: ``match`` gained ``authors``; ``match.pages`` writes the end page in full."""
+SCHEMA_VERSION = "1.2"
+"""1.1: ``match`` gained ``authors``; ``match.pages`` writes the end page in full.
+1.2: positions in the units of the source format (page, paragraph, entry), the document format
+and reference-manager evidence."""
 
 # ---------------------------------------------------------------------------------------------
 # Documents and parsing
 # ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a stretch of ``Document.text`` came from in the original file.
+
+    A loader that renders a DOCX, PDF or XML file to text records one anchor per rendered line
+    start: from ``offset`` on, the text is ``line`` of ``page``/``paragraph``/``entry`` until the
+    next anchor. Reports map every line/column back through these, so a reader is sent to
+    "page 3, line 12" of the PDF rather than to a line of a rendering they never see.
+    """
+
+    offset: int
+    page: int | None = None
+    paragraph: int | None = None
+    entry: int | None = None
+    line: int | None = None
+    """Line within the page or paragraph; for a library entry, its line in the file when known."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """A location as the reader of the original format counts: line/column for text, paragraph and
+    line for DOCX, page and line for PDF, entry (and file line) for libraries."""
+
+    line: int | None = None
+    column: int | None = None
+    page: int | None = None
+    paragraph: int | None = None
+    entry: int | None = None
+
+    def label(self) -> str:
+        """``12:5`` for text; ``page 3, line 12`` / ``paragraph 7, line 1`` / ``entry 4, line 10``."""
+        unit = [f"{name} {value}" for name, value in
+                (("page", self.page), ("paragraph", self.paragraph), ("entry", self.entry)) if value is not None]
+        if not unit:
+            if self.line is None:
+                return ""
+            return f"{self.line}:{self.column if self.column is not None else 1}"
+        if self.line is not None:
+            unit.append(f"line {self.line}")
+        return ", ".join(unit)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a reference manager stored about a cited item (Zotero/Mendeley CSL-JSON, EndNote XML).
+
+    It is what the author's library says, not what the document prints, so it joins resolution
+    with its identifiers and is compared with the printed entry (never silently preferred).
+    """
+
+    number: int
+    """The bibliography number the cited item renders as."""
+    fields: ParsedFields
+    source: str
+    """``zotero``, ``mendeley`` or ``endnote``."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +88,19 @@ class Document:
     """Hash of the raw bytes on disk, so a report can be tied to the exact file audited."""
     text: str
     """Decoded text with line ends normalised to ``\\n``; offsets into it map to line/column."""
+    format: str = "text"
+    """What the bytes were: ``text``, ``docx``, ``pdf``, ``jats``, ``bibtex``, ``ris``, ``csl-json``,
+    ``medline`` or ``endnote-xml`` (see :func:`auditor.documents.detect.sniff`)."""
+    anchors: tuple[Anchor, ...] = ()
+    """Sorted by offset; empty for text files, whose own line/column is the position."""
+    references: tuple[Reference, ...] | None = None
+    """Set by loaders of structured sources (JATS element-citation, libraries): the bibliography
+    with its fields, used instead of locating and parsing one in ``text``."""
+    citations: tuple[Citation, ...] | None = None
+    """With ``references``: the in-text citations the source marks up (JATS xref). ``None`` with
+    references means the source has no running text (a library), so no citation findings."""
+    evidence: tuple[Evidence, ...] = ()
+    """Reference-manager field data found in the document (DOCX fields)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +140,10 @@ class Reference:
     parsed: ParsedFields
     parse_error: str | None = None
     """Why the entry could not be parsed into fields; such entries are kept, never dropped."""
+    evidence: Evidence | None = None
+    """The reference manager's record of this entry, when the document carried one."""
+    notes: tuple[Finding, ...] = ()
+    """Findings about the entry itself made before resolution (field data vs printed entry)."""
 
 
 @dataclass(frozen=True)

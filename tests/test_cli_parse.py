@@ -22,13 +22,18 @@ def test_json_single_file_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["document"]["path"] == SEED001
     assert len(data["document"]["sha256"]) == 64
     ref = data["references"][1]
-    assert set(ref) == {"number", "raw", "line", "column", "parsed", "parse_error"}
+    assert set(ref) == {"number", "raw", "line", "column", "position", "parsed", "parse_error", "evidence"}
+    assert ref["position"] == {"page": None, "paragraph": None, "entry": None, "line": ref["line"],
+                               "column": ref["column"]}
     assert set(ref["parsed"]) == {
         "authors", "et_al", "title", "journal", "year", "volume", "issue", "first_page", "last_page",
         "article_number", "doi", "pmid", "pmcid",
     }
     assert ref["parsed"]["authors"] == ["Ciwun M", "Tankiewicz-Kwedlo A", "Pawlak D"]
-    assert data["citations"][1] == {"text": "[1-3]", "line": 34, "column": 334, "numbers": [1, 2, 3]}
+    assert data["citations"][1] == {
+        "text": "[1-3]", "line": 34, "column": 334, "numbers": [1, 2, 3],
+        "position": {"page": None, "paragraph": None, "entry": None, "line": 34, "column": 334},
+    }
     assert data["citation_findings"] == []
 
 
@@ -68,8 +73,9 @@ def _write(tmp_path: Path, name: str, data: bytes) -> str:
         (lambda d: str(d), "directory"),
         (lambda d: _write(d, "empty.txt", b""), "empty"),
         (lambda d: _write(d, "bin.txt", b"\x00\x01\x02\x03binary"), "binary"),
-        (lambda d: _write(d, "paper.pdf", b"%PDF-1.7"), "unsupported file type"),
-        (lambda d: _write(d, "paper.docx", b"PK\x03\x04"), "unsupported file type"),
+        (lambda d: _write(d, "paper.pdf", b"%PDF-1.7"), "not a readable PDF"),
+        (lambda d: _write(d, "paper.docx", b"PK\x03\x04"), "unsupported content"),
+        (lambda d: _write(d, "paper.odt", b"PK\x03\x04"), "unsupported file type"),
     ],
 )
 def test_input_errors_exit_2_with_one_line(

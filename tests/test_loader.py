@@ -59,7 +59,8 @@ def test_path_kept_as_given_and_hash_of_raw_bytes(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("filename", "content", "expected"),
     [
-        ("doc.pdf", b"%PDF-1.4", "unsupported file type"),
+        ("doc.pdf", b"%PDF-1.4", "not a readable PDF"),
+        ("doc.html", b"text", "unsupported file type"),
         ("doc", b"text", "unsupported file type"),
         ("empty.txt", b"", "empty"),
         ("blank.md", b"  \n\n", "empty"),

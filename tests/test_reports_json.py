@@ -25,7 +25,7 @@ def validator() -> jsonschema.Draft202012Validator:
 def test_single_report_validates_and_carries_everything(validator: jsonschema.Draft202012Validator) -> None:
     value = json.loads(render_json([sample_report()]))
     validator.validate(value)
-    assert value["document"] == {"path": "docs/paper.md", "sha256": "0" * 64}
+    assert value["document"] == {"path": "docs/paper.md", "sha256": "0" * 64, "format": "text"}
     assert value["summary"] == {"verified": 1, "minor": 1, "major": 1, "not_found": 1, "unchecked": 2}
     first = value["references"][0]
     assert first["verdict"] == "verified" and first["match"]["pmid"] == "20695007"
@@ -62,7 +62,7 @@ def test_match_carries_the_record_authors_and_full_pages(validator: jsonschema.D
     # Issue 9 items 10 and 11: the record's authors were never shown; its pages were NLM-elided.
     value = json.loads(render_json([sample_report()]))
     validator.validate(value)
-    assert value["schema_version"] == "1.1"
+    assert value["schema_version"] == "1.2"  # 1.1 added match.authors; 1.2 positions (issue 13)
     minor = value["references"][1]
     assert minor["match"]["authors"] == ["Cree BAC", "Kornyeyeva E", "Goodin DS"]
     assert minor["match"]["pages"] == "145-150"  # the record prints 145-50

@@ -18,7 +18,8 @@ from pathlib import Path
 from auditor.errors import InputError
 from auditor.model import Document
 
-SUPPORTED_SUFFIXES = (".txt", ".md")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".xml", ".nxml", ".bib", ".ris", ".json", ".nbib")
+"""Suffixes the CLI opens; what the file *is* is then decided by its content (detect.sniff)."""
 
 # Control characters that never occur in real prose; a few of them mean the file is binary.
 # (\v and \f are line breaks, not binary: Word exports write \v, pdftotext writes \f at page breaks.)
@@ -111,7 +112,7 @@ def load_document(path: str) -> Document:
         if p.is_dir():
             raise InputError(f"{path}: is a directory, expected a .txt or .md file")
         shown = p.suffix or "no extension"
-        raise InputError(f"{path}: unsupported file type ({shown}); supported: .txt, .md")
+        raise InputError(f"{path}: unsupported file type ({shown}); supported: {', '.join(SUPPORTED_SUFFIXES)}")
     if p.is_dir():
         raise InputError(f"{path}: is a directory, expected a .txt or .md file")
     try:
@@ -127,8 +128,17 @@ def load_bytes(data: bytes, name: str) -> Document:
     """Decode an in-memory document; *name* is only shown in reports, never opened.
 
     The service receives uploads as bytes and must not turn an uploaded file name into a path, so
-    everything after reading the file lives here and the CLI and the service share it.
+    everything after reading the file lives here and the CLI and the service share it. The format is
+    the content's (:func:`auditor.documents.detect.sniff`), whatever the name says.
     """
+    from auditor.documents.detect import load_format, sniff
+
+    kind = sniff(data)
+    if kind is None:
+        decode_text(data, name)  # names the reason when the bytes are not text at all
+        raise InputError(f"{name}: unsupported content (not text, DOCX, PDF, JATS XML or a reference library)")
+    if kind != "text":
+        return load_format(kind, data, display_path(name))
     text = decode_text(data, name)
     if not text.strip():
         raise InputError(f"{name}: the file is empty")

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader
 
 from auditor import __version__
+from auditor.documents.positions import Locator
 from auditor.judging.normalize import norm_text
 from auditor.model import VERDICT_ORDER, AuditReport, Match, ParsedFields, ReferenceAudit
 
@@ -131,13 +132,14 @@ def _links(match: Match | None) -> dict[str, str]:
     return links
 
 
-def _audit_view(audit: ReferenceAudit) -> dict[str, Any]:
+def _audit_view(audit: ReferenceAudit, locator: Locator) -> dict[str, Any]:
     ref = audit.reference
     return {
         "number": ref.number,
         "raw": ref.raw,
         "line": ref.line,
         "column": ref.column,
+        "where": _where(locator, ref.line, ref.column),
         "verdict": audit.verdict,
         "flags": audit.flags,
         "rows": _rows(audit),
@@ -150,23 +152,32 @@ def _audit_view(audit: ReferenceAudit) -> dict[str, Any]:
     }
 
 
+def _where(locator: Locator, line: int | None, column: int | None) -> str:
+    """``line 12:5`` for text, ``page 3, line 12`` for a PDF: how a reader finds it in their file."""
+    label = locator.position(line, column).label()
+    return f"line {label}" if label[:1].isdigit() else label
+
+
 def _environment() -> Environment:
     return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True,
                        lstrip_blocks=True, keep_trailing_newline=True)
 
 
 def render_html(reports: Sequence[AuditReport]) -> str:
-    documents = [
-        {
+    documents = []
+    for i, r in enumerate(reports):
+        locator = Locator(r.parsed.document)
+        documents.append({
             "anchor": f"doc{i + 1}",
             "path": r.parsed.document.path,
             "sha256": r.parsed.document.sha256,
             "summary": r.summary,
-            "audits": [_audit_view(a) for a in r.audits],
-            "citation_findings": r.parsed.citation_findings,
-        }
-        for i, r in enumerate(reports)
-    ]
+            "audits": [_audit_view(a, locator) for a in r.audits],
+            "citation_findings": [
+                {"code": f.code, "message": f.message, "where": _where(locator, f.line, f.column) if f.line else ""}
+                for f in r.parsed.citation_findings
+            ],
+        })
     totals = {v: sum(d["summary"][v] for d in documents) for v in VERDICT_ORDER}
     flagged = [sum(1 for a in r.audits if a.flags) for r in reports]  # per document, in order
     citation_findings = [len(r.parsed.citation_findings) for r in reports]

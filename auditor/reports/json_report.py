@@ -14,18 +14,27 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from auditor.model import SCHEMA_VERSION, AuditReport, ReferenceAudit
+from auditor.documents.positions import Locator, position_dict
+from auditor.model import SCHEMA_VERSION, AuditReport, Finding, Position, Reference, ReferenceAudit
 from auditor.reports.parsed import citation_finding_to_dict, reference_to_dict
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 
-def audit_to_dict(audit: ReferenceAudit) -> dict[str, Any]:
-    out = reference_to_dict(audit.reference)
+def _finding_to_dict(finding: Finding, ref: Reference, locator: Locator | None) -> dict[str, Any]:
+    out = asdict(finding)
+    line, column = finding.line or ref.line, finding.column or ref.column
+    position = locator.position(line, column) if locator is not None else Position(line=line, column=column)
+    out["position"] = position_dict(position)
+    return out
+
+
+def audit_to_dict(audit: ReferenceAudit, locator: Locator | None = None) -> dict[str, Any]:
+    out = reference_to_dict(audit.reference, locator)
     out.update(
         verdict=audit.verdict,
         flags=list(audit.flags),
-        findings=[asdict(f) for f in audit.findings],
+        findings=[_finding_to_dict(f, audit.reference, locator) for f in audit.findings],
         match=asdict(audit.match) if audit.match is not None else None,
         suggested=audit.suggested,
         consulted=dict(audit.consulted),
@@ -35,13 +44,14 @@ def audit_to_dict(audit: ReferenceAudit) -> dict[str, Any]:
 
 def report_to_dict(report: AuditReport) -> dict[str, Any]:
     doc = report.parsed.document
+    locator = Locator(doc)
     return {
         "schema_version": SCHEMA_VERSION,
-        "document": {"path": doc.path, "sha256": doc.sha256},
+        "document": {"path": doc.path, "sha256": doc.sha256, "format": doc.format},
         "summary": report.summary,
         "requests": report.requests,
-        "references": [audit_to_dict(a) for a in report.audits],
-        "citation_findings": [citation_finding_to_dict(f) for f in report.parsed.citation_findings],
+        "references": [audit_to_dict(a, locator) for a in report.audits],
+        "citation_findings": [citation_finding_to_dict(f, locator) for f in report.parsed.citation_findings],
     }
 
 

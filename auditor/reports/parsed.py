@@ -10,7 +10,17 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from auditor.model import SCHEMA_VERSION, Citation, CitationFinding, ParsedDocument, ParsedFields, Reference
+from auditor.documents.positions import Locator, position_dict
+from auditor.model import (
+    SCHEMA_VERSION,
+    Citation,
+    CitationFinding,
+    Evidence,
+    ParsedDocument,
+    ParsedFields,
+    Position,
+    Reference,
+)
 from auditor.reports.terminal import paint, visible
 
 _FIELD_NAMES = tuple(f.name for f in fields(ParsedFields))
@@ -25,39 +35,58 @@ def parsed_fields_to_dict(parsed: ParsedFields) -> dict[str, Any]:
     return out
 
 
-def reference_to_dict(ref: Reference) -> dict[str, Any]:
+def evidence_to_dict(evidence: Evidence | None) -> dict[str, Any] | None:
+    if evidence is None:
+        return None
+    return {"source": evidence.source, "fields": parsed_fields_to_dict(evidence.fields)}
+
+
+def reference_to_dict(ref: Reference, locator: Locator | None = None) -> dict[str, Any]:
+    """``line``/``column`` are in the text rendering; ``position`` is where the original file has it."""
     return {
         "number": ref.number,
         "raw": ref.raw,
         "line": ref.line,
         "column": ref.column,
+        "position": _position(locator, ref.line, ref.column),
         "parsed": parsed_fields_to_dict(ref.parsed),
         "parse_error": ref.parse_error,
+        "evidence": evidence_to_dict(ref.evidence),
     }
 
 
-def citation_to_dict(cit: Citation) -> dict[str, Any]:
-    return {"text": cit.text, "line": cit.line, "column": cit.column, "numbers": list(cit.numbers)}
+def _position(locator: Locator | None, line: int | None, column: int | None) -> dict[str, int | None]:
+    if locator is None:
+        return position_dict(Position(line=line, column=column))
+    return position_dict(locator.position(line, column))
 
 
-def citation_finding_to_dict(finding: CitationFinding) -> dict[str, Any]:
+def citation_to_dict(cit: Citation, locator: Locator | None = None) -> dict[str, Any]:
+    return {"text": cit.text, "line": cit.line, "column": cit.column,
+            "position": _position(locator, cit.line, cit.column), "numbers": list(cit.numbers)}
+
+
+def citation_finding_to_dict(finding: CitationFinding, locator: Locator | None = None) -> dict[str, Any]:
     return {
         "code": finding.code,
         "message": finding.message,
         "line": finding.line,
         "column": finding.column,
+        "position": _position(locator, finding.line, finding.column),
         "numbers": list(finding.numbers),
     }
 
 
 def parsed_document_to_dict(parsed: ParsedDocument) -> dict[str, Any]:
+    locator = Locator(parsed.document)
+    doc = parsed.document
     return {
         "schema_version": SCHEMA_VERSION,
-        "document": {"path": parsed.document.path, "sha256": parsed.document.sha256},
+        "document": {"path": doc.path, "sha256": doc.sha256, "format": doc.format},
         "bibliography_line": parsed.bibliography_line,
-        "references": [reference_to_dict(r) for r in parsed.references],
-        "citations": [citation_to_dict(c) for c in parsed.citations],
-        "citation_findings": [citation_finding_to_dict(f) for f in parsed.citation_findings],
+        "references": [reference_to_dict(r, locator) for r in parsed.references],
+        "citations": [citation_to_dict(c, locator) for c in parsed.citations],
+        "citation_findings": [citation_finding_to_dict(f, locator) for f in parsed.citation_findings],
     }
 
 
@@ -75,9 +104,10 @@ def _locator(p: ParsedFields) -> str:
     return loc
 
 
-def _reference_lines(ref: Reference, color: bool) -> list[str]:
+def _reference_lines(ref: Reference, color: bool, where: str | None = None) -> list[str]:
     p = ref.parsed
-    head = f"  {paint(f'{ref.number:>3}', 'bold', color)} {paint(f'{ref.line}:{ref.column}', 'dim', color)}  "
+    where = where or f"{ref.line}:{ref.column}"
+    head = f"  {paint(f'{ref.number:>3}', 'bold', color)} {paint(visible(where), 'dim', color)}  "
     if ref.parse_error:
         return [head + f"{paint('unparsed', 'red', color)} ({visible(ref.parse_error)}): {visible(ref.raw)}"]
     authors = ", ".join(p.authors[:3])
@@ -112,15 +142,17 @@ def render_text(docs: list[ParsedDocument], color: bool) -> str:
         unparsed = sum(1 for r in refs if r.parse_error)
         out.append(f"  bibliography: {where}; {len(refs)} reference(s), {unparsed} unparsed; "
                    f"{len(cits)} citation(s); {len(finds)} finding(s)")
+        locator = Locator(doc)
         for ref in refs:
-            out.extend(_reference_lines(ref, color))
+            out.extend(_reference_lines(ref, color, locator.position(ref.line, ref.column).label()))
         if cits:
             out.append(f"  {paint('citations', 'bold', color)}")
             for cit in cits:
                 numbers = ",".join(str(n) for n in cit.numbers)
-                out.append(f"    {paint(f'{cit.line}:{cit.column}', 'dim', color)}  {visible(cit.text)} -> {numbers}")
+                at = locator.position(cit.line, cit.column).label()
+                out.append(f"    {paint(visible(at), 'dim', color)}  {visible(cit.text)} -> {numbers}")
         for f in finds:
-            loc = f"{f.line}:{f.column}" if f.line is not None else "-"
+            loc = locator.position(f.line, f.column).label() or "-"
             out.append(f"{path}:{loc}: {paint(f.code, 'yellow', color)} {visible(f.message)}")
     out.append("")
     return "\n".join(out)

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from auditor import __version__
+from auditor.documents.positions import Locator
 from auditor.judging.codes import CODES, severity_of
 from auditor.model import AuditReport
 
@@ -63,9 +64,15 @@ def _rules() -> list[dict[str, Any]]:
 
 
 def _result(code: str, severity: str, message: str, uri: str, line: int | None, column: int | None,
-            properties: dict[str, Any]) -> dict[str, Any]:
+            properties: dict[str, Any], locator: Locator | None = None) -> dict[str, Any]:
     location: dict[str, Any] = {"artifactLocation": {"uri": uri}}
-    if line is not None and line >= 1:
+    label = locator.position(line, column).label() if locator is not None and line is not None else ""
+    if label and not label[0].isdigit():
+        # A DOCX or PDF has no text lines a SARIF viewer could open; the page/paragraph goes along
+        # as a property and the message says it, rather than pointing at a line of our rendering.
+        properties = {**properties, "position": label}
+        message = f"{message} ({label})"
+    elif line is not None and line >= 1:
         location["region"] = {"startLine": line, "startColumn": max(column or 1, 1)}
     result: dict[str, Any] = {
         "ruleId": code,
@@ -83,6 +90,7 @@ def sarif_dict(reports: Sequence[AuditReport]) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     for report in reports:
         uri = _uri(report.parsed.document.path)
+        locator = Locator(report.parsed.document)
         for audit in report.audits:
             ref = audit.reference
             for f in audit.findings:
@@ -91,10 +99,10 @@ def sarif_dict(reports: Sequence[AuditReport]) -> dict[str, Any]:
                     props["identifier"] = f.identifier
                 results.append(_result(f.code, f.severity, f"[{ref.number}] {f.message}", uri,
                                        f.line if f.line is not None else ref.line,
-                                       f.column if f.column is not None else ref.column, props))
+                                       f.column if f.column is not None else ref.column, props, locator))
         for cf in report.parsed.citation_findings:
             results.append(_result(cf.code, severity_of(cf.code), cf.message, uri, cf.line, cf.column,
-                                   {"numbers": list(cf.numbers)}))
+                                   {"numbers": list(cf.numbers)}, locator))
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 
+from auditor.documents.positions import Locator
 from auditor.judging.codes import severity_of
 from auditor.model import VERDICT_ORDER, AuditReport
 from auditor.reports.terminal import paint, plain_console, visible
@@ -23,9 +24,14 @@ _STYLE = {"verified": "green", "minor": "yellow", "major": "red", "not_found": "
 _SEVERITY_STYLE = {"error": "bold red", "major": "red", "minor": "yellow", "info": "dim"}
 
 
-def _location(path: str, line: int | None, column: int | None) -> str:
+def _location(path: str, line: int | None, column: int | None, locator: Locator | None = None) -> str:
+    """``path:line:col:`` for text; ``path:page 3, line 12:`` where the format counts otherwise."""
     if line is None:
         return f"{path}:"
+    if locator is not None:
+        label = locator.position(line, column).label()
+        if label and not label[0].isdigit():
+            return f"{path}:{label}:"
     return f"{path}:{line}:{column if column is not None else 1}:"
 
 
@@ -51,14 +57,16 @@ def _rows(report: AuditReport) -> list[tuple[tuple[int, int], str, str, str, str
     and cannot be read as the code's own severity, which the bracket after the code used to suggest.
     """
     path = report.parsed.document.path
+    locator = Locator(report.parsed.document)
     rows = []
     for audit in report.audits:
         tag = f"ref {audit.reference.number} ({audit.verdict}):"
         for f in audit.findings:
             line, column = f.line or audit.reference.line, f.column or audit.reference.column
-            rows.append(((line, column), f"{_location(path, line, column)} {tag}", f.code, f.severity, f.message))
+            where = _location(path, line, column, locator)
+            rows.append(((line, column), f"{where} {tag}", f.code, f.severity, f.message))
     for cf in report.parsed.citation_findings:
-        rows.append(((cf.line or 0, cf.column or 0), _location(path, cf.line, cf.column), cf.code,
+        rows.append(((cf.line or 0, cf.column or 0), _location(path, cf.line, cf.column, locator), cf.code,
                      severity_of(cf.code), cf.message))
     return sorted(rows, key=lambda row: row[0])
 
