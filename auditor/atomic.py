@@ -16,6 +16,9 @@ The rules (README, Usage) for what stands at ``--output PATH``:
 - a directory: refused.
 
 Every failure is an ``OSError``; :func:`write_output` turns it into one :class:`InputError` line.
+A report sent to stdout (no ``--output``) gets the same treatment from :func:`write_stdout`: a full
+disk behind ``> log`` or a reader that went away (``| head``) is one error line and exit 2, not a
+traceback and exit 1, which CI would read as "findings".
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 import tempfile
 from pathlib import Path
 
@@ -76,6 +80,25 @@ def write_output(path: str, text: str) -> None:
         write_atomic(path, text)
     except OSError as exc:
         raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def write_stdout(text: str) -> None:
+    """Write *text* to stdout and flush it now, so a failure is raised here and not at exit.
+
+    On failure stdout is pointed at the null device first: the interpreter flushes stdout again at
+    exit, and the unwritten rest would otherwise fail a second time as a traceback-like warning.
+    """
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):  # stdout without a descriptor (a test's capture): nothing to redirect
+            pass
+        raise InputError(f"stdout: cannot write ({exc.strerror or exc})") from None
 
 
 def _write_in_place(path: str | os.PathLike[str], data: bytes, fifo: bool, append: bool) -> None:
