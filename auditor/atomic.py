@@ -72,10 +72,21 @@ def _same_file(target: Path, st: os.stat_result) -> bool:
     return (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino)
 
 
-def write_output(path: str, text: str) -> None:
-    """:func:`write_atomic`, with any failure (EACCES, ENOSPC, EISDIR...) as one user-facing error."""
+def check_output_path(path: str) -> None:
+    """Refuse at once an ``--output`` that cannot name a file: empty, or ending in a separator.
+
+    ``--output build/`` names a folder. Written as is it became a file called ``build`` (and with
+    several formats hidden files ``build/.json``...) while the run announced ``wrote build/``.
+    """
     if not path:
         raise InputError("--output: empty path")
+    if path.endswith(("/", os.sep)) or (os.altsep and path.endswith(os.altsep)):
+        raise InputError(f"--output {path}: names a folder (ends with '/'); give a file name, such as {path}report")
+
+
+def write_output(path: str, text: str) -> None:
+    """:func:`write_atomic`, with any failure (EACCES, ENOSPC, EISDIR...) as one user-facing error."""
+    check_output_path(path)
     try:
         write_atomic(path, text)
     except OSError as exc:

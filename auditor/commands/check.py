@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from auditor.atomic import write_output, write_stdout
+from auditor.atomic import check_output_path, write_output, write_stdout
 from auditor.errors import ConfigError, InputError
 from auditor.model import AuditReport
 from auditor.outcome import DEFAULT_FAIL_ON, exit_code, parse_fail_on
@@ -132,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
 
     fail_on = parse_fail_on(args.fail_on)
     formats = parse_formats(args.format, args.output)
+    if args.output is not None:
+        check_output_path(args.output)  # before the audit, which may take minutes against the live services
     cache_mode = "offline" if args.offline else "no-cache" if args.no_cache else "refresh" if args.refresh else None
     overrides: dict[str, Any] = {}
     if cache_mode:
