@@ -136,7 +136,8 @@ def _replace(target: Path, data: bytes, mode: int | None) -> None:
     """Temporary file beside *target* (so the rename stays on one file system), fsync, rename."""
     directory = target.parent
     directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    # The name is cut so that a target name near NAME_MAX (255 bytes) still leaves room for the suffixes.
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

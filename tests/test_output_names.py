@@ -31,3 +31,14 @@ def test_a_path_ending_in_a_slash_is_refused_and_nothing_is_written(tmp_path: Pa
     assert err == (f"auditor: error: --output {out}: names a folder (ends with '/'); "
                    f"give a file name, such as {out}report\n")
     assert not (tmp_path / "build").exists()
+
+
+@pytest.mark.parametrize("char", ["a", "é"])
+def test_a_name_near_name_max_is_written(tmp_path: Path, doc: str, char: str,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    name = char * (250 // len(char.encode("utf-8")))  # 250 or 250 bytes: legal, but not with ".tmp" and more added
+    out = tmp_path / name
+    assert main(["parse", doc, "--output", str(out)]) == 0
+    assert capsys.readouterr().err == f"wrote {out}\n"
+    assert "doc.txt" in out.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["doc.txt", name])
