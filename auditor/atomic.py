@@ -8,11 +8,12 @@ The rules (README, Usage) for what stands at ``--output PATH``:
   works in a fresh CI checkout).
 - a symlink: written through to its target (the link stays a link; the target is replaced
   atomically by the rule above, a dangling link's target is created).
-- a device, FIFO or socket, or a descriptor name (``/dev/stdout``, ``/dev/fd/N``,
-  ``/proc/PID/fd/N``) whatever it leads to: opened and written in
-  place, never unlinked or replaced, so ``--output /dev/stdout`` works (appending when stdout is a
-  redirected file) and ``--output /dev/full`` fails with "No space left on device". A FIFO with
-  no reader is refused instead of waiting for one.
+- a name for one of this process's descriptors (``/dev/stdout``, ``/dev/fd/N``,
+  ``/proc/self/fd/N``, or a symlink to one): written through that descriptor, at its offset, so the
+  report lands where the shell's redirection is (see :func:`_own_descriptor`).
+- a device, FIFO or socket, or another process's descriptor (``/proc/PID/fd/N``): opened and
+  written in place, never unlinked or replaced, so ``--output /dev/full`` fails with "No space
+  left on device". A FIFO with no reader is refused instead of waiting for one.
 - a directory: refused.
 
 Every failure is an ``OSError``; :func:`write_output` turns it into one :class:`InputError` line.
@@ -38,6 +39,10 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     if not os.fspath(path):
         raise FileNotFoundError(errno.ENOENT, "empty path", "")
     data = text.encode("utf-8")
+    own = _own_descriptor(path)
+    if own is not None:
+        _write_descriptor(own, data)
+        return
     try:
         st: os.stat_result | None = os.stat(path)  # follows symlinks: the target is what counts
     except FileNotFoundError:
@@ -54,6 +59,46 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
         _write_in_place(path, data, fifo=False, append=True)
         return
     _replace(target, data, None if st is None else stat.S_IMODE(st.st_mode))
+
+
+_STD_NAMES = {"stdout": 1, "stderr": 2}
+
+
+def _own_descriptor(path: str | os.PathLike[str]) -> int | None:
+    """The descriptor of this process that *path* names (``/dev/stdout``, ``/dev/fd/3``,
+    ``/proc/self/fd/1``, or a symlink to one of them), else None.
+
+    Such a name is written through the descriptor itself, never re-opened: a re-opened
+    ``/dev/stdout`` is a new open file with its own offset, so when stdout is a file (``{ ...; } >
+    log``) whatever the shell wrote after the run overwrote the start of the report.
+    """
+    current = os.path.abspath(path)
+    own = {"self", "thread-self", str(os.getpid())}
+    for _ in range(40):  # the kernel's own bound on a chain of symlinks
+        parts = Path(current).parts
+        if len(parts) == 3 and parts[1] == "dev" and parts[2] in _STD_NAMES:
+            return _STD_NAMES[parts[2]]
+        if len(parts) == 4 and parts[1:3] == ("dev", "fd") and parts[3].isdigit():
+            return int(parts[3])
+        if len(parts) == 5 and parts[1] == "proc" and parts[2] in own and parts[3] == "fd" and parts[4].isdigit():
+            return int(parts[4])
+        if not os.path.islink(current):
+            return None
+        current = os.path.normpath(os.path.join(os.path.dirname(current), os.readlink(current)))
+    return None
+
+
+def _write_descriptor(fd: int, data: bytes) -> None:
+    """Write *data* at the descriptor's own offset, after anything Python buffered for it."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None and stream.fileno() == fd:
+                stream.flush()
+        except (OSError, ValueError, AttributeError):  # a capture without a descriptor
+            pass
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _names_a_descriptor(path: str | os.PathLike[str]) -> bool:
