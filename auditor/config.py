@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -203,7 +204,17 @@ def _with_hint(key: str) -> str:
 
 
 def _read_toml(path: Path, known: set[str]) -> dict[str, Any]:
-    """Read ``path``; keys may sit at the top level or under an ``[auditor]`` table."""
+    """Read ``path``; keys may sit at the top level or under an ``[auditor]`` table.
+
+    A FIFO, socket or device is refused before it is opened (opening a FIFO waits for a writer
+    forever), and bytes that are not UTF-8 are one error line like any other bad TOML.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = None  # missing or unreadable: the open below says which
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise ConfigError(f"config file {path}: not a regular file (a FIFO, socket or device)")
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
@@ -211,6 +222,8 @@ def _read_toml(path: Path, known: set[str]) -> dict[str, Any]:
         raise ConfigError(f"config file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: not UTF-8 (byte {exc.start})") from None
     except OSError as exc:
         raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
     table = data.get("auditor", data)

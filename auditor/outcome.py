@@ -49,8 +49,11 @@ def _canonical(term: str) -> str | None:
 def parse_fail_on(value: str) -> frozenset[str]:
     """The terms of a ``--fail-on`` value, canonical (verdicts and flags lower case, codes upper case)."""
     items = [v.strip() for v in value.split(",") if v.strip()]
-    if [i.lower() for i in items] == ["none"]:
+    if {i.lower() for i in items} == {"none"}:  # "none,none" is still none alone
         return frozenset()
+    if len(items) > 1 and any(i.lower() == "none" for i in items):
+        # "none,major" contradicts itself; "unknown value none" would contradict the list of values.
+        raise ConfigError(f"--fail-on: 'none' means never fail and must stand alone (got {value.strip()!r})")
     terms = {item: _canonical(item) for item in items}
     unknown = sorted(item for item, term in terms.items() if term is None)
     if unknown or not items:

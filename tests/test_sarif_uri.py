@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 import jsonschema
 import pytest
 
+from auditor.reports import sarif
 from auditor.reports.sarif import render_sarif
 from tests.builders import sample_report
 
@@ -52,7 +53,8 @@ def test_relative_names_are_percent_encoded_uri_references(path: str) -> None:
 
 @pytest.mark.parametrize("path, expected", [("/home/me/my paper.md", "file:///home/me/my%20paper.md"),
                                             ("C:\\Users\\me\\été.md", "file:///C:/Users/me/%C3%A9t%C3%A9.md")])
-def test_absolute_paths_become_file_uris(path: str, expected: str) -> None:
+def test_absolute_paths_become_file_uris(path: str, expected: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sarif, "_WINDOWS", "\\" in path)  # a drive path is a Windows user's, wherever tests run
     log = json.loads(render_sarif([sample_report(path)]))
     VALIDATOR.validate(log)
     assert set(_uris(log)) == {expected}

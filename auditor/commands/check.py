@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from auditor.atomic import write_output
+from auditor.atomic import check_output_path, write_output, write_stdout
 from auditor.errors import ConfigError, InputError
 from auditor.model import AuditReport
 from auditor.outcome import DEFAULT_FAIL_ON, exit_code, parse_fail_on
@@ -114,13 +114,13 @@ def write_reports(reports: Sequence[AuditReport], formats: list[str], output: st
     """
     if output is None:
         text = render(reports, formats[0], color=sys.stdout.isatty())
-        sys.stdout.write(text)  # every renderer ends its text with a newline
+        write_stdout(text)  # every renderer ends its text with a newline
         return
     for fmt, path in output_paths(formats, output):
         write_output(path, render(reports, fmt, color=False))
         print(f"wrote {path}", file=sys.stderr)
     if "text" in formats and len(formats) > 1:
-        sys.stdout.write(render(reports, "text", color=sys.stdout.isatty()))
+        write_stdout(render(reports, "text", color=sys.stdout.isatty()))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -132,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
 
     fail_on = parse_fail_on(args.fail_on)
     formats = parse_formats(args.format, args.output)
+    if args.output is not None:
+        check_output_path(args.output)  # before the audit, which may take minutes against the live services
     cache_mode = "offline" if args.offline else "no-cache" if args.no_cache else "refresh" if args.refresh else None
     overrides: dict[str, Any] = {}
     if cache_mode:

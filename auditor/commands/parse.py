@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 
-from auditor.atomic import write_output
+from auditor.atomic import write_output, write_stdout
 from auditor.documents.loader import load_document
 from auditor.parsing import parse_document
 from auditor.reports.parsed import parsed_document_to_dict, render_text
@@ -32,5 +32,5 @@ def run(args: argparse.Namespace) -> int:
         write_output(args.output, body)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
-        sys.stdout.write(body)
+        write_stdout(body)
     return 0

@@ -272,6 +272,21 @@ def _find_source(text: str) -> re.Match[str] | None:
     return None
 
 
+def _journal_italic(italics: list[str], title: str | None, journal: str | None) -> str | None:
+    """The italic span that marks the journal (AMA), or None.
+
+    Titles carry italics of their own: species (``<i>E. coli</i>``), genes, Latin phrases. Such a
+    span lies inside the title the sentences gave, and when they also gave a journal it is part of
+    the title, not the journal; taking it for the journal cut it out of the title and reported
+    the real journal as wrong (REF102 and REF103 on a correct reference).
+    """
+    for span in italics:
+        if journal is not None and title and span in title:
+            continue
+        return span
+    return None
+
+
 def parse_reference(raw: str) -> tuple[ParsedFields, str | None]:
     """Parse one reference string; never raises. Returns the fields and an error reason or None.
 
@@ -297,8 +312,7 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     # Italics mark the journal (AMA); looked for once identifiers and URLs, whose underscores are
     # not markup, are gone.
     marked = "*" in text or "_" in text or "<" in text  # most strings carry no markup at all
-    italic = _ITALIC_RE.search(text) if marked else None
-    italic_journal = italic.group(1).strip() if italic else None
+    italics = [m.group(1).strip() for m in _ITALIC_RE.finditer(text)] if marked else []
     if marked:
         text = _strip_markup(text)
     text = _WS_RE.sub(" ", text).strip()
@@ -349,6 +363,7 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     parts = _sentences(head) if head else []
     if parts:
         authors, et_al, title, journal = _assign_segments(_drop_publisher(parts))
+    italic_journal = _journal_italic(italics, title, journal)
     if italic_journal and (journal is None or _norm(italic_journal) != _norm(journal)):
         if title and italic_journal in title:
             title = _clean(title.replace(italic_journal, ""))

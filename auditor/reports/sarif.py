@@ -7,6 +7,7 @@ error/major -> ``error``, minor -> ``warning``, info -> ``note``.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
 from pathlib import PurePosixPath
@@ -33,16 +34,18 @@ _PATH_SAFE = "/!$&'()*+,;=@"
 sub-delimiters. Everything else, ``%``, ``#``, ``?``, ``:``, spaces, controls and non-ASCII (as UTF-8
 bytes), is percent-encoded; ``:`` so a first segment like ``c:`` never reads as a URI scheme."""
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:/")
+_WINDOWS = os.name == "nt"
+"""Backslashes separate folders only on Windows; on POSIX ``a\\b.md`` is one file name, encoded ``%5C``."""
 
 
 def _uri(path: str) -> str:
     """The document's path as an RFC 3986 URI reference, as SARIF's ``artifactLocation.uri`` requires.
 
     Relative paths stay relative references (``docs/my%20paper.md``), which code-scanning UIs resolve
-    against the checkout; absolute paths become ``file:`` URIs. Windows backslashes become "/".
+    against the checkout; absolute paths become ``file:`` URIs. On Windows backslashes become "/".
     """
-    posix = path.replace("\\", "/")
-    if _WINDOWS_DRIVE.match(posix):
+    posix = path.replace("\\", "/") if _WINDOWS else path
+    if _WINDOWS and _WINDOWS_DRIVE.match(posix):
         drive, rest = posix[:2], PurePosixPath(posix[2:]).as_posix()
         return f"file:///{drive}{quote(rest, safe=_PATH_SAFE, errors='replace')}"
     normalised = PurePosixPath(posix).as_posix()
