@@ -13,8 +13,8 @@ from typing import Literal
 
 from auditor.identifiers import norm_doi
 from auditor.judging.authors import NameMatch, compare_names, parse_vancouver, record_name
+from auditor.judging.issues import issues_agree, volumes_agree
 from auditor.judging.journals import journal_agrees
-from auditor.judging.normalize import norm_token
 from auditor.judging.pages import locators_agree, record_pages
 from auditor.judging.titles import TitleMatch, compare_titles, content_overlap
 from auditor.model import ParsedFields, Record
@@ -57,13 +57,6 @@ def _year(ref_year: int | None, rec: Record) -> YearMatch | None:
     return "different"
 
 
-def _eq(a: str | None, b: str | None) -> bool | None:
-    na, nb = norm_token(a), norm_token(b)
-    if not na or not nb:
-        return None
-    return na == nb
-
-
 @lru_cache(maxsize=8192)
 def compare(ref: ParsedFields, rec: Record) -> Comparison:
     title = compare_titles(ref.title, rec.title) if ref.title and rec.title else None
@@ -81,8 +74,8 @@ def compare(ref: ParsedFields, rec: Record) -> Comparison:
         authors_found=found,
         journal=journal_agrees(ref.journal, (rec.journal, *rec.journal_abbrevs)),
         year=_year(ref.year, rec),
-        volume=_eq(ref.volume, rec.volume),
-        issue=_eq(ref.issue, rec.issue),
+        volume=volumes_agree(ref.volume, rec.volume),
+        issue=issues_agree(ref.issue, rec.issue),
         locator=locators_agree((ref.first_page, ref.article_number), (rec_first, rec.article_number)),
         doi=(ref_doi == rec_doi) if ref_doi and rec_doi else None,
     )

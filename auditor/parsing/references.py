@@ -139,6 +139,31 @@ def expand_last_page(first: str, last: str) -> str:
     return (ld.group(1) or prefix) + ldigits
 
 
+_SUPPLEMENT_RE = re.compile(
+    r"^(?P<vol>[A-Za-z]{0,4}\s?\d+)\s*(?P<supp>(?:Suppl(?:ement)?|Spec\.?\s*No|Pt|Part)\.?(?:[\s_]*[\w-]+)?)$",
+    re.IGNORECASE,
+)
+
+
+_GLUED_SUPPLEMENT_RE = re.compile(r"(?<=\d)(?=Suppl)", re.IGNORECASE)
+
+
+def split_supplement(volume: str | None, issue: str | None) -> tuple[str | None, str | None]:
+    """``15 Suppl 2`` / ``15Suppl 2`` / ``72 Suppl 2``: the volume is the number, the supplement is an issue.
+
+    PubMed files ``Volume 15, Issue Suppl 2`` and Crossref ``volume 15, issue S2``; keeping the
+    supplement in the volume made every such reference a volume mismatch. A printed issue is kept
+    in front of the supplement (``15(3 Suppl 1)`` stays the issue ``3 Suppl 1``).
+    """
+    if not volume:
+        return volume, issue
+    m = _SUPPLEMENT_RE.match(volume)
+    if not m:
+        return volume, issue
+    supplement = m.group("supp").strip()
+    return m.group("vol").strip(), f"{issue} {supplement}" if issue else supplement
+
+
 def _split_locator(pages: str) -> tuple[str | None, str | None, str | None]:
     """Return ``(first_page, last_page, article_number)`` following the module's locator rule."""
     pages = pages.strip().rstrip(".")
@@ -230,6 +255,8 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     text = _WS_RE.sub(" ", text).strip()
     text = _sub_tail(_TRAILING_DEBRIS_RE, ".", text)  # ``7-22. .`` once a trailing identifier is cut out
 
+    if "uppl" in text:
+        text = _GLUED_SUPPLEMENT_RE.sub(" ", text)  # ``2010;15Suppl 2:3099``: the anchor needs the space
     rsc = _fields_from(parse_rsc(text), doi, pmid, pmcid)
     if rsc is not None:
         return rsc, None
@@ -248,8 +275,7 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     volume = issue = first_page = last_page = article_number = None
     if src:
         year = int(src.group("year"))
-        volume = _clean(src.group("vol"))
-        issue = _clean(src.group("iss"))
+        volume, issue = split_supplement(_clean(src.group("vol")), _clean(src.group("iss")))
         if src.group("pages"):
             first_page, last_page, article_number = _split_locator(src.group("pages"))
         elif not issue:
