@@ -9,6 +9,7 @@ paper) or ``different``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -69,21 +70,32 @@ def parse_vancouver(author: str) -> Name:
     """
     text = author.strip().rstrip(".,;")
     parts = text.replace(".", " ").split() if "." in text else text.split()
-    while len(parts) >= 3 and (_SUFFIX.match(parts[-1]) or parts[-1].lower() in PARTICLES):
+    while len(parts) >= 3 and (_SUFFIX.match(parts[-1]) or parts[-1] in PARTICLES):
         parts = parts[:-1]  # "Cahill GF Jr": PubMed lists the same person as "Cahill GF"
     if len(parts) >= 2:
-        last = _GLUED_SUFFIX.sub("", parts[-1]).replace("-", "")
+        last = _GLUED_SUFFIX.sub("", _plain(parts[-1])).replace("-", "")
         initials = last
         k = len(parts) - 1
         # "Morse H D": single-letter initials written apart belong together.
-        while k >= 2 and re.fullmatch(r"[A-Z]", parts[k - 1]) and len(initials) <= 3:
-            initials = parts[k - 1] + initials
+        while k >= 2 and re.fullmatch(r"[A-Z]", _plain(parts[k - 1])) and len(initials) <= 3:
+            initials = _plain(parts[k - 1]) + initials
             k -= 1
         if _INITIALS.match(initials):
             return _name(" ".join(parts[:k]), initials)
     if len(parts) == 1 and parts[0][:1].isupper():
         return _name(parts[0], "")
     return Name(norm_text(text), "", collective=True)
+
+
+_PLAIN = str.maketrans({"Ø": "O", "ø": "o", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d"})
+
+
+def _plain(token: str) -> str:
+    """Letters without diacritics, case kept: initials ``ØR`` and ``TÉR`` are ``OR`` and ``TER``."""
+    if token.isascii():
+        return token
+    decomposed = unicodedata.normalize("NFKD", token.translate(_PLAIN))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _letters(text: str) -> str:

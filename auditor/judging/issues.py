@@ -52,7 +52,7 @@ def issues_agree(ref_issue: str | None, rec_issue: str | None) -> bool | None:
 @lru_cache(maxsize=16384)
 def volume_key(value: str | None) -> str:
     """``15 Suppl 2`` -> ``15``: a supplement written into the volume is not part of its number."""
-    text = fold(value or "")
+    text = fold(value or "").split("(")[0]  # ``8(4)``: an issue filed inside the volume
     m = _SUPPL.search(text)
     if m and m.start() > 0:
         text = text[: m.start()]

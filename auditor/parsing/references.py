@@ -270,7 +270,7 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     if src is None:
         fallback = _fields_from(parse_author_year(text), doi, pmid, pmcid)
         if fallback is not None:
-            return fallback, None
+            return fallback, _implausible(fallback)
     year: int | None = None
     volume = issue = first_page = last_page = article_number = None
     if src:
@@ -330,11 +330,41 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
         # land author names in the title slot. Searching with them finds nothing, and "nothing"
         # must not read as "no such paper".
         return fields, "the title slot holds author names or initials; citation style not recognised"
+    if not src:
+        odd = _implausible(fields)
+        if odd:
+            return fields, odd
     letterless = [v for v in (fields.title, fields.journal) if v and not any(ch.isalpha() for ch in v)]
-    if letterless and not has_id:
+    if letterless and (not has_id or fields.journal in letterless):
         # ``Cell, vol. 114, no. 4, pp. 457–467, 2003`` (IEEE) leaves a page range as the journal.
         return fields, "a title or journal without letters (a page range?); citation style not recognised"
     return fields, None
+
+
+_ODD_JOURNAL_RE = re.compile(
+    r"\d\s*[:(]|\b[vnp]\.\s?\d|\b(?:vol|no|pp|Volumes?)\b\.?|^\W*\d|^and\b|,\s*[A-Z]\.?$|[A-Z]\.,\s|\d\s*[-–]\s*\d"
+    r"|\baccessed\b|,\s*\d+$|\s\d+$"
+)
+_ODD_AUTHOR_RE = re.compile(r",\s|[“”\"]|\d")
+
+
+def _implausible(fields: ParsedFields) -> str | None:
+    """Why fields read without a ``Year;Vol:Pages`` anchor cannot be trusted, or None.
+
+    ABNT (``SOBRENOME, N. Título. Revista, v. 10, n. 2, p. 100-110, 2010.``), IEEE (``vol. 5, no. 2,
+    pp. 1-9``) and APA lists split into wrong fields when read as author-year: a journal that holds a
+    volume, pages or author initials, an author that holds a comma. Comparing such fields would
+    report a correctly cited work as a wrong journal or a missing author, so the entry is left
+    unparsed (``unchecked``, REF404) instead.
+    """
+    journal = fields.journal or ""
+    if journal and _ODD_JOURNAL_RE.search(journal):
+        return "the journal slot holds a volume, pages or names; citation style not recognised"
+    if any(_ODD_AUTHOR_RE.search(a) or len(a) > 80 for a in fields.authors):
+        return "an author slot holds a list or a title; citation style not recognised"
+    if fields.title and re.match(r"^(?:[A-Z]\.\s?)+(?:[;,]|\s[A-Z])", fields.title):
+        return "the title slot starts with initials; citation style not recognised"
+    return None
 
 
 _INITIALS_TOKEN_RE = re.compile(r"^(?:[A-Z]\.-?){1,3}[A-Z]?,?$")
