@@ -21,7 +21,7 @@ _AUTHOR_YEAR_RE = re.compile(
     r"\s+(?P<rest>.+)$"
 )
 _TAIL_RE = re.compile(
-    r"(?P<journal>[^.?!]*?[^\s.,?!])\.?,?\s+(?P<vol>\d+[A-Z]?)\s*(?:\((?P<iss>[^()]{1,20})\))?\s*"
+    r"(?P<journal>[^.?!]*?[^\s.,?!])\.?,?\s+(?P<vol>\d+[A-Z]?(?:\s+Suppl(?:ement)?\.?\s*\d*)?)\s*(?:\((?P<iss>[^()]{1,20})\))?\s*"
     r"(?:[:,]\s*" + _PAGES + r"|[:,]?)\.?\s*$"
 )
 _RSC_RE = re.compile(
@@ -53,7 +53,10 @@ def parse_rsc(text: str) -> AuthorYear | None:
     return AuthorYear(m["authors"], None, m["journal"].strip(" ."), int(m["year"]), m["vol"], m["iss"], m["pages"])
 
 
-def parse_author_year(text: str) -> AuthorYear | None:
+_DOTTED_ABBREV_RE = re.compile(r"(?:^|\s)((?:[A-Z][a-z]{0,6}\.\s?)+)$")
+
+
+def parse_author_year(text: str, abbrevs: frozenset[str] = frozenset()) -> AuthorYear | None:
     """Return the pieces of an author-year reference, or None when the string has neither shape."""
     m = _AUTHOR_YEAR_RE.match(text)
     if not m:
@@ -67,6 +70,11 @@ def parse_author_year(text: str) -> AuthorYear | None:
         return AuthorYear(m["authors"], rest, None, year, None, None, None)
     before = rest[: tail.start()].strip()
     journal = tail["journal"].strip()
+    dotted = _DOTTED_ABBREV_RE.search(before)
+    if dotted and all(w.rstrip(".") in abbrevs for w in dotted.group(1).split()):
+        # ``Phys. Rev. E 81:035101``: the journal's dotted abbreviations were cut off as sentences.
+        journal = f"{dotted.group(1).strip()} {journal}"
+        before = before[: dotted.start(1)].strip()
     if not before:
         # ``Title. Journal 11:1`` lost its full stop to the journal pattern: split on the last one.
         title, _, journal = journal.rpartition(". ")

@@ -268,7 +268,7 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
             text = repaired
             src = _find_source(text)
     if src is None:
-        fallback = _fields_from(parse_author_year(text), doi, pmid, pmcid)
+        fallback = _fields_from(parse_author_year(text, _JOURNAL_ABBREVS), doi, pmid, pmcid)
         if fallback is not None:
             return fallback, _implausible(fallback)
     year: int | None = None
@@ -343,7 +343,7 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
 
 _ODD_JOURNAL_RE = re.compile(
     r"\d\s*[:(]|\b[vnp]\.\s?\d|\b(?:vol|no|pp|Volumes?)\b\.?|^\W*\d|^and\b|,\s*[A-Z]\.?$|[A-Z]\.,\s|\d\s*[-–]\s*\d"
-    r"|\baccessed\b|,\s*\d+$|\s\d+$"
+    r"|\baccessed\b|,\s*\d+$|\s\d+$|^&|[A-Z]\.[A-Z]\b|;"
 )
 _ODD_AUTHOR_RE = re.compile(r",\s|[“”\"]|\d")
 
@@ -404,19 +404,22 @@ def _fields_from(found: AuthorYear | None, doi: str | None, pmid: str | None, pm
     if found is None:
         return None
     names = parse_authors(found.authors, strict=True) or parse_apa_authors(found.authors)
+    if names is None and _GROUP_RE.search(found.authors) and not re.search(r"[\d,;]", found.authors):
+        names = ((found.authors.strip(" ."),), False)  # ``The WHO Collaborative Study (1992) ...``
     if names is None:
         return None
     first_page = last_page = article_number = None
     if found.pages:
         first_page, last_page, article_number = _split_locator(found.pages)
+    volume, issue = split_supplement(found.volume, _clean(found.issue))
     return ParsedFields(
         authors=names[0],
         et_al=names[1],
         title=_clean(found.title),
         journal=_clean(found.journal),
         year=found.year,
-        volume=found.volume,
-        issue=_clean(found.issue),
+        volume=volume,
+        issue=issue,
         first_page=first_page,
         last_page=last_page,
         article_number=article_number,
@@ -424,6 +427,11 @@ def _fields_from(found: AuthorYear | None, doi: str | None, pmid: str | None, pm
         pmid=pmid,
         pmcid=pmcid,
     )
+
+
+_GROUP_RE = re.compile(
+    r"\b(?:Group|Consortium|Collaborat\w*|Study|Committee|Network|Society|Organi[sz]ation|Association|"
+    r"Investigators|Team|Project|Panel|Council|Working)\b", re.IGNORECASE)
 
 
 def _norm(text: str) -> str:
