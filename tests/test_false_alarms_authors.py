@@ -111,3 +111,17 @@ def test_one_unmatched_author_is_minor_two_in_a_complete_list_are_major() -> Non
     two = Record(**base, authors=people(("Kopáček", "J"), ("Hejzlar", "J"), ("Stuchlík", "E")))  # type: ignore[arg-type]
     audit = judged(KOPACEK, two)
     assert audit.verdict == "major" and "REF113" in codes(audit)
+
+
+LE_ROCH = ("Le Roch, Zhou Y, Blair PL, Grainger M, Moch JK et al. (2003) Discovery of gene function by expression "
+           "profiling of the malaria parasite life cycle. Science 301(5639): 1503–1508. doi:10.1126/science.1087025. "
+           "PubMed: 12893887.")
+
+
+def test_first_author_printed_without_initials_is_still_the_first_author() -> None:
+    rec = Record(source="pubmed", pmid="12893887", doi="10.1126/science.1087025",
+                 title="Discovery of gene function by expression profiling of the malaria parasite life cycle",
+                 journal="Science (New York, N.Y.)", journal_abbrevs=("Science",), year=2003, volume="301",
+                 issue="5639", pages="1503-8", authors=people(("Le", "RKG"), ("Zhou", "Y"), ("Blair", "PL"),
+                                                              ("Grainger", "M"), ("Moch", "JK")))
+    assert "REF110" not in codes(judged(LE_ROCH, rec))

@@ -56,3 +56,9 @@ def test_a_name_only_the_crossref_view_gives_counts() -> None:
                       authors=people)
     audit = judged(CARVALHO, pubmed, crossref)
     assert audit.verdict == "verified", audit.findings
+
+
+def test_acronym_titles() -> None:
+    assert same_journal_name("Journal of the American Medical Association", "JAMA")
+    assert same_journal_name("BMJ", "British Medical Journal")
+    assert not same_journal_name("JAMA", "Journal of Applied Microbiology")

@@ -49,3 +49,25 @@ def test_other_styles_are_never_a_false_major(raw: str) -> None:
 
 def test_abnt_journal_slot_holding_volume_and_pages_is_not_trusted() -> None:
     assert parsed(RAMOS).parse_error is not None
+
+
+WALTHER = ("Walther GR (2010) Community and ecosystem responses to recent climate change. Philosophical "
+           "transactions of the Royal Society of London. Series B, Biological Sciences. 365:2019–2204. "
+           "doi: 10.1098/rstb.2010.0021")
+BONEH = ("Boneh D and Franklin M. Identity-Based Encryption from the Weil Pairing. Advances in Cryptology—CRYPTO 2001, "
+         "Lecture Notes in Computer Science Volume 2139, 2001, pp. 213–229. doi: 10.1007/3-540-44647-8_13")
+DESQUESNES = ("DESQUESNES, M., HOLZMULLER, P., LAI, D.H., DARGANTES, A., LUN, Z.R. and JITTAPLAPONG, S., 2013. "
+              "Trypanosoma evansi and surra: a review and perspectives on origin, history, distribution, taxonomy, "
+              "morphology, hosts, and pathogenic effects. BioMed Research International, vol. 2013, 194176. "
+              "PMid:24024184.")
+
+
+def test_series_journal_split_by_a_full_stop_is_one_journal() -> None:
+    fields = parsed(WALTHER).parsed
+    assert fields.journal == "Philosophical transactions of the Royal Society of London. Series B, Biological Sciences"
+    assert (fields.year, fields.volume, fields.first_page) == (2010, "365", "2019")
+
+
+@pytest.mark.parametrize("raw", [BONEH, DESQUESNES])
+def test_volume_after_the_year_or_a_comma_anchor_with_odd_fields_is_left_unparsed(raw: str) -> None:
+    assert parsed(raw).parse_error is not None

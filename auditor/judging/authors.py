@@ -84,6 +84,8 @@ def parse_vancouver(author: str) -> Name:
             return _name(" ".join(parts[:k]), initials)
     if len(parts) == 1 and parts[0][:1].isupper():
         return _name(parts[0], "")
+    if len(parts) == 2 and parts[0].lower() in PARTICLES and parts[1][:1].isupper():
+        return _name(text, "")  # ``Le Roch``: a person printed without initials, not a group
     return Name(norm_text(text), "", collective=True)
 
 

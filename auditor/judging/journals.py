@@ -21,7 +21,7 @@ from auditor.judging.normalize import fold
 _PAREN = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _WORD = re.compile(r"[0-9a-z]+")
 _STOP = frozenset({"and", "of", "the", "for", "in", "on", "de", "la", "le", "des", "der", "und",
-                   "y", "et", "du", "di", "da", "del"})
+                   "y", "et", "du", "di", "da", "del", "section"})
 
 
 @lru_cache(maxsize=16384)
@@ -70,7 +70,18 @@ def _contracts(short: str, full: str) -> bool:
 @lru_cache(maxsize=65536)
 def same_journal_name(a: str, b: str) -> bool:
     """One name against one name, in either direction of abbreviation."""
+    if _acronym_of(a, b) or _acronym_of(b, a):
+        return True
     return any(_same_words(wa, wb) for wa in _word_forms(a) for wb in _word_forms(b))
+
+
+def _acronym_of(short: str, full: str) -> bool:
+    """``JAMA`` for ``Journal of the American Medical Association``, ``BMJ`` for ``British Medical Journal``."""
+    token = short.strip(" .")
+    if not (3 <= len(token) <= 6 and token.isalpha() and token.isupper()):
+        return False
+    words = journal_words(full)
+    return len(words) == len(token) and "".join(w[0] for w in words) == token.lower()
 
 
 def _same_words(wa: tuple[str, ...], wb: tuple[str, ...]) -> bool:

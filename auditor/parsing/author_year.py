@@ -70,6 +70,10 @@ def parse_author_year(text: str, abbrevs: frozenset[str] = frozenset()) -> Autho
         return AuthorYear(m["authors"], rest, None, year, None, None, None)
     before = rest[: tail.start()].strip()
     journal = tail["journal"].strip()
+    if re.match(r"(?:Series|Section|Part)\s+[A-Z]\b", journal) and ". " in before:
+        # ``Philosophical Transactions ... London. Series B, Biological Sciences``: one journal name.
+        before, _, head = before.rpartition(". ")
+        journal = f"{head.rstrip('.')}. {journal}"
     dotted = _DOTTED_ABBREV_RE.search(before)
     if dotted and all(w.rstrip(".") in abbrevs for w in dotted.group(1).split()):
         # ``Phys. Rev. E 81:035101``: the journal's dotted abbreviations were cut off as sentences.

@@ -270,7 +270,7 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     if src is None:
         fallback = _fields_from(parse_author_year(text, _JOURNAL_ABBREVS), doi, pmid, pmcid)
         if fallback is not None:
-            return fallback, _implausible(fallback)
+            return fallback, _implausible(fallback, "", text)
     year: int | None = None
     volume = issue = first_page = last_page = article_number = None
     if src:
@@ -286,9 +286,11 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
         head = text[: src.start()]
     else:
         m = _year_fallback(text)
+        tail_after_year = ""
         if m:
             year = int(m.group("year"))
             head = text[: m.start()]
+            tail_after_year = text[m.end() :]
         else:
             head = text
     head = head.strip().rstrip(";,").strip()
@@ -330,8 +332,10 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
         # land author names in the title slot. Searching with them finds nothing, and "nothing"
         # must not read as "no such paper".
         return fields, "the title slot holds author names or initials; citation style not recognised"
-    if not src:
-        odd = _implausible(fields)
+    if not src or ";" not in src.group(0):
+        # Read without Vancouver's ``Year;Vol`` (author-year, a comma anchor such as ``2013, 194176``):
+        # the fields must look like fields before they are compared.
+        odd = _implausible(fields, "" if src else tail_after_year, text)
         if odd:
             return fields, odd
     letterless = [v for v in (fields.title, fields.journal) if v and not any(ch.isalpha() for ch in v)]
@@ -343,12 +347,14 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
 
 _ODD_JOURNAL_RE = re.compile(
     r"\d\s*[:(]|\b[vnp]\.\s?\d|\b(?:vol|no|pp|Volumes?)\b\.?|^\W*\d|^and\b|,\s*[A-Z]\.?$|[A-Z]\.,\s|\d\s*[-–]\s*\d"
-    r"|\baccessed\b|,\s*\d+$|\s\d+$|^&|[A-Z]\.[A-Z]\b|;"
+    r"|\baccessed\b|,\s*\d+$|\s\d+$|^&|[A-Z\u00C0-\u00DE]\.[A-Z\u00C0-\u00DE]\b|;|^[A-Za-z]?\d+\w*$"
 )
+_VOLUME_AFTER_YEAR_RE = re.compile(r"\b(?:vol(?:ume)?|pp?)\.?\s*\d", re.IGNORECASE)
+_CHAPTER_RE = re.compile(r"(?:^|[.,]\s)In:?\s+[A-Z]")
 _ODD_AUTHOR_RE = re.compile(r",\s|[“”\"]|\d")
 
 
-def _implausible(fields: ParsedFields) -> str | None:
+def _implausible(fields: ParsedFields, after_year: str = "", text: str = "") -> str | None:
     """Why fields read without a ``Year;Vol:Pages`` anchor cannot be trusted, or None.
 
     ABNT (``SOBRENOME, N. Título. Revista, v. 10, n. 2, p. 100-110, 2010.``), IEEE (``vol. 5, no. 2,
@@ -358,7 +364,11 @@ def _implausible(fields: ParsedFields) -> str | None:
     unparsed (``unchecked``, REF404) instead.
     """
     journal = fields.journal or ""
-    if journal and _ODD_JOURNAL_RE.search(journal):
+    if _VOLUME_AFTER_YEAR_RE.search(after_year):
+        return "volume or pages follow the year (proceedings or IEEE style); citation style not recognised"
+    if _CHAPTER_RE.search(text):
+        return "a chapter in an edited book; citation style not recognised"
+    if journal and (_ODD_JOURNAL_RE.search(journal) or len(journal.strip(" .")) <= 2):
         return "the journal slot holds a volume, pages or names; citation style not recognised"
     if any(_ODD_AUTHOR_RE.search(a) or len(a) > 80 for a in fields.authors):
         return "an author slot holds a list or a title; citation style not recognised"
