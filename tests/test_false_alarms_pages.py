@@ -20,3 +20,11 @@ def test_elsevier_online_page_is_the_article_first_page() -> None:
                  year=2009, volume="200", issue="6", pages="645.e1-5",
                  first_page="645", authors=(RecordAuthor("Lanneau", initials="GS"),))
     assert "REF108" not in codes(judged(LANNEAU, rec))
+
+
+def test_greek_letters_spelled_or_printed_are_one_title() -> None:
+    from auditor.judging.titles import compare_titles
+
+    # Real string (PLOS): "Ollis DL, ... (1992) The alpha/beta hydrolase fold. Protein Eng5: 197–211"
+    assert compare_titles("The alpha/beta hydrolase fold", "The α/β hydrolase fold.") == "same"
+    assert compare_titles("The alpha/beta hydrolase fold", "The γ/δ hydrolase fold.") != "same"

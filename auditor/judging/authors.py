@@ -124,7 +124,8 @@ def _initials_agree(a: str, b: str) -> bool:
     return not a or not b or a.startswith(b) or b.startswith(a)
 
 
-def _forms(name: Name) -> set[str]:
+@lru_cache(maxsize=65536)
+def _forms(name: Name) -> frozenset[str]:
     """Surname forms a citation may use for the same person: with or without particles and suffixes,
     and (compound surnames) the first or the last of the remaining words."""
     words = list(name.words) or [name.surname]
@@ -135,7 +136,7 @@ def _forms(name: Name) -> set[str]:
     forms.add("".join(bare))
     if len(bare) >= 2:
         forms.update({bare[0], bare[-1]})
-    return {f for f in forms if f}
+    return frozenset(f for f in forms if f)
 
 
 def _particle_initials(name: Name) -> str:
