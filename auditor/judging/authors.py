@@ -159,6 +159,7 @@ def _particle_only(ref: Name, rec: Name) -> bool:
     return ref.surname.startswith(head) and _initials_agree(ref.initials, rec.initials[1:])
 
 
+@lru_cache(maxsize=65536)
 def compare_names(ref: Name, rec: Name) -> NameMatch:
     if ref.collective or rec.collective:
         score = fuzz.ratio(ref.surname, rec.surname)
