@@ -67,6 +67,35 @@ CLASSES: dict[str, str] = {
 }
 
 
+REVIEWED: dict[str, tuple[str, str]] = {
+    # Residual false majors read one by one (commit 589e126): the auditor is right, or the "gold" record is
+    # not the work the print cites. Keyed by the start of the printed string; reported apart, never hidden.
+    "Murashige T, Skoog FA (1962)": ("print error", "the paper starts at page 473, the print says 437"),
+    "Schwarz G. Estimating the dimension": ("print error", "Ann Stat 6 is 1978, the print says 1974"),
+    "Owusu C, Buist DS, Field TS": ("print error", "J Clin Oncol 26 pages 549-555, the print says 523-526"),
+    "Li JZ, Absher DM, Tang H": ("print error", "the printed DOI is another paper's, with the pages glued on"),
+    "Andreone F, Carpenter AI, Cox N": ("print error", "the printed DOI is broken by a space (journal. pbio...)"),
+    "Moher D, Liberati A, Tetzlaff J": ("record differs", "PRISMA was published in several journals; the gold record "
+                                        "mixes the PLoS Med and Ann Intern Med versions"),
+    "Moher, D., Liberati, A., Tetslaff": ("record differs", "the print cites the Ann Intern Med version, the gold "
+                                          "PMID is the PLoS Med one"),
+    "Donabedian A. Evaluating the quality": ("record differs", "the print cites the 2005 reprint, the record "
+                                             "carries the 1966 original year"),
+    "Luman ET, Barker LE": ("record differs", "the record's author list lacks its first author"),
+    "Barata RB, França AP": ("record differs", "the record's volume holds the survey year"),
+    "Morris R (2011) The Psychology of Stroke": ("record differs", "the record's journal carries the article number"),
+    "Sassetti CM, Boyd DH, Rubin EJ": ("sandbox lacks the DOI", "the emulated Crossref does not hold this DOI"),
+    "Cole ST, Brosch R, Parkhill J": ("sandbox lacks the DOI", "the emulated Crossref does not hold this DOI"),
+    "Sambandamurthy VK, Derrick SC": ("sandbox lacks the DOI", "the emulated Crossref does not hold this DOI"),
+    "Giantonio BJ, Catalano PJ": ("sandbox lacks the DOI", "the emulated Crossref does not hold this DOI"),
+}
+"""Hand-reviewed residue; a string listed here but judged correctly simply stops counting."""
+
+
+def reviewed(raw: str) -> tuple[str, str] | None:
+    return next((v for k, v in REVIEWED.items() if raw.startswith(k)), None)
+
+
 @dataclass(frozen=True)
 class RealReference:
     set: str
@@ -214,10 +243,11 @@ class PassTally:
     by_set: dict[str, Counter[str]]
     classes: Counter[str]
     examples: list[dict[str, Any]]
+    reviewed: Counter[str]
 
     @classmethod
     def empty(cls) -> PassTally:
-        return cls(Counter(), {}, Counter(), [])
+        return cls(Counter(), {}, Counter(), [], Counter())
 
     def add(self, group: str, audit: ReferenceAudit | None, record: Record, variant: str | None,
             keep: int, base_alarm: bool = False) -> bool:
@@ -234,6 +264,9 @@ class PassTally:
             return True
         cls = alarm_class(audit, record, variant)
         self.classes[f"{cls}:{verdict}"] += 1
+        review = reviewed(audit.reference.raw) if variant is None else None
+        if review:
+            self.reviewed[f"{review[0]}:{verdict}"] += 1
         if len(self.examples) < keep:
             self.examples.append({
                 "set": group, "variant": variant, "class": cls, "verdict": verdict, "raw": audit.reference.raw,
@@ -250,7 +283,8 @@ class PassTally:
                 "false_not_found": self.verdicts["not_found"] - self.verdicts["inherited_not_found"],
                 "false_major_rate": round(major / n, 4) if n else 0.0,
                 "by_set": {k: dict(sorted(v.items())) for k, v in sorted(self.by_set.items())},
-                "classes": dict(sorted(self.classes.items())), "examples": self.examples}
+                "classes": dict(sorted(self.classes.items())), "reviewed": dict(sorted(self.reviewed.items())),
+                "examples": self.examples}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -336,6 +370,14 @@ def render(res: Mapping[str, Any], before: Mapping[str, Any] | None) -> str:
         rows.append(row(f"{label} (after)" if b else label, p))
     lines += ["## Overall", "", md_table(head, rows), ""]
 
+    rev = u.get("reviewed", {})
+    if rev:
+        n_rev = sum(v for k, v in rev.items() if k.endswith(":major"))
+        rest = u["false_major"] - n_rev
+        lines += [f"Of the {u['false_major']} false majors on untouched references, {n_rev} were read one by one "
+                  "and are not the auditor's error (`REVIEWED` in this script: "
+                  + ", ".join(f"{k.split(':')[0]} {v}" for k, v in rev.items() if k.endswith(":major"))
+                  + f"); the other {rest} are {pct(rest / u['n'])}% of the untouched references.", ""]
     lines += ["## Untouched references: false alarms by class", ""]
     crow = []
     for cls, label in CLASSES.items():
