@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import re
 import sys
@@ -317,7 +318,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": _git("rev-parse", "--short", "HEAD"),
         "seed": args.seed,
-        "command": "python bench/false_alarm_bench.py" + (f" --seed {args.seed}" if args.seed != SEED else ""),
+        "command": "python bench/false_alarm_bench.py" + (f" --seed {args.seed}" if args.seed != SEED else "")
+                   + (f" --baseline bench/results/{args.baseline.name}" if args.baseline else ""),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
         "sets": dict(sorted(sets.items())),
         "sets_without_records": [s for s in ("anystyle", "grobid") if not sets.get(s)],
         "untouched": untouched.as_dict(),
@@ -344,7 +347,7 @@ def render(res: Mapping[str, Any], before: Mapping[str, Any] | None) -> str:
     u, d = res["untouched"], res["drift"]
     lines = [f"# False alarms on real references, {res['date']}", "",
              f"Commit {res['commit']}. Command: `{res['command']}`. Seed {res['seed']} (drift transformations). "
-             f"Wall time {res['wall_s']} s.", "",
+             f"Wall time {res['wall_s']} s (load average {res.get('load_average')} on a shared 2-core machine).", "",
              "Sets (printed references carrying the identifier of a work the sandbox corpus holds; each judged "
              "against that work's PubMed and Crossref records): "
              + ", ".join(f"{k} {v}" for k, v in res["sets"].items()) + ".",
