@@ -325,8 +325,35 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "sets_without_records": [s for s in ("anystyle", "grobid") if not sets.get(s)],
         "untouched": untouched.as_dict(),
         "drift": {**drifted.as_dict(), "applied": dict(sorted(drift_n.items()))},
+        "detection_offline": offline_detection(ROOT / "bench" / "data", args.n_detection, 20261123),
         "wall_s": round(time.perf_counter() - t0, 1),
     }
+
+
+def offline_detection(data_dir: Path, n: int, seed: int) -> dict[str, Any]:
+    """``bench/run.py``'s detection items judged offline: each corrupted reference against its true
+    record, each recombined fabrication against the three records it was made from.
+
+    The resolver is not on this path, so the figures isolate the judge and the parser, and a loaded
+    machine (timeouts, hence ``unchecked``) cannot move them. ``fabricated_invented`` is left out: with
+    no candidate record it is ``not_found`` by construction.
+    """
+    from bench.lib.corrupt import EXPECTED
+    from bench.lib.metrics import DetectionTally
+    from bench.lib.records import record_from_pubmed_json
+    from bench.run import detection_items
+
+    rows = list(read_jsonl(data_dir / "pubmed_records_sample.jsonl.gz"))
+    by_pmid = {r.pmid: r for r in (record_from_pubmed_json(row) for row in rows)}
+    items = [i for i in detection_items(rows, n, seed) if i["kind"] != "fabricated_invented"]
+    parsed = parse_all([i["raw"] for i in items])
+    tally = DetectionTally(EXPECTED)
+    for item, reference in zip(items, parsed, strict=True):
+        pmids = item.get("parts") or [item["pmid"]]
+        records = [by_pmid[p] for p in pmids if p in by_pmid]
+        audit = judge(reference, records, {"pubmed": "answered", "crossref": "answered"}) if reference else None
+        tally.add(item["kind"], audit.verdict if audit else None)
+    return tally.as_dict()
 
 
 def _git(*argv: str) -> str:
@@ -410,6 +437,20 @@ def render(res: Mapping[str, Any], before: Mapping[str, Any] | None) -> str:
     th = ["transformation", "applied", *(["major before", "not_found before"] if before else []), "major", "not_found"]
     lines += [md_table(th, trow), ""]
 
+    det, det_before = res.get("detection_offline"), (before or {}).get("detection_offline")
+    if det:
+        lines += ["## Detection, judged offline (bench/run.py's items, seed 20261123)", "",
+                  "Each one-field corruption judged against its true record, each recombined fabrication "
+                  "against the three records it was made from; the resolver is not on this path.", ""]
+        drow = []
+        from bench.lib.corrupt import KINDS
+
+        for kind in [k for k in KINDS if k in det]:
+            v, old = det[kind], (det_before or {}).get(kind)
+            drow.append([kind, v["n"], "/".join(v["expected"]), *([pct(old["rate"])] if det_before else []),
+                         pct(v["rate"])])
+        lines += [md_table(["kind", "n", "expected", *(["as expected % before"] if det_before else []),
+                            "as expected %"], drow), ""]
     lines += ["## Untouched references by set", ""]
     srow = [[s, sum(c.values()), c.get("major", 0), c.get("not_found", 0), c.get("unchecked", 0)]
             for s, c in u["by_set"].items()]
@@ -426,6 +467,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--keep", type=int, default=300, help="false-alarm examples kept in the JSON")
     ap.add_argument("--show", type=int, default=0, help="print this many false alarms of each pass")
+    ap.add_argument("--n-detection", type=int, default=150, help="base records for the offline detection check")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--json", type=Path, default=None, help="also write the results JSON here")
     return ap.parse_args(argv)
