@@ -27,6 +27,12 @@ _ETAL_RE = re.compile(r"^(?:et\.?\s*al\.?|and others|et al\.?.*)$", re.IGNORECAS
 _AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
 
 
+GROUP_NAME_RE = re.compile(
+    r"\b(?:Group|Consortium|Collaborat\w*|Committee|Network|Society|Organi[sz]ation|Association|"
+    r"Investigators|Team|Panel|Council|Working|Members|Study)\b", re.IGNORECASE)
+"""Words that make a list item a collective author (issue 9, item 8)."""
+
+
 def is_author_token(token: str) -> bool:
     return bool(AUTHOR_RE.match(token))
 
@@ -95,7 +101,8 @@ def parse_authors(segment: str, strict: bool) -> tuple[tuple[str, ...], bool] | 
             persons += 1
             authors.append(_normalise_author(tok))
         else:
-            others += 1
+            if not GROUP_NAME_RE.search(tok):
+                others += 1  # a group name (``Emulator Working Group``) is an author, not noise
             authors.append(tok)
     if strict and (persons == 0 or (others and (persons < 2 or others * 2 > persons))):
         return None
