@@ -71,3 +71,12 @@ def test_series_journal_split_by_a_full_stop_is_one_journal() -> None:
 @pytest.mark.parametrize("raw", [BONEH, DESQUESNES])
 def test_volume_after_the_year_or_a_comma_anchor_with_odd_fields_is_left_unparsed(raw: str) -> None:
     assert parsed(raw).parse_error is not None
+
+
+def test_ieee_quoted_title_style_is_parsed_and_verifies() -> None:
+    ref = parsed(CAMARGO)
+    assert ref.parse_error is None
+    assert ref.parsed.authors[:2] == ("Camargo FD", "Gokhale S")
+    fields = ref.parsed
+    assert (fields.journal, fields.year, fields.volume, fields.issue) == ("Curr. Biol", 2007, "17", "23")
+    assert judged(CAMARGO, RECORDS[CAMARGO]).verdict in ("verified", "minor")

@@ -43,6 +43,26 @@ class AuthorYear:
     pages: str | None
 
 
+_IEEE_RE = re.compile(
+    r"^(?P<authors>[^“\"]{2,600}?),?\s*[“\"](?P<title>[^”\"]{3,400}?)[,.\s]*[”\"]\s*,?\s*(?P<journal>[^,“”\"]{2,160}?),"
+    r"\s*vol\.\s*(?P<vol>[\w-]{1,10})(?:,\s*no\.\s*(?P<iss>[\w-]{1,12}))?"
+    r"(?:,\s*(?:pp?\.\s*)?(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]\s*[A-Za-z]?\d*)?))?"
+    r",\s*(?:[A-Z][a-z]{2,8}\.?\s+(?:\d{1,2},?\s+)?)?" + _YEAR + r"\.?\s*$"
+)
+
+
+def parse_ieee(text: str) -> AuthorYear | None:
+    """IEEE: ``Authors, “Title,” Journal, vol. 5, no. 10, pp. 914–920, 2003.`` (common in PLOS lists)."""
+    if "vol." not in text or not any(q in text for q in "“\""):
+        return None
+    m = _IEEE_RE.match(text)
+    if m is None:
+        return None
+    pages = (m["pages"] or "").rstrip("-–— ") or None
+    return AuthorYear(m["authors"].strip(" ,"), m["title"].strip(" ,."), m["journal"].strip(" ."), int(m["year"]),
+                      m["vol"], m["iss"], pages)
+
+
 def parse_rsc(text: str) -> AuthorYear | None:
     """``Authors, Journal, 2013, 135, 6562-9.``; tried before the Vancouver anchor, which it resembles."""
     if not _RSC_HINT_RE.search(text):
