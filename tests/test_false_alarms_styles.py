@@ -47,8 +47,14 @@ def test_other_styles_are_never_a_false_major(raw: str) -> None:
         assert codes(audit) == {"REF404"}
 
 
-def test_abnt_journal_slot_holding_volume_and_pages_is_not_trusted() -> None:
-    assert parsed(RAMOS).parse_error is not None
+def test_abnt_is_parsed_into_its_fields() -> None:
+    ref = parsed(RAMOS)
+    assert ref.parse_error is None
+    fields = ref.parsed
+    assert fields.authors == ("RAMOS MD",)
+    assert fields.journal == "Revista de Estudos Feministas"
+    assert (fields.year, fields.volume, fields.issue) == (2012, "20", "1")
+    assert (fields.first_page, fields.last_page) == ("53", "73")
 
 
 WALTHER = ("Walther GR (2010) Community and ecosystem responses to recent climate change. Philosophical "

@@ -63,6 +63,42 @@ def parse_ieee(text: str) -> AuthorYear | None:
                       m["vol"], m["iss"], pages)
 
 
+_ABNT_AUTHOR = r"[^;.,]{2,60},\s(?:[A-Z\u00C0-\u00DE]\.\s?-?|(?:de|da|do|dos|das|e)\s)+"
+_ABNT_RE = re.compile(
+    r"^(?P<authors>(?:" + _ABNT_AUTHOR + r";\s?)*" + _ABNT_AUTHOR + r")\s*(?P<rest>[A-Z\u00C0-\u00DE].+?),"
+    r"\s*v\.\s*(?P<vol>\d{1,5})(?:[.,]\s*n\.\s*(?P<iss>[\w-]{1,10}))?"
+    r"(?:,\s*p\.\s*(?P<pages>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?))?"
+    r",\s*(?:[^,\d]{0,25}\s)?" + _YEAR + r"\.?(?:\s.*)?$"
+)
+
+
+def parse_abnt(text: str) -> AuthorYear | None:
+    """ABNT (Brazil): ``SOBRENOME, N. N.; OUTRO, M. Título. Revista, Cidade, v. 10, n. 2, p. 100-110, 2010.``
+
+    Authors become ``Sobrenome NN`` (the particles ``de``/``da`` between initials dropped); the journal is
+    the last sentence before ``v.``, without the place that ABNT may print after it.
+    """
+    if "v." not in text or ";" not in text and ", " not in text:
+        return None
+    m = _ABNT_RE.match(text)
+    if m is None:
+        return None
+    names = []
+    for chunk in m["authors"].split(";"):
+        surname, _, given = chunk.partition(",")
+        initials = re.sub(r"[^A-Z\u00C0-\u00DE]", "", given)
+        if not surname.strip() or not initials:
+            return None
+        names.append(f"{surname.strip()} {initials}")
+    rest = re.sub(r",?\s*\[s\.\s?l\.\]", "", m["rest"], flags=re.IGNORECASE)  # ``[s. l.]``: no place
+    title, _, journal = rest.rpartition(". ")
+    if not title:
+        return None
+    journal = journal.split(",")[0].strip(" .")
+    return AuthorYear(", ".join(names), title.strip(" ."), journal or None, int(m["year"]), m["vol"], m["iss"],
+                      m["pages"])
+
+
 def parse_rsc(text: str) -> AuthorYear | None:
     """``Authors, Journal, 2013, 135, 6562-9.``; tried before the Vancouver anchor, which it resembles."""
     if not _RSC_HINT_RE.search(text):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from auditor.model import ParsedFields
-from auditor.parsing.author_year import AuthorYear, parse_author_year, parse_ieee, parse_rsc
+from auditor.parsing.author_year import AuthorYear, parse_abnt, parse_author_year, parse_ieee, parse_rsc
 from auditor.parsing.authors import parse_apa_authors, parse_authors, split_authors_from_title
 
 _MONTH = (
@@ -257,6 +257,9 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
 
     if "uppl" in text:
         text = _GLUED_SUPPLEMENT_RE.sub(" ", text)  # ``2010;15Suppl 2:3099``: the anchor needs the space
+    abnt = _fields_from(parse_abnt(text), doi, pmid, pmcid)
+    if abnt is not None:
+        return abnt, _implausible(abnt, "", text)
     ieee = _fields_from(parse_ieee(text), doi, pmid, pmcid)
     if ieee is not None:
         return ieee, _implausible(ieee, "", text)
