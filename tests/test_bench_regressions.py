@@ -268,13 +268,18 @@ def test_glued_journal_volume_and_year_dot_volume_are_read(raw: str, journal: st
     assert (fields.journal, fields.volume, fields.first_page) == (journal, volume, first_page)
 
 
-def test_a_page_range_in_the_journal_slot_is_unparsed_not_searched() -> None:
-    """IEEE style (``Cell, vol. 114, no. 4, pp. 457–467, 2003``) is not read; it must not end not_found."""
+def test_ieee_style_is_read_into_its_fields() -> None:
+    """IEEE style (``Cell, vol. 114, no. 4, pp. 457–467, 2003``) used to leave a page range as the journal
+    (then unparsed); since issue 10 it is parsed, so it is searched and judged on the right fields."""
     raw = ("Harvey K. F., Pfleger C. M., and Hariharan I. K., “The Drosophila Mst ortholog, hippo, restricts "
            "growth and cell proliferation and promotes apoptosis,” Cell, vol. 114, no. 4, pp. 457–467, 2003.")
-    _, error = parse_reference(raw)
-    assert error is not None
-    assert judge(_ref(raw), [], ANSWERED).verdict == "unchecked"
+    fields, error = parse_reference(raw)
+    assert error is None
+    assert fields.authors == ("Harvey KF", "Pfleger CM", "Hariharan IK")
+    assert fields.title == ("The Drosophila Mst ortholog, hippo, restricts growth and cell proliferation and "
+                            "promotes apoptosis")
+    assert (fields.journal, fields.year, fields.volume, fields.issue) == ("Cell", 2003, "114", "4")
+    assert (fields.first_page, fields.last_page) == ("457", "467")
 
 
 @pytest.mark.parametrize("raw", [

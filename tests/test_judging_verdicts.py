@@ -46,7 +46,7 @@ def test_nlm_short_end_page_in_reference_is_expanded() -> None:
         ({"last_page": "152"}, "REF109"),
         ({"last_page": None}, "REF109"),
         ({"authors": ("Cree BAC", "Korneyeva E", "Goodin DS")}, "REF111"),
-        ({"authors": ("Cree BA", "Kornyeyeva E", "Goodin DS")}, "REF111"),
+        ({"authors": ("Cree BAC", "Kornyeyeva E", "Smith J")}, "REF115"),
         ({"authors": ("Cree BAC", "Kornyeyeva E")}, "REF112"),
         ({"title": TITLE + ": a randomized placebo-controlled crossover trial"}, "REF101"),
         ({"title": "Pilot trial of low dose naltrexone and the quality of life in multiple sclerosis"}, "REF101"),
@@ -60,6 +60,11 @@ def test_minor_kinds(changes: dict[str, object], code: str) -> None:
     assert finding.severity == "minor"
     assert finding.source == "pubmed" and finding.identifier == "PMID:20695007"
     assert (finding.line, finding.column) == (10, 3)
+
+
+def test_prefix_compatible_initials_are_the_same_person() -> None:
+    # Issue 10, class 4: more or fewer initials than the record is the same person, not a misspelling.
+    assert judge(cree(authors=("Cree BA", "Kornyeyeva E", "Goodin DS")), [CREE_2010], ANSWERED).verdict == "verified"
 
 
 def test_online_first_year_is_minor_not_major() -> None:
@@ -79,7 +84,7 @@ def test_online_first_year_is_minor_not_major() -> None:
         ({"volume": "69"}, "REF106"),
         ({"first_page": "146", "last_page": "150"}, "REF108"),
         ({"authors": ("Goodin DS", "Cree BAC")}, "REF110"),
-        ({"authors": ("Cree BAC", "Smith J", "Goodin DS")}, "REF113"),
+        ({"authors": ("Cree BAC", "Smith J", "Jones K")}, "REF113"),
     ],
 )
 def test_major_kinds(changes: dict[str, object], code: str) -> None:

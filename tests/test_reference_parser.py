@@ -64,7 +64,7 @@ def test_collective_author_kept_verbatim() -> None:
 
 def test_supplement_pages_expand_with_prefix() -> None:
     fields, _ = parse_reference("Kim H, Park S. Supplementary paging. Clin Infect Dis. 2005;41 Suppl 2:S12-5.")
-    assert fields.volume == "41 Suppl 2"
+    assert (fields.volume, fields.issue) == ("41", "Suppl 2")  # the supplement is an issue, not part of the volume
     assert (fields.first_page, fields.last_page) == ("S12", "S15")
 
 

@@ -44,6 +44,7 @@ _TABLE: tuple[Code, ...] = (
     Code("REF112", "minor", "Authors missing from a list not truncated with et al"),
     Code("REF113", "major", "Author not on the matched work"),
     Code("REF114", "minor", "Identifying field missing from the reference"),
+    Code("REF115", "minor", "One printed author not confirmed by the record (the rest of the list agrees)"),
     Code("REF201", "major", "DOI belongs to another work"),
     Code("REF202", "major", "DOI differs from the matched work's DOI"),
     Code("REF203", "major", "PMID differs from the matched work's PMID"),

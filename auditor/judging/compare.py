@@ -12,9 +12,9 @@ from functools import lru_cache
 from typing import Literal
 
 from auditor.identifiers import norm_doi
-from auditor.judging.authors import NameMatch, compare_names, parse_vancouver, record_name
+from auditor.judging.authors import NameMatch, compare_names, first_persons, parse_vancouver, record_name
+from auditor.judging.issues import issues_agree, volumes_agree
 from auditor.judging.journals import journal_agrees
-from auditor.judging.normalize import norm_token
 from auditor.judging.pages import locators_agree, record_pages
 from auditor.judging.titles import TitleMatch, compare_titles, content_overlap
 from auditor.model import ParsedFields, Record
@@ -57,22 +57,18 @@ def _year(ref_year: int | None, rec: Record) -> YearMatch | None:
     return "different"
 
 
-def _eq(a: str | None, b: str | None) -> bool | None:
-    na, nb = norm_token(a), norm_token(b)
-    if not na or not nb:
-        return None
-    return na == nb
-
-
 @lru_cache(maxsize=8192)
 def compare(ref: ParsedFields, rec: Record) -> Comparison:
     title = compare_titles(ref.title, rec.title) if ref.title and rec.title else None
     ref_names = [parse_vancouver(a) for a in ref.authors]
     rec_names = [record_name(a) for a in rec.authors]
-    first = compare_names(ref_names[0], rec_names[0]) if ref_names and rec_names else None
+    pair = first_persons(ref_names, rec_names)
+    first = compare_names(ref_names[pair[0]], rec_names[pair[1]]) if pair else None
     found: bool | None = None
-    if ref_names and rec_names:
-        found = all(any(compare_names(r, c) != "different" for c in rec_names) for r in ref_names)
+    people = [r for r in ref_names if r.person]
+    if people and any(c.person for c in rec_names):
+        # Group names are left out: a group is never a missing person (issue 9, item 8).
+        found = all(any(compare_names(r, c) != "different" for c in rec_names) for r in people)
     rec_first, _ = record_pages(rec)
     ref_doi, rec_doi = norm_doi(ref.doi), norm_doi(rec.doi)
     return Comparison(
@@ -81,8 +77,8 @@ def compare(ref: ParsedFields, rec: Record) -> Comparison:
         authors_found=found,
         journal=journal_agrees(ref.journal, (rec.journal, *rec.journal_abbrevs)),
         year=_year(ref.year, rec),
-        volume=_eq(ref.volume, rec.volume),
-        issue=_eq(ref.issue, rec.issue),
+        volume=volumes_agree(ref.volume, rec.volume),
+        issue=issues_agree(ref.issue, rec.issue),
         locator=locators_agree((ref.first_page, ref.article_number), (rec_first, rec.article_number)),
         doi=(ref_doi == rec_doi) if ref_doi and rec_doi else None,
     )

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.judging.authors import compare_names, format_record_author, parse_vancouver, record_name
+from auditor.judging.authors import (
+    compare_names,
+    first_persons,
+    format_record_author,
+    parse_vancouver,
+    record_name,
+)
 from auditor.judging.codes import severity_of
 from auditor.judging.compare import Comparison
 from auditor.judging.normalize import norm_token
@@ -113,24 +119,39 @@ def _page_issues(ref: ParsedFields, rec: Record, c: Comparison) -> list[FieldIss
 
 
 def _author_issues(ref: ParsedFields, rec: Record) -> list[FieldIssue]:
+    """First author, then every other printed person, graded against what the record can confirm.
+
+    A record speaks only for the authors it lists: a Crossref item without authors, a shorter list
+    or a name with no surname cannot make a printed person "not on the work". Group names inside a
+    printed list are never a missing person (issue 9, item 8). REF113 (major) stays for a record
+    list at least as long as the print that still lacks two or more printed persons; a single
+    unconfirmed person in an otherwise agreeing list is REF115 (minor).
+    """
     if not rec.authors:
         return []
     if not ref.authors:
         return [_issue("REF114", "authors", None, format_record_author(rec.authors[0]), "authors")]
     rec_names = [record_name(a) for a in rec.authors]
+    ref_names = [parse_vancouver(a) for a in ref.authors]
+    rec_people = [j for j, n in enumerate(rec_names) if n.person]
     out: list[FieldIssue] = []
-    for i, raw in enumerate(ref.authors):
-        name = parse_vancouver(raw)
-        if i == 0:
-            grade = compare_names(name, rec_names[0])
-            shown = format_record_author(rec.authors[0])
-            if grade == "different":
-                out.append(_issue("REF110", "authors", raw, shown, "first author differs"))
-            elif grade == "misspelled":
-                out.append(_issue("REF111", "authors", raw, shown, "first author misspelled"))
+    first = first_persons(ref_names, rec_names)
+    if first is not None:
+        i0, j0 = first
+        grade = compare_names(ref_names[i0], rec_names[j0])
+        shown = format_record_author(rec.authors[j0])
+        if grade == "different" and rec_names[j0].person:
+            out.append(_issue("REF110", "authors", ref.authors[i0], shown, "first author differs"))
+        elif grade == "misspelled":
+            out.append(_issue("REF111", "authors", ref.authors[i0], shown, "first author misspelled"))
+    unmatched: list[tuple[int, str]] = []
+    for i, name in enumerate(ref_names):
+        if first is not None and i == first[0]:
             continue
-        order = [i, *range(len(rec_names))] if i < len(rec_names) else list(range(len(rec_names)))
+        if name.collective:
+            continue  # a group is never a missing person; it matches a record group or nothing
         best, best_j = "different", -1
+        order = ([i] if i < len(rec_names) else []) + list(range(len(rec_names)))
         for j in order:
             grade = compare_names(name, rec_names[j])
             if grade == "same":
@@ -139,13 +160,22 @@ def _author_issues(ref: ParsedFields, rec: Record) -> list[FieldIssue]:
             if grade == "misspelled" and best == "different":
                 best, best_j = grade, j
         if best == "misspelled":
-            out.append(_issue("REF111", "authors", raw, format_record_author(rec.authors[best_j]),
+            out.append(_issue("REF111", "authors", ref.authors[i], format_record_author(rec.authors[best_j]),
                               "author misspelled"))
         elif best == "different":
-            near = format_record_author(rec.authors[i]) if i < len(rec.authors) else None
+            unmatched.append((i, ref.authors[i]))
+    printed_people = sum(1 for n in ref_names if n.person)
+    complete = len(rec_people) >= printed_people
+    for i, raw in unmatched:
+        if not complete and i >= len(rec_names):
+            continue  # the record's list ends before this printed person: it cannot speak for them
+        near = format_record_author(rec.authors[i]) if i < len(rec.authors) else None
+        if complete and len(unmatched) >= 2:
             out.append(_issue("REF113", "authors", raw, near, "author not on the record"))
-    if not ref.et_al and len(ref.authors) < len(rec.authors):
-        missing = ", ".join(format_record_author(a) for a in rec.authors[len(ref.authors):])
+        else:
+            out.append(_issue("REF115", "authors", raw, near, "author not confirmed by the record"))
+    if not ref.et_al and printed_people < len(rec_people):
+        missing = ", ".join(format_record_author(rec.authors[j]) for j in rec_people[printed_people:])
         out.append(FieldIssue("REF112", "authors", None, missing,
                               f"authors missing without 'et al': {missing}"))
     return out

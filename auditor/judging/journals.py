@@ -11,6 +11,7 @@ order: ``Natl`` for ``National``). Requiring the same word count is what keeps `
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -20,15 +21,38 @@ from auditor.judging.normalize import fold
 _PAREN = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _WORD = re.compile(r"[0-9a-z]+")
 _STOP = frozenset({"and", "of", "the", "for", "in", "on", "de", "la", "le", "des", "der", "und",
-                   "y", "et", "du", "di", "da", "del"})
+                   "y", "et", "du", "di", "da", "del", "section"})
 
 
 @lru_cache(maxsize=16384)
 def journal_words(name: str) -> tuple[str, ...]:
-    """Significant words of a journal name: qualifiers in parentheses and stop-words removed."""
-    text = fold(name).replace("&", " and ")
+    """Significant words of a journal name: qualifiers in parentheses and stop-words removed.
+
+    Entities (``&amp;``) are decoded and a trailing ``volume`` of a lettered series is dropped
+    (``American volume``), so the registries' name forms for one journal reduce to the same words.
+    """
+    text = fold(html.unescape(name)).replace("&", " and ")
     text = _PAREN.sub(" ", text)
-    return tuple(w for w in _WORD.findall(text) if w not in _STOP)
+    words = [w for w in _WORD.findall(text) if w not in _STOP]
+    if len(words) >= 3 and words[-1] == "volume":
+        words.pop()
+    return tuple(words)
+
+
+@lru_cache(maxsize=16384)
+def _word_forms(name: str) -> tuple[tuple[str, ...], ...]:
+    """The words, and (when it differs) the same with runs of single letters joined: ``U S A`` = ``USA``."""
+    words = journal_words(name)
+    joined: list[str] = []
+    in_run = False
+    for w in words:
+        single = len(w) == 1 and w.isalpha()
+        if single and in_run:
+            joined[-1] += w
+        else:
+            joined.append(w)
+            in_run = single
+    return (words,) if tuple(joined) == words else (words, tuple(joined))
 
 
 def _contracts(short: str, full: str) -> bool:
@@ -46,7 +70,21 @@ def _contracts(short: str, full: str) -> bool:
 @lru_cache(maxsize=65536)
 def same_journal_name(a: str, b: str) -> bool:
     """One name against one name, in either direction of abbreviation."""
-    wa, wb = journal_words(a), journal_words(b)
+    if _acronym_of(a, b) or _acronym_of(b, a):
+        return True
+    return any(_same_words(wa, wb) for wa in _word_forms(a) for wb in _word_forms(b))
+
+
+def _acronym_of(short: str, full: str) -> bool:
+    """``JAMA`` for ``Journal of the American Medical Association``, ``BMJ`` for ``British Medical Journal``."""
+    token = short.strip(" .")
+    if not (3 <= len(token) <= 6 and token.isalpha() and token.isupper()):
+        return False
+    words = journal_words(full)
+    return len(words) == len(token) and "".join(w[0] for w in words) == token.lower()
+
+
+def _same_words(wa: tuple[str, ...], wb: tuple[str, ...]) -> bool:
     if not wa or not wb:
         return False
     if wa == wb:

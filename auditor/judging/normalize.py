@@ -36,12 +36,24 @@ def fold(text: str) -> str:
     return _COMBINING.sub("", decomposed).casefold()
 
 
+_GREEK = str.maketrans({
+    "α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": " delta ", "ε": " epsilon ", "ζ": " zeta ", "η": " eta ",
+    "θ": " theta ", "ι": " iota ", "κ": " kappa ", "λ": " lambda ", "μ": " mu ", "µ": " mu ", "ν": " nu ",
+    "ξ": " xi ", "π": " pi ", "ρ": " rho ", "σ": " sigma ", "τ": " tau ", "φ": " phi ", "χ": " chi ",
+    "ψ": " psi ", "ω": " omega ", "Δ": " delta ", "Γ": " gamma ", "Ω": " omega ",
+})
+"""Greek letters spelled out: registries print ``α/β`` where citations write ``alpha/beta`` (and back)."""
+
+
 @lru_cache(maxsize=65536)
 def norm_text(text: str | None) -> str:
-    """Markup, diacritics, case and punctuation removed; words separated by single spaces."""
+    """Markup, diacritics, case and punctuation removed; Greek letters spelled; single spaces."""
     if not text:
         return ""
-    return _NON_ALNUM.sub(" ", fold(strip_markup(text))).strip()
+    text = strip_markup(text)
+    if not text.isascii():
+        text = text.translate(_GREEK)
+    return _NON_ALNUM.sub(" ", fold(text)).strip()
 
 
 @lru_cache(maxsize=65536)

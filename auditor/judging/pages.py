@@ -80,6 +80,9 @@ def locator_forms(value: str | None) -> frozenset[str]:
     forms = {token}
     if token[0] == "e" and token[1:].isdigit():
         forms.add(token[1:].lstrip("0") or "0")
+    elsevier = re.match(r"^(\d+)e\d+$", token)
+    if elsevier:
+        forms.add(elsevier.group(1))  # ``645.e1``: Elsevier's online pages of the article starting at 645
     return frozenset(forms)
 
 

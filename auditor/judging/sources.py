@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from auditor.identifiers import norm_doi
-from auditor.judging.normalize import norm_token
+from auditor.judging.issues import issues_agree, volumes_agree
 from auditor.judging.pages import locator_forms, record_pages
 from auditor.judging.titles import compare_titles
 from auditor.model import Record
@@ -44,12 +44,8 @@ def _pairs(primary: Record, other: Record) -> list[tuple[str, str | None, str | 
     return [
         ("title", primary.title, other.title, title_differs),
         ("year", str(primary.year), str(other.year), year_differs),
-        ("volume", primary.volume, other.volume,
-         bool(norm_token(primary.volume) and norm_token(other.volume)
-              and norm_token(primary.volume) != norm_token(other.volume))),
-        ("issue", primary.issue, other.issue,
-         bool(norm_token(primary.issue) and norm_token(other.issue)
-              and norm_token(primary.issue) != norm_token(other.issue))),
+        ("volume", primary.volume, other.volume, volumes_agree(primary.volume, other.volume) is False),
+        ("issue", primary.issue, other.issue, issues_agree(primary.issue, other.issue) is False),
         ("pages", p_first or primary.article_number, o_first or other.article_number,
          bool(p_loc and o_loc and not (p_loc & o_loc))),
         ("doi", primary.doi, other.doi,

@@ -21,7 +21,7 @@ _AUTHOR_YEAR_RE = re.compile(
     r"\s+(?P<rest>.+)$"
 )
 _TAIL_RE = re.compile(
-    r"(?P<journal>[^.?!]*?[^\s.,?!])\.?,?\s+(?P<vol>\d+[A-Z]?)\s*(?:\((?P<iss>[^()]{1,20})\))?\s*"
+    r"(?P<journal>[^.?!]*?[^\s.,?!])\.?,?\s+(?P<vol>\d+[A-Z]?(?:\s+Suppl(?:ement)?\.?\s*\d*)?)\s*(?:\((?P<iss>[^()]{1,20})\))?\s*"
     r"(?:[:,]\s*" + _PAGES + r"|[:,]?)\.?\s*$"
 )
 _RSC_RE = re.compile(
@@ -43,6 +43,62 @@ class AuthorYear:
     pages: str | None
 
 
+_IEEE_RE = re.compile(
+    r"^(?P<authors>[^“\"]{2,600}?),?\s*[“\"](?P<title>[^”\"]{3,400}?)[,.\s]*[”\"]\s*,?\s*(?P<journal>[^,“”\"]{2,160}?),"
+    r"\s*vol\.\s*(?P<vol>[\w-]{1,10})(?:,\s*no\.\s*(?P<iss>[\w-]{1,12}))?"
+    r"(?:,\s*(?:pp?\.\s*)?(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]\s*[A-Za-z]?\d*)?))?"
+    r",\s*(?:[A-Z][a-z]{2,8}\.?\s+(?:\d{1,2},?\s+)?)?" + _YEAR + r"\.?\s*$"
+)
+
+
+def parse_ieee(text: str) -> AuthorYear | None:
+    """IEEE: ``Authors, “Title,” Journal, vol. 5, no. 10, pp. 914–920, 2003.`` (common in PLOS lists)."""
+    if "vol." not in text or not any(q in text for q in "“\""):
+        return None
+    m = _IEEE_RE.match(text)
+    if m is None:
+        return None
+    pages = (m["pages"] or "").rstrip("-–— ") or None
+    return AuthorYear(m["authors"].strip(" ,"), m["title"].strip(" ,."), m["journal"].strip(" ."), int(m["year"]),
+                      m["vol"], m["iss"], pages)
+
+
+_ABNT_AUTHOR = r"[^;.,]{2,60},\s(?:[A-Z\u00C0-\u00DE]\.\s?-?|(?:de|da|do|dos|das|e)\s)+"
+_ABNT_RE = re.compile(
+    r"^(?P<authors>(?:" + _ABNT_AUTHOR + r";\s?)*" + _ABNT_AUTHOR + r")\s*(?P<rest>[A-Z\u00C0-\u00DE].+?),"
+    r"\s*v\.\s*(?P<vol>\d{1,5})(?:[.,]\s*n\.\s*(?P<iss>[\w-]{1,10}))?"
+    r"(?:,\s*p\.\s*(?P<pages>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?))?"
+    r",\s*(?:[^,\d]{0,25}\s)?" + _YEAR + r"\.?(?:\s.*)?$"
+)
+
+
+def parse_abnt(text: str) -> AuthorYear | None:
+    """ABNT (Brazil): ``SOBRENOME, N. N.; OUTRO, M. Título. Revista, Cidade, v. 10, n. 2, p. 100-110, 2010.``
+
+    Authors become ``Sobrenome NN`` (the particles ``de``/``da`` between initials dropped); the journal is
+    the last sentence before ``v.``, without the place that ABNT may print after it.
+    """
+    if "v." not in text or ";" not in text and ", " not in text:
+        return None
+    m = _ABNT_RE.match(text)
+    if m is None:
+        return None
+    names = []
+    for chunk in m["authors"].split(";"):
+        surname, _, given = chunk.partition(",")
+        initials = re.sub(r"[^A-Z\u00C0-\u00DE]", "", given)
+        if not surname.strip() or not initials:
+            return None
+        names.append(f"{surname.strip()} {initials}")
+    rest = re.sub(r",?\s*\[s\.\s?l\.\]", "", m["rest"], flags=re.IGNORECASE)  # ``[s. l.]``: no place
+    title, _, journal = rest.rpartition(". ")
+    if not title:
+        return None
+    journal = journal.split(",")[0].strip(" .")
+    return AuthorYear(", ".join(names), title.strip(" ."), journal or None, int(m["year"]), m["vol"], m["iss"],
+                      m["pages"])
+
+
 def parse_rsc(text: str) -> AuthorYear | None:
     """``Authors, Journal, 2013, 135, 6562-9.``; tried before the Vancouver anchor, which it resembles."""
     if not _RSC_HINT_RE.search(text):
@@ -53,7 +109,10 @@ def parse_rsc(text: str) -> AuthorYear | None:
     return AuthorYear(m["authors"], None, m["journal"].strip(" ."), int(m["year"]), m["vol"], m["iss"], m["pages"])
 
 
-def parse_author_year(text: str) -> AuthorYear | None:
+_DOTTED_ABBREV_RE = re.compile(r"(?:^|\s)((?:[A-Z][a-z]{0,6}\.\s?)+)$")
+
+
+def parse_author_year(text: str, abbrevs: frozenset[str] = frozenset()) -> AuthorYear | None:
     """Return the pieces of an author-year reference, or None when the string has neither shape."""
     m = _AUTHOR_YEAR_RE.match(text)
     if not m:
@@ -67,6 +126,15 @@ def parse_author_year(text: str) -> AuthorYear | None:
         return AuthorYear(m["authors"], rest, None, year, None, None, None)
     before = rest[: tail.start()].strip()
     journal = tail["journal"].strip()
+    if re.match(r"(?:Series|Section|Part)\s+[A-Z]\b", journal) and ". " in before:
+        # ``Philosophical Transactions ... London. Series B, Biological Sciences``: one journal name.
+        before, _, head = before.rpartition(". ")
+        journal = f"{head.rstrip('.')}. {journal}"
+    dotted = _DOTTED_ABBREV_RE.search(before)
+    if dotted and all(w.rstrip(".") in abbrevs for w in dotted.group(1).split()):
+        # ``Phys. Rev. E 81:035101``: the journal's dotted abbreviations were cut off as sentences.
+        journal = f"{dotted.group(1).strip()} {journal}"
+        before = before[: dotted.start(1)].strip()
     if not before:
         # ``Title. Journal 11:1`` lost its full stop to the journal pattern: split on the last one.
         title, _, journal = journal.rpartition(". ")

@@ -11,16 +11,26 @@ import re
 
 _PARTICLE = (
     r"(?:[Vv]an|[Vv]on|[Dd]e|[Dd]er|[Dd]en|[Dd]el|[Dd]ella|[Dd]a|[Dd]as|[Dd]os|[Dd]u|[Dd]i|[Ll]a|[Ll]e"
-    r"|[Tt]en|[Tt]er|[Ee]l|[Aa]l|[Bb]in|[Ss]t\.?|Mc|Mac|O')"
+    r"|[Tt]en|[Tt]er|[Ee]l|[Aa]l|[Bb]in|[Ss]t\.?|Mc|Mac|O'|y|e)"
 )
 _SURNAME_WORD = r"(?:[A-Z\u00C0-\u00DE\u0100-\u024F][\w'’\-]*|" + _PARTICLE + r")"
 _INITIALS = r"(?:[A-Z\u00C0-\u00DE](?:[A-Z\u00C0-\u00DE]|[a-z](?=[A-Z])|-[a-z](?![a-z])|\.\s?|-){0,6})"
+_NAME_PARTICLE = r"(?:de|da|do|dos|das|del|van|von|der)"
 AUTHOR_RE = re.compile(
-    r"^(?P<sur>" + _SURNAME_WORD + r"(?:[\s-]+" + _SURNAME_WORD + r"){0,3})\s+(?P<ini>" + _INITIALS + r")"
+    r"^(?P<sur>" + _SURNAME_WORD + r"(?:[\s-]+" + _SURNAME_WORD + r"){0,3})\s+"
+    r"(?P<ini>" + _INITIALS + r"(?:\s" + _NAME_PARTICLE + r"\s" + _INITIALS + r")?)"
+    r"(?:\s+" + _NAME_PARTICLE + r")?"  # ``Siqueira JS de``: a particle printed after the initials
     r"(?:\s+(?P<suffix>Jr|Sr|II|III|IV|2nd|3rd)\.?)?$"
 )
+_INNER_PARTICLE_RE = re.compile(r"\s" + _NAME_PARTICLE + r"\s")
 _ETAL_RE = re.compile(r"^(?:et\.?\s*al\.?|and others|et al\.?.*)$", re.IGNORECASE)
 _AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
+
+
+GROUP_NAME_RE = re.compile(
+    r"\b(?:Group|Consortium|Collaborat\w*|Committee|Network|Society|Organi[sz]ation|Association|"
+    r"Investigators|Team|Panel|Council|Working|Members|Study)\b", re.IGNORECASE)
+"""Words that make a list item a collective author (issue 9, item 8)."""
 
 
 def is_author_token(token: str) -> bool:
@@ -31,7 +41,7 @@ def _normalise_author(token: str) -> str:
     m = AUTHOR_RE.match(token)
     if not m:
         return token
-    initials = m.group("ini").replace(".", "").replace(" ", "")
+    initials = _INNER_PARTICLE_RE.sub("", m.group("ini")).replace(".", "").replace(" ", "")
     suffix = m.group("suffix")
     return f"{m.group('sur')} {initials} {suffix}" if suffix else f"{m.group('sur')} {initials}"
 
@@ -39,8 +49,33 @@ def _normalise_author(token: str) -> str:
 def _author_tokens(segment: str) -> tuple[list[str], list[str]]:
     """Persons before the first ``;``, and the collective names Vancouver puts after it."""
     persons, *groups = segment.strip().rstrip(".").split(";")
-    tokens = [t for t in _AUTHOR_SPLIT_RE.split(persons) if t]
+    tokens = _rejoin_comma_names([t for t in _AUTHOR_SPLIT_RE.split(persons) if t])
     return tokens, [g.strip() for g in groups if g.strip()]
+
+
+_BARE_SURNAME_RE = re.compile(r"^" + _SURNAME_WORD + r"(?:[\s-]+" + _SURNAME_WORD + r"){0,2}$")
+_BARE_INITIALS_RE = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
+
+
+def _rejoin_comma_names(tokens: list[str]) -> list[str]:
+    """``Meyer, F.`` / ``Sallis, JF`` / ``Bhosle, M`` inside a Vancouver list: one person, not two.
+
+    A comma between a surname and its initials is a real printing slip; a bare surname followed by a
+    token that is only initials is glued back, so the person is neither split nor lost.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if (nxt is not None and _BARE_INITIALS_RE.match(nxt) and _BARE_SURNAME_RE.match(tok)
+                and not AUTHOR_RE.match(tok)):
+            out.append(f"{tok} {nxt}")
+            i += 2
+            continue
+        out.append(tok)
+        i += 1
+    return out
 
 
 def parse_authors(segment: str, strict: bool) -> tuple[tuple[str, ...], bool] | None:
@@ -66,7 +101,8 @@ def parse_authors(segment: str, strict: bool) -> tuple[tuple[str, ...], bool] | 
             persons += 1
             authors.append(_normalise_author(tok))
         else:
-            others += 1
+            if not GROUP_NAME_RE.search(tok):
+                others += 1  # a group name (``Emulator Working Group``) is an author, not noise
             authors.append(tok)
     if strict and (persons == 0 or (others and (persons < 2 or others * 2 > persons))):
         return None

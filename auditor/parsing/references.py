@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from auditor.model import ParsedFields
-from auditor.parsing.author_year import AuthorYear, parse_author_year, parse_rsc
+from auditor.parsing.author_year import AuthorYear, parse_abnt, parse_author_year, parse_ieee, parse_rsc
 from auditor.parsing.authors import parse_apa_authors, parse_authors, split_authors_from_title
 
 _MONTH = (
@@ -212,6 +212,31 @@ def expand_last_page(first: str, last: str) -> str:
     return (ld.group(1) or prefix) + ldigits
 
 
+_SUPPLEMENT_RE = re.compile(
+    r"^(?P<vol>[A-Za-z]{0,4}\s?\d+)\s*(?P<supp>(?:Suppl(?:ement)?|Spec\.?\s*No|Pt|Part)\.?(?:[\s_]*[\w-]+)?)$",
+    re.IGNORECASE,
+)
+
+
+_GLUED_SUPPLEMENT_RE = re.compile(r"(?<=\d)(?=Suppl)", re.IGNORECASE)
+
+
+def split_supplement(volume: str | None, issue: str | None) -> tuple[str | None, str | None]:
+    """``15 Suppl 2`` / ``15Suppl 2`` / ``72 Suppl 2``: the volume is the number, the supplement is an issue.
+
+    PubMed files ``Volume 15, Issue Suppl 2`` and Crossref ``volume 15, issue S2``; keeping the
+    supplement in the volume made every such reference a volume mismatch. A printed issue is kept
+    in front of the supplement (``15(3 Suppl 1)`` stays the issue ``3 Suppl 1``).
+    """
+    if not volume:
+        return volume, issue
+    m = _SUPPLEMENT_RE.match(volume)
+    if not m:
+        return volume, issue
+    supplement = m.group("supp").strip()
+    return m.group("vol").strip(), f"{issue} {supplement}" if issue else supplement
+
+
 def _split_locator(pages: str) -> tuple[str | None, str | None, str | None]:
     """Return ``(first_page, last_page, article_number)`` following the module's locator rule."""
     pages = pages.strip().rstrip(".")
@@ -318,6 +343,14 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     text = _WS_RE.sub(" ", text).strip()
     text = _sub_tail(_TRAILING_DEBRIS_RE, ".", text)  # ``7-22. .`` once a trailing identifier is cut out
 
+    if "uppl" in text:
+        text = _GLUED_SUPPLEMENT_RE.sub(" ", text)  # ``2010;15Suppl 2:3099``: the anchor needs the space
+    abnt = _fields_from(parse_abnt(text), doi, pmid, pmcid)
+    if abnt is not None:
+        return abnt, _implausible(abnt, "", text)
+    ieee = _fields_from(parse_ieee(text), doi, pmid, pmcid)
+    if ieee is not None:
+        return ieee, _implausible(ieee, "", text)
     rsc = _fields_from(parse_rsc(text), doi, pmid, pmcid)
     if rsc is not None:
         return rsc, None
@@ -329,15 +362,14 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
             text = repaired
             src = _find_source(text)
     if src is None:
-        fallback = _fields_from(parse_author_year(text), doi, pmid, pmcid)
+        fallback = _fields_from(parse_author_year(text, _JOURNAL_ABBREVS), doi, pmid, pmcid)
         if fallback is not None:
-            return fallback, None
+            return fallback, _implausible(fallback, "", text)
     year: int | None = None
     volume = issue = first_page = last_page = article_number = None
     if src:
         year = int(src.group("year"))
-        volume = _clean(src.group("vol"))
-        issue = _clean(src.group("iss"))
+        volume, issue = split_supplement(_clean(src.group("vol")), _clean(src.group("iss")))
         if src.group("pages"):
             first_page, last_page, article_number = _split_locator(src.group("pages"))
         elif not issue:
@@ -348,9 +380,11 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
         head = text[: src.start()]
     else:
         m = _year_fallback(text)
+        tail_after_year = ""
         if m:
             year = int(m.group("year"))
             head = text[: m.start()]
+            tail_after_year = text[m.end() :]
         else:
             head = text
     head = head.strip().rstrip(";,").strip()
@@ -393,11 +427,49 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
         # land author names in the title slot. Searching with them finds nothing, and "nothing"
         # must not read as "no such paper".
         return fields, "the title slot holds author names or initials; citation style not recognised"
+    if not src or ";" not in src.group(0):
+        # Read without Vancouver's ``Year;Vol`` (author-year, a comma anchor such as ``2013, 194176``):
+        # the fields must look like fields before they are compared.
+        odd = _implausible(fields, "" if src else tail_after_year, text)
+        if odd:
+            return fields, odd
     letterless = [v for v in (fields.title, fields.journal) if v and not any(ch.isalpha() for ch in v)]
-    if letterless and not has_id:
+    if letterless and (not has_id or fields.journal in letterless):
         # ``Cell, vol. 114, no. 4, pp. 457–467, 2003`` (IEEE) leaves a page range as the journal.
         return fields, "a title or journal without letters (a page range?); citation style not recognised"
     return fields, None
+
+
+_ODD_JOURNAL_RE = re.compile(
+    r"\d\s*[:(]|\b[vnp]\.\s?\d|\b(?:vol|no|pp|Volumes?)\b\.?|^\W*\d|^and\b|,\s*[A-Z]\.?$|[A-Z]\.,\s|\d\s*[-–]\s*\d"
+    r"|\baccessed\b|,\s*\d+$|\s\d+$|^&|[A-Z\u00C0-\u00DE]\.[A-Z\u00C0-\u00DE]\b|;|^[A-Za-z]?\d+\w*$"
+)
+_VOLUME_AFTER_YEAR_RE = re.compile(r"\b(?:vol(?:ume)?|pp?)\.?\s*\d", re.IGNORECASE)
+_CHAPTER_RE = re.compile(r"(?:^|[.,]\s)In:?\s+[A-Z]")
+_ODD_AUTHOR_RE = re.compile(r",\s|[“”\"]|\d")
+
+
+def _implausible(fields: ParsedFields, after_year: str = "", text: str = "") -> str | None:
+    """Why fields read without a ``Year;Vol:Pages`` anchor cannot be trusted, or None.
+
+    ABNT (``SOBRENOME, N. Título. Revista, v. 10, n. 2, p. 100-110, 2010.``), IEEE (``vol. 5, no. 2,
+    pp. 1-9``) and APA lists split into wrong fields when read as author-year: a journal that holds a
+    volume, pages or author initials, an author that holds a comma. Comparing such fields would
+    report a correctly cited work as a wrong journal or a missing author, so the entry is left
+    unparsed (``unchecked``, REF404) instead.
+    """
+    journal = fields.journal or ""
+    if _VOLUME_AFTER_YEAR_RE.search(after_year):
+        return "volume or pages follow the year (proceedings or IEEE style); citation style not recognised"
+    if _CHAPTER_RE.search(text):
+        return "a chapter in an edited book; citation style not recognised"
+    if journal and (_ODD_JOURNAL_RE.search(journal) or len(journal.strip(" .")) <= 2):
+        return "the journal slot holds a volume, pages or names; citation style not recognised"
+    if any(_ODD_AUTHOR_RE.search(a) or len(a) > 80 for a in fields.authors):
+        return "an author slot holds a list or a title; citation style not recognised"
+    if fields.title and re.match(r"^(?:[A-Z]\.\s?)+(?:[;,]|\s[A-Z])", fields.title):
+        return "the title slot starts with initials; citation style not recognised"
+    return None
 
 
 _INITIALS_TOKEN_RE = re.compile(r"^(?:[A-Z]\.-?){1,3}[A-Z]?,?$")
@@ -437,19 +509,22 @@ def _fields_from(found: AuthorYear | None, doi: str | None, pmid: str | None, pm
     if found is None:
         return None
     names = parse_authors(found.authors, strict=True) or parse_apa_authors(found.authors)
+    if names is None and _GROUP_RE.search(found.authors) and not re.search(r"[\d,;]", found.authors):
+        names = ((found.authors.strip(" ."),), False)  # ``The WHO Collaborative Study (1992) ...``
     if names is None:
         return None
     first_page = last_page = article_number = None
     if found.pages:
         first_page, last_page, article_number = _split_locator(found.pages)
+    volume, issue = split_supplement(found.volume, _clean(found.issue))
     return ParsedFields(
         authors=names[0],
         et_al=names[1],
         title=_clean(found.title),
         journal=_clean(found.journal),
         year=found.year,
-        volume=found.volume,
-        issue=_clean(found.issue),
+        volume=volume,
+        issue=issue,
         first_page=first_page,
         last_page=last_page,
         article_number=article_number,
@@ -457,6 +532,11 @@ def _fields_from(found: AuthorYear | None, doi: str | None, pmid: str | None, pm
         pmid=pmid,
         pmcid=pmcid,
     )
+
+
+_GROUP_RE = re.compile(
+    r"\b(?:Group|Consortium|Collaborat\w*|Study|Committee|Network|Society|Organi[sz]ation|Association|"
+    r"Investigators|Team|Project|Panel|Council|Working)\b", re.IGNORECASE)
 
 
 def _norm(text: str) -> str:

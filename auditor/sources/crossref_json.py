@@ -109,7 +109,9 @@ def parse_item(item: Mapping[str, Any]) -> Record:
     online_year = _year(item.get("published-online"))
     candidates = [y for y in (_year(item.get("issued")), _year(item.get("published")), online_year) if y]
     abbrevs: list[str] = []
-    for value in item.get("short-container-title") or ():
+    titles = item.get("container-title")
+    # Every container title after the first and every short title: all are names of the journal.
+    for value in [*(titles[1:] if isinstance(titles, list) else ()), *(item.get("short-container-title") or ())]:
         if isinstance(value, str) and value.strip() and value not in abbrevs:
             abbrevs.append(value)
     notice_updates = _updates(item.get("update-to"))
