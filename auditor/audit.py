@@ -12,11 +12,13 @@ from collections.abc import Callable, Sequence
 
 from auditor.judging import judge, raw_names_work, same_work
 from auditor.judging.compare import borrowed_title, compare
+from auditor.judging.retraction_watch import apply_retraction_watch
 from auditor.judging.titles import STOPWORDS
 from auditor.model import AuditReport, ParsedDocument, ParsedFields, Record
 from auditor.resolve import Resolver
 from auditor.sources.base import CrossrefSource, EntrezSource
 from auditor.sources.entrez import build_term
+from auditor.sources.retraction_watch import IndexState
 
 _WORD = re.compile(r"[^\W\d_][\w-]*", re.UNICODE)
 
@@ -53,11 +55,14 @@ async def audit_documents(
     entrez: EntrezSource,
     crossref: CrossrefSource,
     progress: Callable[[int], None] | None = None,
+    retractions: IndexState | None = None,
 ) -> list[AuditReport]:
     """Resolve and judge every reference of every document; documents run concurrently.
 
     Concurrency is safe for the services because rate limits live in the shared HTTP layer, not
-    per document.
+    per document. ``retractions`` is the local Retraction Watch index (see
+    ``auditor.sources.retraction_watch.open_for_audit``); every shell passes it, and ``None`` means
+    it is not in use (``--replay``, or switched off), which leaves ``consulted`` without it.
     """
 
     async def one(doc: ParsedDocument) -> AuditReport:
@@ -67,6 +72,8 @@ async def audit_documents(
         )
         resolutions = await resolver.resolve(doc.references)
         audits = tuple(judge(r.reference, r.candidates, r.consulted, r.errors) for r in resolutions)
+        if retractions is not None:
+            audits = tuple(apply_retraction_watch(a, retractions) for a in audits)
         return AuditReport(parsed=doc, audits=audits, requests=resolver.requests)
 
     return list(await asyncio.gather(*(one(doc) for doc in documents)))
