@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from auditor.judging import judge, raw_names_work, same_work
 from auditor.judging.compare import borrowed_title, compare
 from auditor.judging.retraction_watch import apply_retraction_watch
 from auditor.judging.titles import STOPWORDS
-from auditor.model import AuditReport, ParsedDocument, ParsedFields, Record
+from auditor.model import AuditReport, ParsedDocument, ParsedFields, Record, ReferenceAudit
 from auditor.resolve import Resolver
 from auditor.sources.base import CrossrefSource, EntrezSource
 from auditor.sources.entrez import build_term
@@ -77,3 +78,48 @@ async def audit_documents(
         return AuditReport(parsed=doc, audits=audits, requests=resolver.requests)
 
     return list(await asyncio.gather(*(one(doc) for doc in documents)))
+
+
+async def reaudit_documents(
+    documents: Sequence[ParsedDocument],
+    previous: Sequence[Mapping[str, Any] | None],
+    entrez: EntrezSource,
+    crossref: CrossrefSource,
+    status_entrez: EntrezSource | None = None,
+    status_crossref: CrossrefSource | None = None,
+    retractions: IndexState | None = None,
+) -> list[AuditReport]:
+    """A re-run that reuses what the previous run established (scheduled watches).
+
+    ``previous[i]`` is the JSON report of the last run of ``documents[i]`` (or None). References it
+    matched are re-checked by identifier only (``auditor.recheck``), through ``status_entrez`` /
+    ``status_crossref`` when given: sources over a cache-bypassing client, so a retraction published
+    yesterday is seen today. The rest, and any re-checked reference the judge no longer accepts,
+    go through the full resolver. Judging and the Retraction Watch step are the same as
+    :func:`audit_documents`, so the verdicts cannot depend on which path a reference took.
+    """
+    from auditor.recheck import known_matches, recheck_by_identifier
+
+    async def one(doc: ParsedDocument, prior: Mapping[str, Any] | None) -> AuditReport:
+        refs = doc.references
+        known = known_matches(prior) if prior else {}
+        rechecked, requests = await recheck_by_identifier(
+            refs, known, status_entrez or entrez, status_crossref or crossref)
+        judged: dict[int, ReferenceAudit] = {}
+        for i, res in rechecked.items():
+            audit = judge(res.reference, res.candidates, res.consulted, res.errors)
+            if audit.verdict in ("verified", "minor", "major"):
+                judged[i] = audit
+        rest = [i for i in range(len(refs)) if i not in judged]
+        if rest:
+            resolver = Resolver(entrez, crossref, same_work=same_work, esearch_term=esearch_term,
+                                evidence=_evidence, raw_identity=raw_names_work)
+            for i, r in zip(rest, await resolver.resolve([refs[i] for i in rest]), strict=True):
+                judged[i] = judge(r.reference, r.candidates, r.consulted, r.errors)
+            requests += resolver.requests
+        audits = tuple(judged[i] for i in range(len(refs)))
+        if retractions is not None:
+            audits = tuple(apply_retraction_watch(a, retractions) for a in audits)
+        return AuditReport(parsed=doc, audits=audits, requests=requests)
+
+    return list(await asyncio.gather(*(one(d, p) for d, p in zip(documents, previous, strict=True))))

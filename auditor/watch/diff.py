@@ -20,7 +20,6 @@ details such as "after 5 attempt(s)" that change from run to run without the fin
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -28,6 +27,7 @@ from datetime import date
 from typing import Any
 
 from auditor.errors import InputError
+from auditor.identifiers import text_hash
 
 FLAG_WORDS = {
     "retracted": ("cited work retracted", "cited works retracted"),
@@ -44,9 +44,8 @@ class DiffError(InputError):
     """The two reports cannot be compared (not reports, or of different documents): exit 2."""
 
 
-def raw_hash(raw: str) -> str:
-    """Whitespace-normalised SHA-256 of a reference's text, the cross-run identity of an entry."""
-    return hashlib.sha256(" ".join(raw.split()).encode("utf-8")).hexdigest()[:16]
+raw_hash = text_hash
+"""Whitespace-normalised SHA-256 of a reference's text, the cross-run identity of an entry."""
 
 
 @dataclass(frozen=True)
