@@ -33,6 +33,7 @@ def add_arguments(sub: Any) -> None:
     p.add_argument("--format", choices=DIFF_FORMATS, default="text")
     p.add_argument("--output", "-o", metavar="PATH", help="write here (atomically) instead of stdout")
     p.add_argument("--since", metavar="DATE", help="date of the OLD run (YYYY-MM-DD) for the summary line")
+    p.set_defaults(run=run)
 
 
 def _load(path: str) -> Any:
