@@ -141,6 +141,24 @@ class ReportDiff:
             return "; ".join(tail) + f" {since}"
         return "; ".join([head, *tail])
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ReportDiff:
+        """The inverse of :meth:`to_dict` (a stored diff rendered as text or HTML)."""
+        doc = data.get("document") or {}
+        changes = []
+        for c in data.get("changes") or ():
+            values = dict(c)
+            for name in ("findings_added", "findings_resolved"):
+                values[name] = tuple(FindingKey(**f) for f in values.get(name) or ())
+            for name in ("flags_gained", "flags_lost", "match_fields_changed"):
+                values[name] = tuple(values.get(name) or ())
+            changes.append(ReferenceChange(**values))
+        verdicts = data.get("verdicts") or {}
+        return cls(document_path=str(doc.get("path", "")), old_sha256=str(doc.get("old_sha256", "")),
+                   new_sha256=str(doc.get("new_sha256", "")), since=data.get("since"), changes=tuple(changes),
+                   unchanged=int(data.get("unchanged", 0)), summary_before=dict(verdicts.get("before") or {}),
+                   summary_after=dict(verdicts.get("after") or {}))
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (``auditor diff --format json``, the stored diff of a watch run, webhooks)."""
         return {
