@@ -299,3 +299,10 @@ def prune_runs(db: Database, watch_id: str, keep: int) -> int:
             session.execute(delete(WebhookDelivery).where(WebhookDelivery.run_id.in_(old)))
             session.execute(delete(WatchRun).where(WatchRun.id.in_(old)))
         return len(old)
+
+
+def queued_run_jobs(db: Database) -> list[str]:
+    """Jobs of pending watch runs that nobody has started (``auditor watch run-due`` executes them)."""
+    with db.read() as session:
+        return list(session.scalars(select(Job.id).join(WatchRun, WatchRun.job_id == Job.id).where(
+            WatchRun.status == "pending", Job.status == "queued").order_by(Job.seq)))
