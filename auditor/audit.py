@@ -98,18 +98,34 @@ async def reaudit_documents(
     go through the full resolver. Judging and the Retraction Watch step are the same as
     :func:`audit_documents`, so the verdicts cannot depend on which path a reference took.
     """
-    from auditor.recheck import known_matches, recheck_by_identifier
+    from auditor.recheck import known_matches, known_positions, recheck_by_identifier
 
-    async def one(doc: ParsedDocument, prior: Mapping[str, Any] | None) -> AuditReport:
+    # One identifier look-up for all documents together: EFetch takes 200 PMIDs per request and
+    # Crossref 20 DOIs, so a batch of documents costs little more than one.
+    flat = [ref for doc in documents for ref in doc.references]
+    wanted: dict[int, Any] = {}
+    offset = 0
+    for doc, prior in zip(documents, previous, strict=True):
+        if prior:
+            for i, km in known_positions(doc.references, known_matches(prior)).items():
+                wanted[offset + i] = km
+        offset += len(doc.references)
+    rechecked, recheck_requests = await recheck_by_identifier(
+        flat, wanted, status_entrez or entrez, status_crossref or crossref)
+    # The shared look-up is counted once, on the first document (per-document counts then add up).
+    payer = 0
+
+    async def one(doc: ParsedDocument, start: int) -> AuditReport:
         refs = doc.references
-        known = known_matches(prior) if prior else {}
-        rechecked, requests = await recheck_by_identifier(
-            refs, known, status_entrez or entrez, status_crossref or crossref)
         judged: dict[int, ReferenceAudit] = {}
-        for i, res in rechecked.items():
+        for i in range(len(refs)):
+            res = rechecked.get(start + i)
+            if res is None:
+                continue
             audit = judge(res.reference, res.candidates, res.consulted, res.errors)
             if audit.verdict in ("verified", "minor", "major"):
                 judged[i] = audit
+        requests = recheck_requests if start == payer else 0
         rest = [i for i in range(len(refs)) if i not in judged]
         if rest:
             resolver = Resolver(entrez, crossref, same_work=same_work, esearch_term=esearch_term,
@@ -122,4 +138,9 @@ async def reaudit_documents(
             audits = tuple(apply_retraction_watch(a, retractions) for a in audits)
         return AuditReport(parsed=doc, audits=audits, requests=requests)
 
-    return list(await asyncio.gather(*(one(d, p) for d, p in zip(documents, previous, strict=True))))
+    starts = []
+    offset = 0
+    for doc in documents:
+        starts.append(offset)
+        offset += len(doc.references)
+    return list(await asyncio.gather(*(one(d, s) for d, s in zip(documents, starts, strict=True))))

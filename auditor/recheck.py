@@ -57,18 +57,27 @@ def _state(result: SourceResult[dict[str, Record]] | None, key: str | None) -> s
     return "answered" if result.answered(key) else "failed"
 
 
-async def recheck_by_identifier(
-    references: Sequence[Reference], known: Mapping[tuple[int, str], KnownMatch],
-    entrez: EntrezSource, crossref: CrossrefSource,
-) -> tuple[dict[int, Resolution], int]:
-    """Resolutions for the references whose known identifiers still answer, by list position, and
-    the requests sent. A reference whose look-up failed or came back empty is left out, so the
-    caller sends it down the full path."""
-    wanted: dict[int, KnownMatch] = {}
+def known_positions(references: Sequence[Reference], known: Mapping[tuple[int, str], KnownMatch]
+                    ) -> dict[int, KnownMatch]:
+    """List position -> what the previous run matched, for the references it pairs with."""
+    out: dict[int, KnownMatch] = {}
     for i, ref in enumerate(references):
         km = known.get((ref.number, text_hash(ref.raw)))
         if km is not None and ref.parse_error is None:
-            wanted[i] = km
+            out[i] = km
+    return out
+
+
+async def recheck_by_identifier(
+    references: Sequence[Reference], known: Mapping[tuple[int, str], KnownMatch] | Mapping[int, KnownMatch],
+    entrez: EntrezSource, crossref: CrossrefSource,
+) -> tuple[dict[int, Resolution], int]:
+    """Resolutions for the references whose known identifiers still answer, by list position, and
+    the requests sent. ``known`` is keyed by (number, text hash), or by list position when the list
+    spans several documents (so their look-ups share one batch). A reference whose look-up failed
+    or came back empty is left out, so the caller sends it down the full path."""
+    wanted: dict[int, KnownMatch] = (
+        dict(known) if all(isinstance(k, int) for k in known) else known_positions(references, known))  # type: ignore[arg-type]
     pmids = sorted({k.pmid for k in wanted.values() if k.pmid})
     dois = sorted({k.doi for k in wanted.values() if k.doi})
 

@@ -73,3 +73,16 @@ def test_known_matches_take_only_same_work_verdicts_and_pair_by_number_and_text(
         {"number": 4, "raw": "E", "verdict": "verified", "match": {"pmid": None, "doi": None}},
     ]}
     assert known_matches(report) == {(1, text_hash("A b")): KnownMatch("1", "10.1/x")}
+
+
+async def test_several_documents_share_one_identifier_look_up() -> None:
+    doc = dataclasses.replace(_parsed(), references=(CREE_REF, TOLJAN_REF))
+    other = dataclasses.replace(doc, document=dataclasses.replace(doc.document, path="other.md"))
+    pubmed, crossref = [CREE_2010, TOLJAN_2018], [_crossref_view(CREE_2010), _crossref_view(TOLJAN_2018)]
+    first = await audit_documents([doc, other], FakeEntrez(pubmed), FakeCrossref(crossref))
+    previous = [report_to_dict(r) for r in first]
+    entrez, cr = FakeEntrez(pubmed), FakeCrossref(crossref)
+    second = await reaudit_documents([doc, other], previous, entrez, cr)
+    assert [[a.verdict for a in r.audits] for r in second] == [["verified", "verified"]] * 2
+    assert (entrez.calls["efetch"], cr.calls["works_by_dois"], entrez.calls["ecitmatch"]) == (1, 1, 0)
+    assert [r.requests for r in second] == [2, 0]
