@@ -60,3 +60,32 @@ def test_run_due_runs_each_due_watch_once(db: Database, store_url: str, monkeypa
         job = session.scalar(select(Job).where(Job.id == runs[0].job_id))
         assert job is not None and job.status == "succeeded" and job.summary["verified"] == 4
     assert runs[0].summary is not None and runs[0].summary.startswith("30 reference(s) added")
+
+
+def test_two_run_due_processes_run_each_due_watch_exactly_once(db: Database, store_url: str) -> None:
+    """Two schedulers (separate processes, as two machines' cron would start them) race on one store."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    tenant = ensure_tenant(db, "alice")
+    for _ in range(3):
+        store_watches.create_watch(db, tenant_id=tenant.tenant_id, filename=str(SEED_000),
+                                   data=SEED_000.read_bytes(), cron="*/5 * * * *", timezone="Europe/Oslo",
+                                   notify="changes", fail_on="major,not_found", webhook_url=None, sha256="0" * 64,
+                                   now=datetime(2026, 1, 1, tzinfo=UTC))
+    env = {**os.environ, "AUDITOR_REPLAY_CASSETTE": str(CASSETTE_000), "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-m", "auditor", "watch", "run-due", "--database", store_url],
+                              env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    errs = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errs
+    due = sum(int(e.split(" watch run(s) were due")[0].split()[-1]) for e in errs)
+    finalised = sum(int(e.split("; ")[1].split()[0]) for e in errs)
+    assert (due, finalised) == (3, 3), errs
+    with db.read() as session:
+        runs = list(session.scalars(select(WatchRun)))
+        jobs = list(session.scalars(select(Job)))
+    assert len(runs) == 3 and {r.status for r in runs} == {"done"}
+    assert len(jobs) == 3 and {(j.status, j.attempts) for j in jobs} == {("succeeded", 1)}
