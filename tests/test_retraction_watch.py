@@ -170,6 +170,12 @@ async def test_a_whole_audit_consults_the_index_at_zero_requests(tmp_path: Path)
     assert flagged[0].findings[-1].code == "REF305"
     assert all("retraction-watch@2026-12-01" in a.consulted for a in checked.audits)
     assert all(not any(k.startswith("retraction-watch") for k in a.consulted) for a in plain.audits)
+    # The report with the index's flag, finding and consulted entry is still a valid report.
+    import jsonschema
+
+    from auditor.reports.json_report import load_schema, report_to_dict
+
+    jsonschema.validate(report_to_dict(checked), load_schema())
 
 
 # --- downloading: conditional GET, at most daily -----------------------------------------------------------

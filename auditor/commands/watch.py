@@ -46,6 +46,7 @@ def add_arguments(sub: Any) -> None:
     due = actions.add_parser("run-due", help="run every due watch now, in this process (for system cron)")
     due.add_argument("--database", metavar="URL",
                      help="SQLAlchemy URL (default: AUDITOR_DATABASE_URL, then the default SQLite file)")
+    due.add_argument("--config", metavar="TOML", help="audit settings file, as for `auditor check --config`")
     p.set_defaults(run=run)
 
 
@@ -139,10 +140,12 @@ def run(args: argparse.Namespace) -> int:
 
     from ._store import open_store
 
+    settings = Settings.load(args.config)
+    job_settings = JobSettings.from_env()
     db = open_store(args.database)
     try:
         owner = f"run-due:{socket.gethostname()}:{os.getpid()}"
-        created, finalized = asyncio.run(run_due(db, Settings.load(), JobSettings.from_env(), owner))
+        created, finalized = asyncio.run(run_due(db, settings, job_settings, owner))
     finally:
         db.dispose()
     print(f"{created} watch run(s) were due; {finalized} run(s) finalised", file=sys.stderr)

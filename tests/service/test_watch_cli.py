@@ -14,7 +14,12 @@ from auditor.store.engine import Database
 from auditor.store.tables import Job, WatchRun
 from auditor.store.tokens import create_token, ensure_tenant
 
-from .conftest import CASSETTE_000, SEED_000
+from .conftest import CASSETTE_000, ROOT, SEED_000
+
+SEED_001 = next((ROOT / "seeds").glob("001_*.txt"))
+CASSETTE_001 = ROOT / "cassettes" / "seeds" / "001.yaml"
+FAST = "ncbi_rps = 1000.0\ncrossref_rps = 1000.0\ncrossref_concurrency = 10\n"
+"""Replayed answers need no pacing: the tests' settings file lifts the services' real limits."""
 
 
 def test_add_list_show_through_the_service(serve, capsys: pytest.CaptureFixture[str]) -> None:
@@ -42,17 +47,19 @@ def test_add_reports_the_422_reason_in_one_line(serve, capsys: pytest.CaptureFix
     assert main(["watch", "show", "nope", "--server", served.url, "--token", token]) == 2
 
 
-def test_run_due_runs_each_due_watch_once(db: Database, store_url: str, monkeypatch,
+def test_run_due_runs_each_due_watch_once(db: Database, store_url: str, monkeypatch, tmp_path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("AUDITOR_REPLAY_CASSETTE", str(CASSETTE_000))
+    config = tmp_path / "fast.toml"
+    config.write_text(FAST, encoding="utf-8")
     tenant = ensure_tenant(db, "alice")
     created = datetime(2020, 1, 1, tzinfo=UTC)  # years of missed Monday ticks
     store_watches.create_watch(db, tenant_id=tenant.tenant_id, filename=str(SEED_000), data=SEED_000.read_bytes(),
                                cron="0 6 * * 1", timezone="UTC", notify="changes", fail_on="major,not_found",
                                webhook_url=None, sha256="0" * 64, now=created)
-    assert main(["watch", "run-due", "--database", store_url]) == 0
+    assert main(["watch", "run-due", "--database", store_url, "--config", str(config)]) == 0
     assert "1 watch run(s) were due; 1 run(s) finalised" in capsys.readouterr().err
-    assert main(["watch", "run-due", "--database", store_url]) == 0
+    assert main(["watch", "run-due", "--database", store_url, "--config", str(config)]) == 0
     assert "0 watch run(s) were due" in capsys.readouterr().err
     with db.read() as session:
         runs = list(session.scalars(select(WatchRun)))
@@ -62,22 +69,23 @@ def test_run_due_runs_each_due_watch_once(db: Database, store_url: str, monkeypa
     assert runs[0].summary is not None and runs[0].summary.startswith("30 reference(s) added")
 
 
-def test_two_run_due_processes_run_each_due_watch_exactly_once(db: Database, store_url: str) -> None:
+def test_two_run_due_processes_run_each_due_watch_exactly_once(db: Database, store_url: str, tmp_path) -> None:
     """Two schedulers (separate processes, as two machines' cron would start them) race on one store."""
     import os
     import subprocess
     import sys
 
-    from .conftest import ROOT
-
+    config = tmp_path / "fast.toml"
+    config.write_text(FAST, encoding="utf-8")
     tenant = ensure_tenant(db, "alice")
     for _ in range(3):
-        store_watches.create_watch(db, tenant_id=tenant.tenant_id, filename=str(SEED_000),
-                                   data=SEED_000.read_bytes(), cron="*/5 * * * *", timezone="Europe/Oslo",
+        store_watches.create_watch(db, tenant_id=tenant.tenant_id, filename=str(SEED_001),
+                                   data=SEED_001.read_bytes(), cron="*/5 * * * *", timezone="Europe/Oslo",
                                    notify="changes", fail_on="major,not_found", webhook_url=None, sha256="0" * 64,
                                    now=datetime(2026, 1, 1, tzinfo=UTC))
-    env = {**os.environ, "AUDITOR_REPLAY_CASSETTE": str(CASSETTE_000), "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-m", "auditor", "watch", "run-due", "--database", store_url],
+    env = {**os.environ, "AUDITOR_REPLAY_CASSETTE": str(CASSETTE_001), "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "auditor", "watch", "run-due", "--database", store_url, "--config", str(config)]
+    procs = [subprocess.Popen(argv,
                               env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     errs = [p.communicate(timeout=120)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], errs
