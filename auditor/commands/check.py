@@ -147,8 +147,12 @@ def run(args: argparse.Namespace) -> int:
             if retractions is not None and retractions.error:
                 kept = f"using the copy of {retractions.index.as_of}" if retractions.index else "no copy to use"
                 print(f"auditor: warning: {retractions.error} ({kept})", file=sys.stderr)
-            return await audit_documents(documents, sources.entrez, sources.crossref, progress=progress,
-                                         retractions=retractions)
+            try:
+                return await audit_documents(documents, sources.entrez, sources.crossref, progress=progress,
+                                             retractions=retractions)
+            finally:
+                if retractions is not None and retractions.index is not None:
+                    retractions.index.close()
 
     show_progress = not args.no_progress and sys.stderr.isatty() and total > 10
     with _replay(args.replay):

@@ -51,18 +51,23 @@ async def audit_for_job(db: Database, job_id: str, documents: Sequence[ParsedDoc
     from auditor.sources.retraction_watch import open_for_audit
 
     retractions = await open_for_audit(settings, sources.http)
-    previous = None if replaying else await asyncio.to_thread(store_watches.previous_report_for_job, db, job_id)
-    if previous is None:
-        return await audit_documents(documents, sources.entrez, sources.crossref, progress=progress,
-                                     retractions=retractions)
-    prior = json.loads(previous)
-    status_mode = "no-cache" if settings.cache_mode == "no-cache" else "refresh"
-    async with open_sources(dataclasses.replace(settings, cache_mode=status_mode)) as status:
-        reports = await reaudit_documents(documents, [prior] * len(documents), sources.entrez, sources.crossref,
-                                          status.entrez, status.crossref, retractions=retractions)
-    if progress is not None:
-        progress(sum(len(d.references) for d in documents))
-    return reports
+    try:
+        previous = None if replaying else await asyncio.to_thread(store_watches.previous_report_for_job, db, job_id)
+        if previous is None:
+            return await audit_documents(documents, sources.entrez, sources.crossref, progress=progress,
+                                         retractions=retractions)
+        prior = json.loads(previous)
+        status_mode = "no-cache" if settings.cache_mode == "no-cache" else "refresh"
+        async with open_sources(dataclasses.replace(settings, cache_mode=status_mode)) as status:
+            reports = await reaudit_documents(documents, [prior] * len(documents), sources.entrez,
+                                              sources.crossref, status.entrez, status.crossref,
+                                              retractions=retractions)
+        if progress is not None:
+            progress(sum(len(d.references) for d in documents))
+        return reports
+    finally:
+        if retractions is not None and retractions.index is not None:
+            retractions.index.close()
 
 
 def _should_notify(notify: str, diff: dict[str, Any], first: bool) -> bool:
