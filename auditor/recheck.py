@@ -47,8 +47,27 @@ def known_matches(previous: Mapping[str, Any]) -> dict[tuple[int, str], KnownMat
         pmid = match.get("pmid") if isinstance(match.get("pmid"), str) else None
         doi = match.get("doi") if isinstance(match.get("doi"), str) else None
         if (pmid or doi) and isinstance(ref.get("number"), int) and isinstance(ref.get("raw"), str):
-            out[(ref["number"], text_hash(ref["raw"]))] = KnownMatch(pmid, norm_doi(doi) or None)
+            out[(ref["number"], text_hash(ref["raw"]))] = _sources_asked(ref, match, pmid, norm_doi(doi) or None)
     return out
+
+
+def _sources_asked(ref: Mapping[str, Any], match: Mapping[str, Any], pmid: str | None, doi: str | None) -> KnownMatch:
+    """Ask again the sources the previous run's judgement rested on, and no others.
+
+    The matched record's source always; the other one only when the previous run had its record
+    too: the reference prints that identifier (step 1 of the resolver fetched it), or a finding
+    cites that source (a disagreement between the two, a flag). Asking a source the first run
+    never consulted would add candidates, and with them findings (REF501) that are not changes of
+    the cited work but of the method.
+    """
+    parsed = ref.get("parsed") if isinstance(ref.get("parsed"), Mapping) else {}
+    cited = {f.get("source") for f in ref.get("findings") or () if isinstance(f, Mapping)}
+    source = match.get("source")
+    want_pubmed = source == "pubmed" or bool(parsed.get("pmid")) or "pubmed" in cited
+    want_crossref = source == "crossref" or bool(parsed.get("doi")) or "crossref" in cited
+    if not ((want_pubmed and pmid) or (want_crossref and doi)):
+        return KnownMatch(pmid, doi)
+    return KnownMatch(pmid if want_pubmed else None, doi if want_crossref else None)
 
 
 def _state(result: SourceResult[dict[str, Record]] | None, key: str | None) -> str:

@@ -75,6 +75,20 @@ def test_known_matches_take_only_same_work_verdicts_and_pair_by_number_and_text(
     assert known_matches(report) == {(1, text_hash("A b")): KnownMatch("1", "10.1/x")}
 
 
+def test_only_the_sources_the_previous_judgement_rested_on_are_asked_again() -> None:
+    def known(match: dict, parsed: dict | None = None, findings: tuple = ()) -> KnownMatch:
+        ref = {"number": 1, "raw": "R", "verdict": "verified", "match": match, "parsed": parsed or {},
+               "findings": list(findings)}
+        return known_matches({"references": [ref]})[(1, text_hash("R"))]
+
+    both = {"pmid": "1", "doi": "10.1/x"}
+    assert known({**both, "source": "pubmed"}) == KnownMatch("1", None)  # ECitMatch: PubMed only
+    assert known({**both, "source": "crossref"}) == KnownMatch(None, "10.1/x")
+    assert known({**both, "source": "pubmed"}, parsed={"doi": "10.1/x"}) == KnownMatch("1", "10.1/x")
+    assert known({**both, "source": "pubmed"}, findings=({"source": "crossref"},)) == KnownMatch("1", "10.1/x")
+    assert known({"pmid": None, "doi": "10.1/x", "source": "pubmed"}) == KnownMatch(None, "10.1/x")
+
+
 async def test_several_documents_share_one_identifier_look_up() -> None:
     doc = dataclasses.replace(_parsed(), references=(CREE_REF, TOLJAN_REF))
     other = dataclasses.replace(doc, document=dataclasses.replace(doc.document, path="other.md"))
