@@ -1,10 +1,12 @@
 """``auditor watch add|list|show|run-due``: scheduled re-audits.
 
-``add``, ``list`` and ``show`` are clients of a running ``auditor serve`` (``--server``, token from
-``--token`` or ``AUDITOR_TOKEN``). ``run-due`` works on the store directly (``--database``) for
-deployments that prefer system cron or a Kubernetes CronJob to a long-running service: it creates
-the runs that are due (exactly once per scheduled time, whoever else is scheduling), executes their
-audits in this process, then stores the diffs and sends the webhooks. Exit codes: 0 done, 2 error.
+``add``, ``list`` and ``show`` are clients of a running ``auditor serve`` with ``--server`` (token
+from ``--token`` or ``AUDITOR_TOKEN``); without it they work on the store directly (``--database``,
+the ``local`` tenant for new watches, every tenant's watches listed: whoever can open the database
+is its operator). ``run-due`` works on the store directly, for deployments that prefer system cron
+or a Kubernetes CronJob to a long-running service: it creates the runs that are due (exactly once per
+scheduled time, whoever else is scheduling), executes their audits in this process, then stores the
+diffs and sends the webhooks. Exit codes: 0 done, 2 error.
 """
 
 from __future__ import annotations
@@ -27,8 +29,11 @@ def add_arguments(sub: Any) -> None:
     actions = p.add_subparsers(dest="watch_command", required=True)
 
     def client_options(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--server", required=True, metavar="URL", help="the service, e.g. http://127.0.0.1:8000")
+        q.add_argument("--server", metavar="URL", help="the service, e.g. http://127.0.0.1:8000 (default: the "
+                       "store given by --database)")
         q.add_argument("--token", metavar="T", help="bearer token (default: AUDITOR_TOKEN)")
+        q.add_argument("--database", metavar="URL", help="without --server: SQLAlchemy URL (default: "
+                       "AUDITOR_DATABASE_URL, then the default SQLite file)")
 
     add = actions.add_parser("add", help="register FILE for scheduled re-audits")
     add.add_argument("file", metavar="FILE")
@@ -82,13 +87,7 @@ def _remote(args: argparse.Namespace) -> int:
     try:
         with _client(args) as client:
             if args.watch_command == "add":
-                path = Path(args.file)
-                try:
-                    data = path.read_bytes()
-                except FileNotFoundError:
-                    raise InputError(f"{args.file}: no such file") from None
-                except OSError as exc:
-                    raise InputError(f"{args.file}: cannot read ({exc.strerror or exc})") from None
+                data = _read(args.file)
                 form = {"cron": args.cron, "timezone": args.timezone, "notify": args.notify, "fail_on": args.fail_on}
                 if args.webhook:
                     form["webhook_url"] = args.webhook
@@ -130,9 +129,83 @@ async def run_due(db: Any, settings: Any, job_settings: Any, owner: str) -> tupl
     return len(created), finalized
 
 
+def _read(path_text: str) -> bytes:
+    try:
+        return Path(path_text).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path_text}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path_text}: cannot read ({exc.strerror or exc})") from None
+
+
+def _local(args: argparse.Namespace) -> int:
+    """``add``/``list``/``show`` on the store itself, with the API's validation rules."""
+    import hashlib
+
+    from auditor.errors import ConfigError
+    from auditor.outcome import parse_fail_on
+    from auditor.store import watches as store_watches
+    from auditor.store.tokens import LOCAL_TENANT, ensure_tenant
+    from auditor.watch.schedule import Schedule, ScheduleError
+    from auditor.watch.webhooks import AddressPolicy, WebhookRefused, check_target
+
+    from ._store import open_store
+
+    db = open_store(args.database)
+    try:
+        if args.watch_command == "add":
+            try:
+                schedule = Schedule.parse(args.cron, args.timezone)
+            except ScheduleError as exc:
+                raise ConfigError(str(exc)) from None
+            policy = ",".join(sorted(parse_fail_on(args.fail_on))) or "none"
+            if args.webhook:
+                try:
+                    asyncio.run(check_target(args.webhook, AddressPolicy.from_env()))
+                except WebhookRefused as exc:
+                    raise ConfigError(f"--webhook: {exc}") from None
+            data = _read(args.file)
+            from auditor.documents.loader import load_bytes
+            from auditor.parsing import parse_document
+
+            parse_document(load_bytes(data, args.file))  # unreadable documents fail here, not at 6 am
+            tenant = ensure_tenant(db, LOCAL_TENANT)
+            created = store_watches.create_watch(
+                db, tenant_id=tenant.tenant_id, filename=args.file, data=data, cron=schedule.cron,
+                timezone=schedule.timezone, notify=args.notify, fail_on=policy, webhook_url=args.webhook,
+                sha256=hashlib.sha256(data).hexdigest())
+            print(created.watch.id)
+            if created.secret:
+                print(f"webhook secret (shown once; verify X-Auditor-Signature with it): {created.secret}",
+                      file=sys.stderr)
+            print(f"next run {created.watch.next_run_at.isoformat() if created.watch.next_run_at else '-'}",
+                  file=sys.stderr)
+        elif args.watch_command == "list":
+            for w in store_watches.list_watches(db, None, limit=10_000):
+                print(_line(_as_dict(w)))
+        else:
+            watch = store_watches.get_watch(db, args.id)
+            if watch is None:
+                raise InputError(f"no watch {args.id}")
+            runs = [{"id": r.id, "scheduled_for": r.scheduled_for.isoformat(), "trigger": r.trigger,
+                     "status": r.status, "job_id": r.job_id, "summary": r.summary, "notified": r.notified}
+                    for r, _ in store_watches.list_runs(db, watch.id, 10)]
+            print(json.dumps({"watch": _as_dict(watch), "runs": runs}, ensure_ascii=False, indent=2))
+    finally:
+        db.dispose()
+    return 0
+
+
+def _as_dict(w: Any) -> dict[str, Any]:
+    return {"id": w.id, "filename": w.filename, "cron": w.cron, "timezone": w.timezone, "notify": w.notify,
+            "webhook_url": w.webhook_url, "fail_on": w.fail_on,
+            "next_run_at": w.next_run_at.isoformat() if w.next_run_at else None,
+            "last_scheduled_for": w.last_scheduled_for.isoformat() if w.last_scheduled_for else None}
+
+
 def run(args: argparse.Namespace) -> int:
     if args.watch_command != "run-due":
-        return _remote(args)
+        return _remote(args) if args.server else _local(args)
     import socket
 
     from auditor.config import Settings

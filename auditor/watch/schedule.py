@@ -64,7 +64,11 @@ def validate_cron(expr: str) -> str:
         raise ScheduleError(
             f"cron: {len(fields)} field(s); use exactly 5: minute hour day-of-month month day-of-week")
     normalised = " ".join(fields)
-    if not croniter.is_valid(normalised):
+    try:
+        valid = croniter.is_valid(normalised)
+    except Exception:  # noqa: BLE001 - is_valid catches only croniter's own errors; input is hostile
+        valid = False
+    if not valid:
         raise ScheduleError(f"cron: {normalised[:64]!r} is not a valid cron expression")
     try:
         croniter(normalised, datetime(2000, 1, 1)).get_next(datetime)

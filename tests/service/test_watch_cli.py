@@ -97,3 +97,22 @@ def test_two_run_due_processes_run_each_due_watch_exactly_once(db: Database, sto
         jobs = list(session.scalars(select(Job)))
     assert len(runs) == 3 and {r.status for r in runs} == {"done"}
     assert len(jobs) == 3 and {(j.status, j.attempts) for j in jobs} == {("succeeded", 1)}
+
+
+def test_add_list_show_on_the_store_without_a_server(db: Database, store_url: str, tmp_path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    common = ["--database", store_url]
+    assert main(["watch", "add", str(SEED_001), "--cron", "30 2 * * *", "--timezone", "Europe/Oslo", *common]) == 0
+    watch_id = capsys.readouterr().out.strip()
+    assert main(["watch", "list", *common]) == 0
+    assert capsys.readouterr().out.startswith(f"{watch_id}  30 2 * * *  Europe/Oslo")
+    assert main(["watch", "show", watch_id, *common]) == 0
+    assert json.loads(capsys.readouterr().out)["watch"]["cron"] == "30 2 * * *"
+    assert main(["watch", "add", str(SEED_001), "--cron", "61 * * * *", *common]) == 2
+    assert main(["watch", "add", str(SEED_001), "--cron", "0 6 * * *", "--webhook", "http://10.0.0.1/", *common]) == 2
+    assert main(["watch", "add", str(tmp_path / "missing.md"), "--cron", "0 6 * * *", *common]) == 2
+    assert main(["watch", "show", "nope", *common]) == 2
+    err = capsys.readouterr().err
+    assert "not a valid cron" in err and "private address 10.0.0.1" in err and "no such file" in err
+    assert "Traceback" not in err
+    assert len(store_watches.list_watches(db, None)) == 1
