@@ -33,7 +33,7 @@ def test_every_documented_key_is_accepted_in_toml(tmp_path: Path) -> None:
     for row in rows:
         key, kind = row.split("|")[1].strip().strip("`"), row.split("|")[2].strip().split(",")[0]
         value = {"entrez_url": '"http://127.0.0.1:1/"', "crossref_url": '"http://127.0.0.1:1/"',
-                 "cache_mode": '"offline"'}.get(key, samples[kind])
+                 "cache_mode": '"offline"', "retraction_watch_url": '"off"'}.get(key, samples[kind])
         path = tmp_path / f"{key}.toml"
         path.write_text(f"[auditor]\n{key} = {value}\n", encoding="utf-8")
         Settings.load(path, environ={})  # raises ConfigError for a key the README names but Settings lacks

@@ -29,13 +29,20 @@ def _finding_to_dict(finding: Finding, ref: Reference, locator: Locator | None) 
     return out
 
 
+def _match_to_dict(audit: ReferenceAudit) -> dict[str, Any] | None:
+    """The match as JSON types: tuples become lists, so the dict validates before any json round trip."""
+    if audit.match is None:
+        return None
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(audit.match).items()}
+
+
 def audit_to_dict(audit: ReferenceAudit, locator: Locator | None = None) -> dict[str, Any]:
     out = reference_to_dict(audit.reference, locator)
     out.update(
         verdict=audit.verdict,
         flags=list(audit.flags),
         findings=[_finding_to_dict(f, audit.reference, locator) for f in audit.findings],
-        match=asdict(audit.match) if audit.match is not None else None,
+        match=_match_to_dict(audit),
         suggested=audit.suggested,
         consulted=dict(audit.consulted),
     )
