@@ -24,9 +24,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def shared_db(postgres_db: str) -> str:
-    import auditor.store.shared_cache
-    import auditor.store.shared_limiter  # noqa: F401 - both define their tables on the metadata
-
     engine = create_engine(postgres_db)
     metadata.create_all(engine)
     engine.dispose()

@@ -28,9 +28,6 @@ DAY = 86400.0
 
 @pytest.fixture
 def shared_db(postgres_db: str) -> str:
-    import auditor.store.shared_cache
-    import auditor.store.shared_limiter  # noqa: F401 - both define their tables on the metadata
-
     engine = create_engine(postgres_db)
     metadata.create_all(engine)
     engine.dispose()

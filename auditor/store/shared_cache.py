@@ -17,27 +17,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Engine, Float, Integer, LargeBinary, String, Table, Text, create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auditor.sources.cache import CachedResponse
-from auditor.store.shared_tables import metadata
 
 log = logging.getLogger(__name__)
-
-response_cache = Table(
-    "response_cache",
-    metadata,
-    Column("key", String(64), primary_key=True, doc="sha256 of the normalised request"),
-    Column("request", Text, nullable=False, doc="the normalised request itself, for inspection"),
-    Column("status", Integer, nullable=False),
-    Column("headers", Text, nullable=False, doc="JSON object of the answer's headers"),
-    Column("body", LargeBinary, nullable=False),
-    Column("fetched_at", Float, nullable=False, doc="seconds since the epoch, database clock"),
-    Column("negative", Boolean, nullable=False, doc="a 'nothing found' answer (shorter TTL)"),
-    comment="Shared HTTP response cache (PostgreSQL mode): see auditor/store/shared_cache.py",
-)
 
 _NOW = "extract(epoch FROM clock_timestamp())::float8"
 _GET = text(f"SELECT status, headers, body, fetched_at, negative, {_NOW} AS db_now"

@@ -33,12 +33,11 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Float, Integer, String, Table, func, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from auditor.sources.ratelimit import SAFETY, RateLimiter
-from auditor.store.shared_tables import metadata
 
 log = logging.getLogger(__name__)
 
@@ -52,18 +51,6 @@ POLL_MAX_S = 0.1
 """Backoff while every concurrency slot is held elsewhere."""
 RECOVERY_S = 30.0
 """After a database failure, pace this process alone for this long, then try the database again."""
-
-upstream_limits = Table(
-    "upstream_limits",
-    metadata,
-    Column("name", String(200), primary_key=True,
-           doc="service:pool:configured-rate:configured-concurrency, one budget per row"),
-    Column("rate", Float, nullable=False, doc="requests per second allowed now (headers adapt it)"),
-    Column("concurrency", Integer, nullable=True, doc="requests in flight allowed; NULL means no cap"),
-    Column("next_start", DateTime(timezone=True), nullable=False, server_default=func.now(),
-           doc="the earliest time (database clock) the next request may start"),
-    comment="Shared upstream rate limiter (PostgreSQL mode): see auditor/store/shared_limiter.py",
-)
 
 _ENSURE = text(
     "INSERT INTO upstream_limits (name, rate, concurrency, next_start)"
