@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from auditor import __version__
-from auditor.commands import check
+from auditor.commands import check, db, serve, submit, token
 from auditor.errors import EXIT_USAGE, AuditorError
 
 
@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_parse.add_argument("--output", "-o", metavar="PATH", help="write here (atomically) instead of stdout")
 
     check.add_arguments(sub)
+    for shell in (serve, db, token, submit):  # each sets ``run`` as its parser default
+        shell.add_arguments(sub)
     return parser
 
 
@@ -48,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from auditor.commands import parse
 
             return parse.run(args)
+        if hasattr(args, "run"):
+            return int(args.run(args))
         return check.run(args)
     except AuditorError as exc:
         print(f"auditor: error: {exc}", file=sys.stderr)

@@ -1,0 +1,101 @@
+"""``auditor serve``: the HTTP API plus N embedded workers over one store.
+
+``--no-auth`` is refused unless the address is loopback (127.0.0.0/8, ::1, localhost): an open
+service on a network interface would let anyone submit work and read every report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import socket
+import sys
+from typing import Any
+
+from auditor.errors import ConfigError
+
+
+def add_arguments(sub: Any) -> None:
+    p = sub.add_parser("serve", help="run the HTTP API with embedded workers",
+                       description="Run the HTTP API (OpenAPI at /openapi.json, docs at /docs) with N in-process "
+                       "workers.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    p.add_argument("--database", metavar="URL", help="SQLAlchemy URL (default: AUDITOR_DATABASE_URL, then a "
+                   "SQLite file in the platform data directory)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="in-process job workers (default 1; 0: API only)")
+    p.add_argument("--no-auth", action="store_true", help="no tokens (loopback addresses only): tenant 'local'")
+    p.add_argument("--config", metavar="TOML", help="settings file for the sources (see README: Configuration)")
+    p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    p.set_defaults(run=run)
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def bind(host: str, port: int) -> socket.socket:
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ConfigError(f"--host {host}: {exc.strerror}") from None
+    family, _, _, _, address = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.no_auth and not is_loopback(args.host):
+        raise ConfigError(f"--no-auth is only allowed on a loopback address, not {args.host}")
+    if args.workers < 0 or not 0 <= args.port <= 65535:
+        raise ConfigError("--workers must be >= 0 and --port within 0-65535")
+    import logging
+
+    import uvicorn
+
+    from auditor.config import Settings
+    from auditor.jobs.settings import JobSettings
+    from auditor.service.app import create_app
+    from auditor.service.settings import ServiceSettings
+
+    from ._store import open_store
+
+    service_settings = ServiceSettings.from_env(auth=not args.no_auth)
+    job_settings = JobSettings.from_env()
+    audit_settings = Settings.load(args.config)
+    db = open_store(args.database)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(db, service_settings, workers=args.workers, audit_settings=audit_settings,
+                     job_settings=job_settings)
+    sock = bind(args.host, args.port)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    if args.no_auth:
+        print("auditor: warning: --no-auth: every request acts for tenant 'local' without a token", file=sys.stderr)
+    if job_settings.replay_cassette:
+        print(f"auditor: warning: AUDITOR_REPLAY_CASSETTE: jobs answer from {job_settings.replay_cassette}, "
+              "not the live services", file=sys.stderr)
+    print(f"auditor: serving on http://{shown}:{port} (database {db.display_url}, {args.workers} worker(s))",
+          file=sys.stderr, flush=True)
+    config = uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=int(job_settings.drain_s) + 5,
+                            proxy_headers=False, server_header=False)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+        db.dispose()
+    return 0

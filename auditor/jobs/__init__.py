@@ -1,0 +1,35 @@
+"""Running audit jobs: one execution (:mod:`.execute`) and the embedded runner (:mod:`.runner`).
+
+* :func:`auditor.jobs.execute.execute_job` ``(db, job, owner, settings, job_settings)`` runs a job
+  the caller has claimed with :func:`auditor.store.jobs.claim`; heartbeats, cancellation, report
+  storage and the outcome are handled inside. Any engine (embedded, procrastinate) uses it.
+* :class:`auditor.jobs.runner.EmbeddedRunner` is N workers in the serve process (SQLite mode).
+* :class:`auditor.jobs.settings.JobSettings` reads lease, attempts, drain and the replay hook
+  (``AUDITOR_REPLAY_CASSETTE``) from the environment.
+* :class:`JobQueue`: how the API announces a new job. The embedded queue just wakes the local
+  runner (its workers poll the store anyway); a PostgreSQL engine implements ``enqueue`` to defer
+  its own task, called inside the request after the job row is committed.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class JobQueue(Protocol):
+    def enqueue(self, job_id: str) -> None:
+        """Announce a committed, queued job; must be idempotent (a retried request may repeat it)."""
+
+
+class EmbeddedQueue:
+    """The queue is the ``jobs`` table itself; enqueue only wakes the in-process runner."""
+
+    def __init__(self) -> None:
+        self._wakers: list[object] = []
+
+    def attach(self, runner: object) -> None:
+        self._wakers.append(runner)
+
+    def enqueue(self, job_id: str) -> None:
+        for runner in self._wakers:
+            runner.wake()  # type: ignore[attr-defined]

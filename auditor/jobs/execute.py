@@ -1,0 +1,173 @@
+"""Execute one claimed job: the same calls ``auditor check`` makes, then store every format.
+
+Steps: load the stored bytes (``load_bytes``), ``parse_document``, ``audit_documents`` through
+``open_sources``, ``render`` all four formats, ``exit_code``; then :func:`auditor.store.jobs.complete`
+writes reports and outcome in one transaction, only while this worker holds the lease. While the
+audit runs, a heartbeat renews the lease every ``heartbeat_s``, records progress (references done)
+and stops the audit when the job was cancelled or the lease was lost.
+
+Any engine can call :func:`execute_job` for a job it has claimed (the embedded runner does; a
+procrastinate task can too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.config import DEFAULT_CROSSREF_URL, DEFAULT_ENTREZ_URL, Settings
+from auditor.errors import AuditorError
+from auditor.model import AuditReport, ParsedDocument
+from auditor.store import jobs as store_jobs
+from auditor.store.engine import Database
+from auditor.store.tables import Job
+
+from .settings import JobSettings
+
+log = logging.getLogger("auditor.jobs")
+
+PROBLEM_BASE = "https://reference-auditor.example/problems/"
+
+
+@dataclass
+class JobResult:
+    """What happened to one execution, for logs and metrics."""
+
+    job_id: str
+    status: str
+    """``succeeded``, ``failed``, ``cancelled``, ``lost`` (lease gone) or ``released`` (requeued)."""
+    duration_s: float
+    counters: dict[str, dict[str, object]] = field(default_factory=dict)
+    """Per-service upstream counters (ServiceCounters.as_dict) of this execution."""
+
+
+Observer = Callable[[JobResult], None]
+
+
+def audit_settings(base: Settings, job_settings: JobSettings) -> Settings:
+    """The CLI's replay rule: a cassette holds live URLs and must never feed the real cache."""
+    if job_settings.replay_cassette is None:
+        return base
+    return base.with_values({"cache_mode": "no-cache", "entrez_url": DEFAULT_ENTREZ_URL,
+                             "crossref_url": DEFAULT_CROSSREF_URL})
+
+
+@contextlib.contextmanager
+def replay_context(job_settings: JobSettings) -> Iterator[None]:
+    """Serve every job's HTTP from ``AUDITOR_REPLAY_CASSETTE`` for as long as the block runs."""
+    if job_settings.replay_cassette is None:
+        yield
+        return
+    from pathlib import Path
+
+    from auditor.sources.replay import replay_vcr
+
+    # Repeats allowed: every job for the same document asks the same questions again. vcrpy patches
+    # every HTTP client in the process; loopback traffic (a test's own client) is left alone.
+    path = Path(job_settings.replay_cassette)
+    with replay_vcr(path.parent, ignore_localhost=True).use_cassette(path.name, allow_playback_repeats=True):
+        yield
+
+
+def parse_bytes(data: bytes, name: str) -> ParsedDocument:
+    from auditor.documents.loader import load_bytes
+    from auditor.parsing import parse_document
+
+    return parse_document(load_bytes(data, name))
+
+
+def render_all(reports: list[AuditReport]) -> list[store_jobs.RenderedReport]:
+    from auditor.reports.render import FORMATS, MEDIA_TYPES, render
+
+    return [store_jobs.RenderedReport(fmt, MEDIA_TYPES[fmt], render(reports, fmt, color=False).encode("utf-8"))
+            for fmt in FORMATS]
+
+
+def problem(slug: str, title: str, detail: str) -> dict[str, Any]:
+    return {"type": PROBLEM_BASE + slug, "title": title, "status": 500, "detail": detail[:2000]}
+
+
+async def execute_job(db: Database, job: Job, owner: str, settings: Settings, job_settings: JobSettings) -> JobResult:
+    """Run a job this worker has claimed (``owner`` holds its lease) to one of its end states."""
+    from auditor.audit import audit_documents
+    from auditor.outcome import exit_code, parse_fail_on
+    from auditor.sources import open_sources
+
+    started = time.monotonic()
+    result = JobResult(job.id, "running", 0.0)
+    done = 0
+
+    def progress(n: int) -> None:
+        nonlocal done
+        done += n
+
+    async def audit() -> list[AuditReport]:
+        if job_settings.test_delay_s:
+            await asyncio.sleep(job_settings.test_delay_s)
+        stored = await asyncio.to_thread(store_jobs.load_document, db, job.id)
+        if stored is None:
+            raise LookupError("the job's document is gone")
+        parsed = await asyncio.to_thread(parse_bytes, stored.data, job.filename)
+        async with open_sources(audit_settings(settings, job_settings)) as sources:
+            try:
+                return await audit_documents([parsed], sources.entrez, sources.crossref, progress=progress)
+            finally:
+                result.counters = {name: c.as_dict() for name, c in sources.counters().items()}
+
+    def finish(status: str) -> JobResult:
+        result.status = status
+        result.duration_s = time.monotonic() - started
+        return result
+
+    task = asyncio.ensure_future(audit())
+    try:
+        while True:
+            await asyncio.wait({task}, timeout=job_settings.heartbeat_s)
+            if task.done():
+                break
+            beat = await asyncio.to_thread(store_jobs.heartbeat, db, job.id, owner, job_settings.lease_s, done)
+            if not beat.held:
+                log.warning("job %s: lease lost; abandoning this execution", job.id)
+                return finish("lost")
+            if beat.cancel_requested:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                ok = await asyncio.to_thread(store_jobs.finish_unsuccessfully, db, job.id, owner, "cancelled")
+                return finish("cancelled" if ok else "lost")
+    finally:
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    error = _failure(task.exception())
+    if error is not None:
+        ok = await asyncio.to_thread(store_jobs.finish_unsuccessfully, db, job.id, owner, "failed", error)
+        return finish("failed" if ok else "lost")
+    reports = task.result()
+    rendered = await asyncio.to_thread(render_all, reports)
+    code = exit_code(reports, parse_fail_on(job.fail_on))
+    summary = reports[0].summary
+    status = await asyncio.to_thread(store_jobs.complete, db, job.id, owner, rendered, summary, code,
+                                     sum(summary.values()))
+    return finish(status)
+
+
+def _failure(exc: BaseException | None) -> dict[str, Any] | None:
+    if exc is None:
+        return None
+    if isinstance(exc, AuditorError):
+        return problem("document-unreadable", "Document could not be audited", str(exc))
+    try:
+        from vcr.errors import CannotOverwriteExistingCassetteException
+    except ImportError:  # pragma: no cover - vcrpy is a runtime dependency
+        CannotOverwriteExistingCassetteException = ()  # type: ignore[assignment,misc]  # noqa: N806
+    if isinstance(exc, CannotOverwriteExistingCassetteException):
+        return problem("replay-miss", "Replay cassette lacks a request",
+                       "the job made a request AUDITOR_REPLAY_CASSETTE does not hold")
+    log.error("job failed", exc_info=exc)
+    return problem("internal-error", "Internal error", f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,128 @@
+"""The embedded runner: N asyncio workers inside ``auditor serve`` that claim jobs from the store.
+
+Each worker loops: claim (lease) -> :func:`~auditor.jobs.execute.execute_job` -> claim again, or
+wait ``poll_s`` (a submission in this process wakes the workers at once via :meth:`wake`). The
+runner also refreshes its row in the ``workers`` table, which ``/readyz`` reads.
+
+:meth:`stop` drains (SIGTERM, via uvicorn's lifespan shutdown): no new claims; running jobs get
+``drain_s`` to finish; what is still running then is cancelled and released back to the queue, so
+another process picks it up at once instead of after the lease. A process killed with ``kill -9``
+releases nothing: its jobs' leases expire and any worker reclaims them (``auditor.store.jobs``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+
+from auditor.config import Settings
+from auditor.store import jobs as store_jobs
+from auditor.store.engine import Database
+
+from .execute import JobResult, Observer, execute_job, replay_context
+from .settings import JobSettings
+
+log = logging.getLogger("auditor.jobs")
+
+WORKER_HEARTBEAT_S = 2.0
+"""How often a runner refreshes its ``workers`` row; ``/readyz`` allows a few missed beats."""
+
+
+class EmbeddedRunner:
+    def __init__(self, db: Database, workers: int, settings: Settings, job_settings: JobSettings,
+                 observer: Observer | None = None) -> None:
+        self.db = db
+        self.workers = workers
+        self.settings = settings
+        self.job_settings = job_settings
+        self.observer = observer
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._loops: list[asyncio.Task[None]] = []
+        self._running: dict[str, asyncio.Task[JobResult]] = {}
+        self._replay = contextlib.ExitStack()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def start(self) -> None:
+        if self.workers <= 0:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._replay.enter_context(replay_context(self.job_settings))
+        await asyncio.to_thread(store_jobs.worker_heartbeat, self.db, self.id, "embedded",
+                                socket.gethostname(), os.getpid())
+        self._loops = [asyncio.create_task(self._work(i), name=f"auditor-worker-{i}") for i in range(self.workers)]
+        self._loops.append(asyncio.create_task(self._beat(), name="auditor-worker-heartbeat"))
+
+    def wake(self) -> None:
+        """Safe from any thread (the API's sync routes run in a thread pool)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def stop(self) -> None:
+        """Drain: finish or requeue what runs, then mark this runner stopped."""
+        if not self._loops:
+            return
+        self._stopping = True
+        self._wake.set()
+        running = list(self._running.values())
+        if running:
+            log.info("draining %d running job(s) for up to %.0f s", len(running), self.job_settings.drain_s)
+            await asyncio.wait(running, timeout=self.job_settings.drain_s)
+        for task in self._loops:
+            task.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        self._loops = []
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(store_jobs.worker_heartbeat, self.db, self.id, "embedded",
+                                    socket.gethostname(), os.getpid(), True)
+        self._replay.close()
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(WORKER_HEARTBEAT_S)
+            try:
+                await asyncio.to_thread(store_jobs.worker_heartbeat, self.db, self.id, "embedded",
+                                        socket.gethostname(), os.getpid())
+            except Exception:  # noqa: BLE001 - the store may be briefly unavailable; /readyz will say so
+                log.exception("worker heartbeat failed")
+
+    async def _work(self, index: int) -> None:
+        owner = f"{self.id}/{index}"
+        js = self.job_settings
+        while not self._stopping:
+            try:
+                job = await asyncio.to_thread(store_jobs.claim, self.db, owner, js.lease_s, js.max_attempts)
+            except Exception:  # noqa: BLE001 - keep the worker alive through store hiccups
+                log.exception("claiming a job failed")
+                job = None
+            if job is None:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=js.poll_s)
+                continue
+            log.info("job %s: claimed by %s (attempt %d)", job.id, owner, job.attempts)
+            task = asyncio.create_task(execute_job(self.db, job, owner, self.settings, js))
+            self._running[job.id] = task
+            try:
+                result = await asyncio.shield(task)
+            except asyncio.CancelledError:
+                # Drain timed out (or the loop is shutting down): stop the job and hand it back.
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(store_jobs.release, self.db, job.id, owner)
+                log.info("job %s: released back to the queue", job.id)
+                raise
+            except Exception:  # noqa: BLE001 - a store error mid-job: the lease expires and it is retried
+                log.exception("job %s: execution failed; it will be retried after its lease", job.id)
+                continue
+            finally:
+                self._running.pop(job.id, None)
+            log.info("job %s: %s in %.2f s", job.id, result.status, result.duration_s)
+            if self.observer is not None:
+                self.observer(result)

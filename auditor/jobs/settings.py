@@ -1,0 +1,64 @@
+"""How jobs run: lease, attempts, drain, and the two test/demo hooks, read from the environment.
+
+``AUDITOR_REPLAY_CASSETTE`` (tests and offline demos only) makes every job's HTTP come from a
+vcrpy cassette instead of the network, exactly like ``auditor check --replay``: live URLs, no
+response cache, real limits. ``AUDITOR_TEST_JOB_DELAY`` (seconds; tests only) makes each job wait,
+heartbeating, before it audits, so a test can kill a worker while a job is mid-flight.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from auditor.errors import ConfigError
+
+_ENV: tuple[tuple[str, str, type], ...] = (
+    ("AUDITOR_JOB_LEASE", "lease_s", float),
+    ("AUDITOR_JOB_MAX_ATTEMPTS", "max_attempts", int),
+    ("AUDITOR_DRAIN_TIMEOUT", "drain_s", float),
+    ("AUDITOR_POLL_INTERVAL", "poll_s", float),
+    ("AUDITOR_TEST_JOB_DELAY", "test_delay_s", float),
+)
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    lease_s: float = 30.0
+    """A claimed job is reclaimable this long after its worker's last heartbeat."""
+    max_attempts: int = 3
+    """Claims after which a job that never finished fails instead of being retried again."""
+    drain_s: float = 30.0
+    """On SIGTERM, how long running jobs may finish before they are requeued."""
+    poll_s: float = 0.5
+    """How often an idle embedded worker looks for work (a local submission wakes it at once)."""
+    replay_cassette: str | None = None
+    test_delay_s: float = 0.0
+
+    @property
+    def heartbeat_s(self) -> float:
+        return max(0.05, min(1.0, self.lease_s / 3))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> JobSettings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for var, name, kind in _ENV:
+            raw = env.get(var, "").strip()
+            if not raw:
+                continue
+            try:
+                number = kind(raw)
+            except ValueError:
+                raise ConfigError(f"{var}: {raw!r} is not a number") from None
+            if not math.isfinite(number) or number < 0 or (name != "test_delay_s" and number == 0):
+                raise ConfigError(f"{var}: {raw!r} must be a positive number")
+            values[name] = number
+        cassette = env.get("AUDITOR_REPLAY_CASSETTE", "").strip()
+        if cassette:
+            if not os.path.isfile(cassette):
+                raise ConfigError(f"AUDITOR_REPLAY_CASSETTE: {cassette}: no such cassette")
+            values["replay_cassette"] = cassette
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,85 @@
+"""Prometheus metrics for ``/metrics``.
+
+Job counts by status and the queue depth are read from the store at scrape time (so every process
+reports the same, global figures). Job durations and upstream counters are this process's own:
+after each job the runner adds that job's ``ServiceCounters`` (requests sent, cache hits, 429s,
+retries, failures per service) here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from auditor.jobs.execute import JobResult
+from auditor.store import jobs as store_jobs
+from auditor.store.engine import Database
+
+UPSTREAM_FIELDS = ("requests", "cache_hits", "rate_limited", "retries", "failures")
+
+
+class _StoreCollector(Collector):
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        counts = store_jobs.counts_by_status(self.db)
+        jobs = GaugeMetricFamily("auditor_jobs", "Jobs in the store by status", labels=["status"])
+        for status, n in counts.items():
+            jobs.add_metric([status], n)
+        yield jobs
+        yield GaugeMetricFamily("auditor_queue_depth", "Jobs waiting for a worker", value=counts["queued"])
+
+
+class Metrics:
+    def __init__(self, db: Database) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry.register(_StoreCollector(db))
+        self.job_duration = Histogram(
+            "auditor_job_duration_seconds", "Wall time of one job execution in this process", ["status"],
+            buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800), registry=self.registry)
+        self.upstream_requests = Counter(
+            "auditor_upstream_requests", "HTTP requests sent to PubMed/Crossref (retries included)",
+            ["service"], registry=self.registry)
+        self.upstream_cache_hits = Counter(
+            "auditor_upstream_cache_hits", "Look-ups answered from the response cache", ["service"],
+            registry=self.registry)
+        self.upstream_rate_limited = Counter(
+            "auditor_upstream_rate_limited", "HTTP 429 answers received from upstream", ["service"],
+            registry=self.registry)
+        self.upstream_retries = Counter(
+            "auditor_upstream_retries", "Retried upstream requests", ["service"], registry=self.registry)
+        self.upstream_failures = Counter(
+            "auditor_upstream_failures", "Look-ups that ended unavailable after retries", ["service"],
+            registry=self.registry)
+        self.registry.register(_CacheRatio(self))
+
+    def observe(self, result: JobResult) -> None:
+        """The runner's observer: one finished execution."""
+        self.job_duration.labels(result.status).observe(result.duration_s)
+        for service, counters in result.counters.items():
+            for name, metric in (("requests", self.upstream_requests), ("cache_hits", self.upstream_cache_hits),
+                                 ("rate_limited", self.upstream_rate_limited), ("retries", self.upstream_retries),
+                                 ("failures", self.upstream_failures)):
+                value = counters.get(name, 0)
+                if isinstance(value, int) and value > 0:
+                    metric.labels(service).inc(value)
+
+
+class _CacheRatio(Collector):
+    """cache hits / (hits + requests sent) per service, over this process's lifetime."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily("auditor_upstream_cache_hit_ratio",
+                                   "Share of upstream look-ups answered from the cache", labels=["service"])
+        for service in ("pubmed", "crossref"):
+            hits = self.metrics.upstream_cache_hits.labels(service)._value.get()
+            sent = self.metrics.upstream_requests.labels(service)._value.get()
+            family.add_metric([service], hits / (hits + sent) if hits + sent else 0.0)
+        yield family

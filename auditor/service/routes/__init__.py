@@ -1,0 +1,1 @@
+"""One router per resource: audits (``/v1/audits``), health (``/healthz``, ``/readyz``, ``/metrics``), docs."""

@@ -1,0 +1,105 @@
+"""The API's JSON shapes (pydantic), which also make ``/openapi.json``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNCHECKED
+from auditor.store.tables import Job
+
+Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+Outcome = Literal["ok", "findings", "unchecked"]
+OUTCOMES: dict[int, Outcome] = {EXIT_OK: "ok", EXIT_FINDINGS: "findings", EXIT_UNCHECKED: "unchecked"}
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document; extension members may follow."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+
+
+class Progress(BaseModel):
+    done: int = Field(description="references checked so far")
+    total: int = Field(description="references in the document")
+
+
+class Summary(BaseModel):
+    verified: int
+    minor: int
+    major: int
+    not_found: int
+    unchecked: int
+
+
+class Links(BaseModel):
+    self: str
+    report: str
+
+
+class AuditStatus(BaseModel):
+    id: str
+    status: Status
+    filename: str = Field(description="the uploaded name, as the report shows it")
+    fail_on: list[str] = Field(description="verdicts and flags that make the outcome 'findings'")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    progress: Progress
+    summary: Summary | None = Field(description="counts per verdict once succeeded")
+    outcome: Outcome | None = Field(description="what `auditor check` would exit with: ok 0, findings 1, unchecked 3")
+    exit_code: int | None
+    error: Problem | None = Field(description="why the job failed")
+    attempts: int = Field(description="times a worker started the job (more than 1 after a crash)")
+    cancel_requested: bool
+    links: Links
+
+    @classmethod
+    def of(cls, job: Job) -> AuditStatus:
+        path = f"/v1/audits/{job.id}"
+        return cls(
+            id=job.id, status=job.status, filename=job.filename,  # type: ignore[arg-type]
+            fail_on=[v for v in job.fail_on.split(",") if v] or ["none"],
+            created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
+            progress=Progress(done=job.progress_done, total=job.progress_total),
+            summary=Summary(**job.summary) if job.summary else None,
+            outcome=OUTCOMES.get(job.exit_code) if job.exit_code is not None else None,
+            exit_code=job.exit_code, error=Problem(**job.error) if job.error else None,
+            attempts=job.attempts, cancel_requested=job.cancel_requested,
+            links=Links(self=path, report=f"{path}/report"),
+        )
+
+
+class AuditList(BaseModel):
+    items: list[AuditStatus]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next (older) page; null at the end")
+
+
+class Ready(BaseModel):
+    status: Literal["ready", "not ready"]
+    checks: dict[str, str]
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"v1:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int | None:
+    """The seq a cursor stands for, or None when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    prefix, _, number = raw.partition(":")
+    if prefix != "v1" or not number.isdigit() or len(number) > 18:
+        return None
+    return int(number)
