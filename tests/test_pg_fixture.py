@@ -40,7 +40,7 @@ def _run_probe(tmp_path: Path, ci: str) -> subprocess.CompletedProcess[str]:
             assert postgres_url
     """))
     env = {k: v for k, v in os.environ.items() if k != "AUDITOR_TEST_POSTGRES_URL"}
-    env.update(PG_BIN="/nonexistent", CI=ci, PYTHONPATH=str(REPO_ROOT))
+    env.update(PG_BIN="/nonexistent", CI=ci, PYTHONPATH=str(REPO_ROOT), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
          str(probe)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)

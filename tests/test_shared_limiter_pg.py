@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
 
-from auditor.store.shared_tables import metadata
+from auditor.store import migrate
+from auditor.store.engine import Database
 from tests.upstream_fake import Throttle, serve
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -24,9 +24,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def shared_db(postgres_db: str) -> str:
-    engine = create_engine(postgres_db)
-    metadata.create_all(engine)
-    engine.dispose()
+    db = Database(postgres_db)
+    migrate.upgrade(db)  # the tables come from the store's migrations, as in a deployment
+    db.dispose()
     return postgres_db
 
 

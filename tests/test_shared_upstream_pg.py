@@ -11,14 +11,14 @@ from collections.abc import AsyncIterator
 
 import psycopg
 import pytest
-from sqlalchemy import create_engine
 
 from auditor.config import Settings
 from auditor.sources import open_sources
 from auditor.sources.upstream import sharing
+from auditor.store import migrate
+from auditor.store.engine import Database
 from auditor.store.shared_cache import SharedResponseCache
 from auditor.store.shared_limiter import lock_key
-from auditor.store.shared_tables import metadata
 from auditor.store.shared_upstream import SharedUpstream, async_url, is_postgres
 from tests.pgcluster import libpq_url
 from tests.upstream_fake import Throttle, serve
@@ -28,9 +28,9 @@ DAY = 86400.0
 
 @pytest.fixture
 def shared_db(postgres_db: str) -> str:
-    engine = create_engine(postgres_db)
-    metadata.create_all(engine)
-    engine.dispose()
+    db = Database(postgres_db)
+    migrate.upgrade(db)  # the tables come from the store's migrations, as in a deployment
+    db.dispose()
     return postgres_db
 
 

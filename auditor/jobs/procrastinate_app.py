@@ -38,8 +38,6 @@ from datetime import timedelta
 from typing import Any
 
 import procrastinate
-from auditor.store.engine import Database
-from auditor.store.tables import FINISHED_STATUSES, Job, utcnow
 from procrastinate import exceptions as pq_exceptions
 from procrastinate.retry import RetryStrategy
 from sqlalchemy import and_, column, exists, literal, or_, select, table
@@ -47,6 +45,8 @@ from sqlalchemy import and_, column, exists, literal, or_, select, table
 from auditor.config import Settings
 from auditor.errors import ConfigError
 from auditor.store import jobs as store_jobs
+from auditor.store.engine import Database
+from auditor.store.tables import FINISHED_STATUSES, Job, utcnow
 
 from .execute import JobResult, Observer, execute_job
 from .settings import JobSettings

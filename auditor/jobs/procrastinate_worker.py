@@ -14,11 +14,10 @@ import logging
 import os
 import socket
 
-from auditor.store.engine import Database
-
 from auditor.config import Settings
 from auditor.sources.upstream import sharing
 from auditor.store import jobs as store_jobs
+from auditor.store.engine import Database
 from auditor.store.shared_upstream import SharedUpstream
 
 from .execute import Observer, replay_context

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from auditor.store.engine import Database
 from auditor.store.tables import (
@@ -84,7 +86,8 @@ def fingerprint(data: bytes, filename: str, fail_on: str) -> str:
 
 
 def submit(db: Database, *, tenant_id: int, filename: str, data: bytes, fail_on: str, total: int,
-           idempotency_key: str | None = None, max_active: int | None = None) -> tuple[Job, bool]:
+           idempotency_key: str | None = None, max_active: int | None = None,
+           on_create: Callable[[Session, str], None] | None = None) -> tuple[Job, bool]:
     """Store a new queued job with its document; returns ``(job, created)``.
 
     With ``idempotency_key``, a repeat of the same request returns the job it created the first
@@ -119,6 +122,9 @@ def submit(db: Database, *, tenant_id: int, filename: str, data: bytes, fail_on:
                 if idempotency_key is not None:
                     session.add(IdempotencyKey(tenant_id=tenant_id, key=idempotency_key, fingerprint=fp,
                                                job_id=job.id, created_at=now))
+                if on_create is not None:  # e.g. procrastinate's transactional enqueue
+                    session.flush()
+                    on_create(session, job.id)
                 return job, True
         except IntegrityError:
             if attempt or idempotency_key is None:

@@ -9,9 +9,11 @@ cache file.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Float, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, Float, Integer, LargeBinary, String, Table, Text
 
-metadata = MetaData()
+from auditor.store.tables import Base
+
+metadata = Base.metadata
 
 upstream_limits = Table(
     "upstream_limits",

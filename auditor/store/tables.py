@@ -169,3 +169,8 @@ class Worker(Base):
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# The shared limiter and cache tables live in their own module; importing it here puts them on
+# Base.metadata wherever the store is used (migrations, schema checks).
+from auditor.store import shared_tables as _shared_tables  # noqa: E402,F401
