@@ -79,8 +79,18 @@ def run(args: argparse.Namespace) -> int:
     audit_settings = Settings.load(args.config)
     db = open_store(args.database)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(db, service_settings, workers=args.workers, audit_settings=audit_settings,
-                     job_settings=job_settings)
+    if db.dialect == "postgresql":
+        # PostgreSQL: procrastinate is the queue; the in-process workers are procrastinate workers.
+        from auditor.jobs.procrastinate_app import ProcrastinateQueue
+        from auditor.jobs.procrastinate_worker import attach_to_service
+
+        app = create_app(db, service_settings, workers=0, audit_settings=audit_settings, job_settings=job_settings,
+                         queue=ProcrastinateQueue(db.url))
+        attach_to_service(app, db.url, workers=args.workers, settings=audit_settings, job_settings=job_settings,
+                          observer=app.state.ctx.metrics.observe)
+    else:
+        app = create_app(db, service_settings, workers=args.workers, audit_settings=audit_settings,
+                         job_settings=job_settings)
     sock = bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host

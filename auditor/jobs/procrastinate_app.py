@@ -32,6 +32,7 @@ import math
 import os
 import socket
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -255,17 +256,27 @@ class ProcrastinateQueue:
     def __init__(self, database_url: str) -> None:
         self.app = build_app(database_url, sync=True)
         self._opened = False
+        self._in_transaction: OrderedDict[str, None] = OrderedDict()
+        """Jobs announced inside their transaction (the most recent ones), so ``enqueue`` can skip them."""
 
     def enqueue_in_transaction(self, session: Any, job_id: str) -> None:
-        connection = session.connection().connection.driver_connection
         try:
-            with session.begin_nested():  # a savepoint: a refused defer must not abort the job's insert
+            # A SAVEPOINT inside the job's transaction (session.connection() inside begin_nested
+            # emits it): a refused defer (the queueing lock) rolls back to it instead of aborting
+            # the job's own insert, and the defer commits or rolls back with the job.
+            with session.begin_nested():
+                connection = session.connection().connection.driver_connection
                 self.app.configure_task(RUN_AUDIT, queueing_lock=queueing_lock(job_id), connection=connection) \
                     .defer(job_id=job_id)
         except pq_exceptions.AlreadyEnqueued:
             pass
+        self._in_transaction[job_id] = None
+        while len(self._in_transaction) > 10000:
+            self._in_transaction.popitem(last=False)
 
     def enqueue(self, job_id: str) -> None:
+        if self._in_transaction.pop(job_id, 0) is None:
+            return  # announced in the job's own transaction already
         if not self._opened:
             self.app.open()
             self._opened = True

@@ -13,6 +13,8 @@ import contextlib
 import logging
 import os
 import socket
+from collections.abc import AsyncIterator
+from typing import Any
 
 from auditor.config import Settings
 from auditor.sources.upstream import sharing
@@ -68,3 +70,29 @@ async def _heartbeat(db: Database, worker_id: str) -> None:
         except Exception:  # noqa: BLE001 - the store may be briefly unavailable; /readyz will say so
             log.exception("worker heartbeat failed")
         await asyncio.sleep(WORKER_HEARTBEAT_S)
+
+
+def attach_to_service(app: Any, database_url: str, *, workers: int, settings: Settings, job_settings: JobSettings,
+                      tuning: WorkerTuning | None = None, observer: Observer | None = None) -> None:
+    """Run ``workers`` procrastinate jobs at a time inside ``auditor serve`` (PostgreSQL mode).
+
+    The worker starts after the app's own startup and is drained before the app's own shutdown,
+    both within uvicorn's lifespan, so SIGTERM drains it exactly as it drains ``auditor worker``.
+    """
+    if workers <= 0:
+        return
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(asgi_app: Any) -> AsyncIterator[Any]:
+        async with inner(asgi_app) as state:
+            task = asyncio.create_task(run_worker(
+                database_url, concurrency=workers, settings=settings, job_settings=job_settings, tuning=tuning,
+                observer=observer, install_signal_handlers=False), name="auditor-procrastinate-worker")
+            try:
+                yield state
+            finally:
+                task.cancel()  # procrastinate turns this into a graceful stop (drain_s), then returns
+                await asyncio.gather(task, return_exceptions=True)
+
+    app.router.lifespan_context = lifespan
