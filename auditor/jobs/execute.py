@@ -149,8 +149,12 @@ async def execute_job(db: Database, job: Job, owner: str, settings: Settings, jo
         ok = await asyncio.to_thread(store_jobs.finish_unsuccessfully, db, job.id, owner, "failed", error)
         return finish("failed" if ok else "lost")
     reports = task.result()
-    rendered = await asyncio.to_thread(render_all, reports)
-    code = exit_code(reports, parse_fail_on(job.fail_on))
+    try:
+        rendered = await asyncio.to_thread(render_all, reports)
+        code = exit_code(reports, parse_fail_on(job.fail_on))
+    except Exception as exc:  # noqa: BLE001 - a bug in rendering fails this job; it must not loop
+        ok = await asyncio.to_thread(store_jobs.finish_unsuccessfully, db, job.id, owner, "failed", _failure(exc))
+        return finish("failed" if ok else "lost")
     summary = reports[0].summary
     status = await asyncio.to_thread(store_jobs.complete, db, job.id, owner, rendered, summary, code,
                                      sum(summary.values()))

@@ -25,8 +25,19 @@ class _StoreCollector(Collector):
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        """Names only: registering must not query the store."""
+        yield GaugeMetricFamily("auditor_jobs", "Jobs in the store by status", labels=["status"])
+        yield GaugeMetricFamily("auditor_queue_depth", "Jobs waiting for a worker")
+        yield GaugeMetricFamily("auditor_store_up", "1 when the store answered this scrape")
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        counts = store_jobs.counts_by_status(self.db)
+        try:
+            counts = store_jobs.counts_by_status(self.db)
+        except Exception:  # noqa: BLE001 - a scrape reports the store as down rather than failing
+            yield GaugeMetricFamily("auditor_store_up", "1 when the store answered this scrape", value=0)
+            return
+        yield GaugeMetricFamily("auditor_store_up", "1 when the store answered this scrape", value=1)
         jobs = GaugeMetricFamily("auditor_jobs", "Jobs in the store by status", labels=["status"])
         for status, n in counts.items():
             jobs.add_metric([status], n)
@@ -74,6 +85,10 @@ class _CacheRatio(Collector):
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        yield GaugeMetricFamily("auditor_upstream_cache_hit_ratio",
+                                "Share of upstream look-ups answered from the cache", labels=["service"])
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily("auditor_upstream_cache_hit_ratio",

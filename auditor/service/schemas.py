@@ -68,12 +68,13 @@ class AuditStatus(BaseModel):
         path = f"/v1/audits/{job.id}"
         return cls(
             id=job.id, status=job.status, filename=job.filename,  # type: ignore[arg-type]
-            fail_on=[v for v in job.fail_on.split(",") if v] or ["none"],
+            fail_on=[v for v in job.fail_on.split(",") if v],
             created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
             progress=Progress(done=job.progress_done, total=job.progress_total),
             summary=Summary(**job.summary) if job.summary else None,
             outcome=OUTCOMES.get(job.exit_code) if job.exit_code is not None else None,
-            exit_code=job.exit_code, error=Problem(**job.error) if job.error else None,
+            exit_code=job.exit_code, error=Problem(**{"status": 500, "title": "Job failed", **job.error})
+            if job.error else None,
             attempts=job.attempts, cancel_requested=job.cancel_requested,
             links=Links(self=path, report=f"{path}/report"),
         )

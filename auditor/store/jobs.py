@@ -205,7 +205,7 @@ def _reap(session: Any, now: datetime, max_attempts: int) -> None:
         status="cancelled", finished_at=now, lease_owner=None, lease_expires_at=None))
     session.execute(update(Job).where(expired, Job.attempts >= max_attempts).values(
         status="failed", finished_at=now, lease_owner=None, lease_expires_at=None,
-        error={"type": "about:blank", "title": "Job abandoned",
+        error={"type": "about:blank", "title": "Job abandoned", "status": 500,
                "detail": f"the job was claimed {max_attempts} times and never finished (each worker stopped "
                          "mid-job); it is not retried again"}))
 

@@ -44,6 +44,19 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def cli_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """What ``auditor check`` writes for seed 000 (replayed), per format: the bytes the service must match."""
+    from auditor.cli import main
+
+    stem = tmp_path_factory.mktemp("cli") / "seed000"
+    code = main(["check", str(SEED_000), "--replay", str(CASSETTE_000), "--format", "text,json,html,sarif",
+                 "--output", str(stem), "--no-progress"])
+    assert code == 1
+    ext = {"text": "txt", "json": "json", "html": "html", "sarif": "sarif"}
+    return {fmt: Path(f"{stem}.{e}").read_bytes() for fmt, e in ext.items()}
+
+
 @pytest.fixture(params=["sqlite", *(["postgresql"] if _PG else [])])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "postgresql":

@@ -69,7 +69,7 @@ def submit_audit(
     parsed = parse_upload(data, name, ctx.settings.max_references)
     try:
         job, created = store_jobs.submit(
-            ctx.db, tenant_id=who.tenant_id, filename=name, data=data, fail_on=",".join(sorted(policy)),
+            ctx.db, tenant_id=who.tenant_id, filename=name, data=data, fail_on=",".join(sorted(policy)) or "none",
             total=len(parsed.references), idempotency_key=idempotency_key,
             max_active=ctx.settings.max_active_jobs,
             on_create=getattr(ctx.queue, "enqueue_in_transaction", None))  # PostgreSQL: in the job's transaction
