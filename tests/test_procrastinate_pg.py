@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from auditor.store import jobs as store_jobs
 from auditor.store import migrate
@@ -145,3 +145,40 @@ def test_kill_9_mid_job_then_the_job_completes_exactly_once(store: Database, pos
     assert job.attempts == 2  # claimed by the victim, then once more by the survivor
     assert _report_count(store, job_id) == 4
     assert len(CLAIMED.findall((tmp_path / "survivor.log").read_text())) == 1
+
+
+def test_sweep_finds_exactly_the_jobs_nobody_is_coming_for(store: Database, postgres_db: str) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from auditor.jobs.procrastinate_app import ProcrastinateQueue, _unannounced_jobs
+    from auditor.store.tables import utcnow
+    from auditor.store.tokens import ensure_tenant
+
+    queue = ProcrastinateQueue(postgres_db)
+    tenant = ensure_tenant(store, "t").tenant_id
+    data = SEED.read_bytes()
+
+    def job(announce: bool) -> str:
+        hook = queue.enqueue_in_transaction if announce else None
+        made, _ = store_jobs.submit(store, tenant_id=tenant, filename="a.txt", data=data, fail_on="major",
+                                    total=1, on_create=hook)
+        return made.id
+
+    announced, silent, fresh_silent, dead, dead_announced = job(True), job(False), job(False), job(True), job(True)
+    long_ago = utcnow() - timedelta(seconds=120)
+    with store.write() as session:
+        session.execute(update(Job).where(Job.id.in_([announced, silent, dead, dead_announced]))
+                        .values(created_at=long_ago))
+        # two executions died: their store leases expired and their announcements are stuck in 'doing'
+        session.execute(update(Job).where(Job.id.in_([dead, dead_announced])).values(
+            status="running", lease_owner="gone", lease_expires_at=long_ago))
+        session.execute(text("UPDATE procrastinate_jobs SET status = 'doing' WHERE queueing_lock IN (:a, :b)"),
+                        {"a": f"audit:{dead}", "b": f"audit:{dead_announced}"})
+    other_api = ProcrastinateQueue(postgres_db)  # another API process announces the second dead one again
+    other_api.enqueue(dead_announced)
+    other_api.close()
+    assert sorted(_unannounced_jobs(store, lease_s=30)) == sorted([silent, dead])
+    assert fresh_silent not in _unannounced_jobs(store, lease_s=30)  # submitted just now: give it a lease
+    queue.close()

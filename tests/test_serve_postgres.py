@@ -14,19 +14,46 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
 
+from auditor.cli import main
 from auditor.jobs.procrastinate_app import ProcrastinateQueue, queueing_lock
 from auditor.store import migrate
 from auditor.store.engine import Database
-from tests.service.conftest import CASSETTE_000, upload, wait_for
-from tests.service.test_service_api import cli_reports
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SEED_000 = next((REPO_ROOT / "seeds").glob("000_*.txt"))
+CASSETTE_000 = REPO_ROOT / "cassettes" / "seeds" / "000.yaml"
 SERVING = re.compile(r"serving on (http://\S+)")
+
+
+def upload(client: httpx.Client) -> dict[str, Any]:
+    """POST seed 000 under the name ``auditor check`` shows for it."""
+    resp = client.post("/v1/audits", files={"file": (str(SEED_000), SEED_000.read_bytes(), "text/plain")})
+    assert resp.status_code == 202, resp.text
+    return resp.json()
+
+
+def wait_for(client: httpx.Client, job_id: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        body = client.get(f"/v1/audits/{job_id}").json()
+        if body["status"] in ("succeeded", "failed", "cancelled"):
+            return body
+        assert time.monotonic() < deadline, f"job {job_id} still {body['status']} after {timeout} s"
+        time.sleep(0.1)
+
+
+def cli_json(tmp_path: Path) -> bytes:
+    """What ``auditor check --replay`` writes as JSON for seed 000."""
+    out = tmp_path / "cli.json"
+    assert main(["check", str(SEED_000), "--replay", str(CASSETTE_000), "--format", "json", "--output", str(out),
+                 "--no-progress"]) == 1
+    return out.read_bytes()
 
 
 @pytest.fixture
@@ -115,7 +142,7 @@ def test_serve_announces_in_the_submit_transaction_and_a_separate_worker_runs_it
     try:
         _wait_ready(base)
         with httpx.Client(base_url=base, timeout=30) as client:
-            job = upload(client).json()
+            job = upload(client)
             assert job["status"] == "queued"
             assert _announcements(store, job["id"]) == ["todo"]  # committed with the job row
             worker = subprocess.Popen([sys.executable, "-m", "auditor", "worker", "--database", postgres_db,
@@ -127,7 +154,7 @@ def test_serve_announces_in_the_submit_transaction_and_a_separate_worker_runs_it
             report = client.get(f"/v1/audits/{job['id']}/report", params={"format": "json"}).content
     finally:
         codes = [_stop(p) for p in (server, worker) if p is not None]
-    assert report == cli_reports(tmp_path)["json"]
+    assert report == cli_json(tmp_path)
     capsys.readouterr()
     # uvicorn re-raises the SIGTERM it drained on (exit -15); the worker exits 0 after draining.
     assert codes[0] in (0, -signal.SIGTERM) and codes[1] == 0, codes
@@ -138,7 +165,7 @@ def test_serve_with_in_process_workers_on_postgres(store: Database, postgres_db:
     try:
         _wait_ready(base)
         with httpx.Client(base_url=base, timeout=30) as client:
-            ids = [upload(client).json()["id"] for _ in range(3)]
+            ids = [upload(client)["id"] for _ in range(3)]
             finished = [wait_for(client, i, timeout=90) for i in ids]
             ready = client.get("/readyz")
     finally:

@@ -11,10 +11,11 @@ period across all workers, and transactional enqueue.
   :class:`JobBusy`, which procrastinate retries after a wait. Reports are written only by the lease
   holder, so a task run twice (a stalled retry racing a slow original) still has its effect once.
 * ``auditor.sweep`` runs every ``AUDITOR_WORKER_SWEEP`` seconds (a periodic task, deferred once per
-  period whatever the number of workers): it retries procrastinate jobs whose worker stopped
-  heartbeating (``get_stalled_jobs`` + ``retry_job``, procrastinate 3's stalled-job recipe) and
-  re-announces store jobs that are queued, or running on an expired lease, with no announcement
-  pending (belt and braces: e.g. a job submitted while no procrastinate schema existed).
+  period whatever the number of workers) and once when a worker starts. It retries procrastinate
+  jobs whose worker stopped heartbeating (``get_stalled_jobs`` + ``retry_job``, procrastinate 3's
+  stalled-job recipe) and re-announces store jobs that are queued, or running on an expired store
+  lease, with nobody coming for them: a killed worker's job is back after ``AUDITOR_JOB_LEASE``
+  plus at most one sweep period.
 * :class:`ProcrastinateQueue` is the API's :class:`auditor.jobs.JobQueue`: ``enqueue_in_transaction``
   defers the task on the very connection that inserts the job row, so either both exist or neither.
 * SIGTERM drains (procrastinate's worker): no new fetches; running audits get ``drain_s`` to finish;
@@ -41,7 +42,7 @@ from typing import Any
 import procrastinate
 from procrastinate import exceptions as pq_exceptions
 from procrastinate.retry import RetryStrategy
-from sqlalchemy import and_, column, exists, literal, or_, select, table
+from sqlalchemy import Text, and_, cast, column, exists, literal, or_, select, table
 
 from auditor.config import Settings
 from auditor.errors import ConfigError
@@ -93,8 +94,9 @@ class WorkerTuning:
     """procrastinate's worker heartbeat (``update_heartbeat_interval``)."""
     stalled_after_s: float = 30.0
     """A worker silent this long is dead: its jobs are retried (``stalled_worker_timeout``)."""
-    sweep_s: int = 30
-    """Period of the sweep task (stalled retry and re-announcement); a divisor of 60 works best."""
+    sweep_s: int = 10
+    """Period of the sweep task (stalled retry and re-announcement); a divisor of 60 works best.
+    Each worker also sweeps once at start, so a restarted machine picks up its dead jobs at once."""
     poll_s: float = 5.0
     """Fallback poll for new jobs; LISTEN/NOTIFY wakes workers at once anyway."""
 
@@ -155,6 +157,12 @@ def build_app(database_url: str, *, tuning: WorkerTuning | None = None, sync: bo
         return await _sweep(context)
 
     return app
+
+
+async def sweep_now(app: procrastinate.App) -> None:
+    """Defer one sweep right away (a worker starting); a sweep already waiting absorbs it."""
+    with contextlib.suppress(pq_exceptions.AlreadyEnqueued):
+        await app.configure_task(SWEEP).defer_async(timestamp=0)
 
 
 def _every(seconds: int) -> str:
@@ -231,15 +239,25 @@ async def _sweep(context: procrastinate.JobContext) -> dict[str, int]:
 
 
 def _unannounced_jobs(db: Database, lease_s: float, limit: int = 500) -> list[str]:
-    """Audits that want a worker (queued, or running on an expired lease) with no live announcement."""
+    """Audits that want a worker and have nobody coming for them.
+
+    * queued for longer than a lease with no announcement waiting or running (``todo``/``doing``);
+    * running on an expired lease (the store's own heartbeat says the execution is dead, the same
+      rule as the embedded runner) with no announcement waiting: a ``doing`` one may belong to a
+      killed worker that procrastinate has not yet declared stalled, so it does not count.
+    """
     now = utcnow()
-    grace = now - timedelta(seconds=lease_s)
-    wanting = or_(and_(Job.status == "queued", Job.created_at < grace),
-                  and_(Job.status == "running", Job.lease_expires_at < now))
     pq = table("procrastinate_jobs", column("queueing_lock"), column("status"))
-    live = exists().where(pq.c.queueing_lock == literal("audit:").concat(Job.id),
-                          pq.c.status.in_(("todo", "doing")))
-    query = select(Job.id).where(wanting, Job.cancel_requested.is_(False), ~live).order_by(Job.seq).limit(limit)
+
+    def announced(statuses: tuple[str, ...]) -> Any:
+        return exists().where(pq.c.queueing_lock == literal("audit:").concat(Job.id),
+                              cast(pq.c.status, Text).in_(statuses))  # an enum in procrastinate's schema
+
+    wanting = or_(
+        and_(Job.status == "queued", Job.created_at < now - timedelta(seconds=lease_s), ~announced(("todo", "doing"))),
+        and_(Job.status == "running", Job.lease_expires_at < now, ~announced(("todo",))),
+    )
+    query = select(Job.id).where(wanting, Job.cancel_requested.is_(False)).order_by(Job.seq).limit(limit)
     with db.read() as session:
         return list(session.scalars(query))
 

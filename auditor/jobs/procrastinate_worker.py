@@ -23,7 +23,7 @@ from auditor.store.engine import Database
 from auditor.store.shared_upstream import SharedUpstream
 
 from .execute import Observer, replay_context
-from .procrastinate_app import QUEUE, WorkerState, WorkerTuning, build_app, new_worker_id
+from .procrastinate_app import QUEUE, WorkerState, WorkerTuning, build_app, new_worker_id, sweep_now
 from .settings import JobSettings
 
 log = logging.getLogger("auditor.jobs")
@@ -46,6 +46,7 @@ async def run_worker(database_url: str, *, concurrency: int, settings: Settings,
         with replay_context(job_settings), sharing(shared.upstream()):
             async with app.open_async():
                 log.info("worker %s: %d concurrent job(s) on queue %r", state.worker_id, concurrency, QUEUE)
+                await sweep_now(app)
                 await app.run_worker_async(
                     queues=[QUEUE], concurrency=concurrency, name=state.worker_id, wait=True,
                     shutdown_graceful_timeout=job_settings.drain_s, install_signal_handlers=install_signal_handlers,
