@@ -28,6 +28,11 @@ def add_arguments(sub: Any) -> None:
     p.add_argument("--no-auth", action="store_true", help="no tokens (loopback addresses only): tenant 'local'")
     p.add_argument("--config", metavar="TOML", help="settings file for the sources (see README: Configuration)")
     p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    p.add_argument("--proxy-headers", action="store_true",
+                   help="behind a reverse proxy: trust X-Forwarded-Proto/-For from --forwarded-allow-ips")
+    p.add_argument("--forwarded-allow-ips", metavar="IPS", default=None,
+                   help="comma-separated proxy addresses trusted with --proxy-headers (default: FORWARDED_ALLOW_IPS, "
+                   "then 127.0.0.1)")
     p.set_defaults(run=run)
 
 
@@ -102,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"auditor: serving on http://{shown}:{port} (database {db.display_url}, {args.workers} worker(s))",
           file=sys.stderr, flush=True)
     config = uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=int(job_settings.drain_s) + 5,
-                            proxy_headers=False, server_header=False)
+                            proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips,
+                            server_header=False)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
