@@ -7,9 +7,11 @@ budget; this one draws every request start from one row per service in the datab
 * **Rate.** A row holds the next allowed start time. A worker reserves a start with one atomic
   statement, ``UPDATE ... SET next_start = greatest(next_start, clock_timestamp()) + interval
   RETURNING``, and sleeps until it locally; no lock is held while sleeping, and every worker reads
-  the *database's* clock, so machines whose clocks disagree still agree on the schedule. A worker
-  that wakes noticeably late (a loaded machine) gives its slot up and reserves again instead of
-  sending late, since a late start bunches up with the ones scheduled after it.
+  the *database's* clock, so machines whose clocks disagree still agree on the schedule.
+* **Window.** Just before sending, the start is confirmed against the row's record of recent starts
+  (a sliding window slightly longer than the services' one second, in one short row-locked
+  transaction). A worker that woke late (a loaded machine, a slow round trip) would otherwise start
+  close to the requests scheduled after it and push one second over the budget; it waits instead.
 * **Concurrency.** Crossref also caps requests in flight. Each in-flight request holds one of N
   session advisory locks (``pg_try_advisory_lock(service_key, slot)``) on its own connection for the
   duration of the request. A crashed worker's connection closes and PostgreSQL frees its slot at
@@ -37,17 +39,22 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from auditor.sources.ratelimit import SAFETY, RateLimiter
+from auditor.sources.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
-LATE_TOLERANCE_S = 0.02
-"""A reserved start missed by more than this is re-reserved (the budget's slack per second is
-``1 - SAFETY``, 50 ms; this keeps a late wake-up well inside it)."""
-MAX_RESERVATIONS = 5
-"""Re-reservations after late wake-ups before sending anyway (a machine that always wakes late)."""
-POLL_INITIAL_S = 0.005
-POLL_MAX_S = 0.1
+SHARED_SAFETY = 0.9
+"""Fraction of the advertised rate the shared limiter spaces starts at (the per-process limiter uses
+0.95). Workers on several machines see more jitter between deciding a start and its arrival than
+tasks of one process do, so the shared budget keeps a wider margin."""
+WINDOW_S = 1.1
+"""The sliding window every start is confirmed against: at most ``floor(rate)`` confirmed starts in
+any ``WINDOW_S`` seconds. The services count in one-second windows; the extra 100 ms absorbs the
+jitter between a confirmation and the request's arrival. On-time starts (spaced
+``1 / (rate * SHARED_SAFETY)``, so ``rate`` of them span 1.11 s) pass; a late one waits instead of
+bunching up with the starts scheduled after it."""
+POLL_INITIAL_S = 0.002
+POLL_MAX_S = 0.02
 """Backoff while every concurrency slot is held elsewhere."""
 RECOVERY_S = 30.0
 """After a database failure, pace this process alone for this long, then try the database again."""
@@ -72,6 +79,21 @@ _UPDATE = text(
     " WHERE name = :name"
 )
 _UNLOCK = text("SELECT pg_advisory_unlock(:key, :slot)")
+_RECENT = ("(SELECT array_agg(t ORDER BY t) FROM unnest(string_to_array(coalesce(recent, ''), ' ')::float8[]) t"
+           " WHERE t > extract(epoch FROM clock_timestamp()) - :window)")
+_CONFIRM = text(
+    # One statement, so the row lock lasts microseconds and the clock is read under it (a concurrent
+    # confirmation makes PostgreSQL re-evaluate this row's condition and values after it commits).
+    f"UPDATE upstream_limits SET recent = array_to_string(coalesce({_RECENT}, '{{}}'::float8[])"
+    " || extract(epoch FROM clock_timestamp())::float8, ' ')"
+    f" WHERE name = :name AND coalesce(cardinality({_RECENT}), 0) < greatest(1, floor(rate))"
+    " RETURNING 1"
+)
+_WINDOW_WAIT = text(
+    # How long until the window has room again: the oldest start that must leave it, plus the window.
+    f"SELECT ({_RECENT})[greatest(1, coalesce(cardinality({_RECENT}), 0) - greatest(1, floor(rate))::int + 1)]"
+    " + :window - extract(epoch FROM clock_timestamp()) FROM upstream_limits WHERE name = :name"
+)
 
 
 def lock_key(name: str) -> int:
@@ -150,7 +172,9 @@ class SharedRateLimiter:
         self._fallback: RateLimiter | None = None
         self._fallback_until = 0.0
         self.reservations = 0
-        """Start times reserved in the database (re-reservations after late wake-ups included)."""
+        """Start times reserved in the database."""
+        self.confirmed = 0
+        """Starts confirmed against the shared window (one per request sent through the database)."""
 
     # ------------------------------------------------------------------ the RateLimiter interface
 
@@ -164,7 +188,7 @@ class SharedRateLimiter:
 
     @property
     def interval(self) -> float:
-        return 1.0 / (self._rate * SAFETY)
+        return 1.0 / (self._rate * SHARED_SAFETY)
 
     def update(self, rate: float | None = None, concurrency: int | None = None) -> None:
         """Adopt limits a server advertised, here and (shortly) for every worker."""
@@ -286,21 +310,30 @@ class SharedRateLimiter:
             await conn.close()
 
     async def _wait_for_start(self, conn: AsyncConnection | None) -> None:
-        loop = asyncio.get_running_loop()
-        for attempt in range(MAX_RESERVATIONS):
-            local_pause = self._paused_until - time.monotonic()
-            if local_pause > 0:  # our own 429 pause, even before its write reached the database
-                await asyncio.sleep(local_pause)
-            delay = await self._reserve(conn)
-            if delay <= 0:
-                return
-            due = loop.time() + delay
+        local_pause = self._paused_until - time.monotonic()
+        if local_pause > 0:  # our own 429 pause, even before its write reached the database
+            await asyncio.sleep(local_pause)
+        delay = await self._reserve(conn)
+        if delay > 0:
             await asyncio.sleep(delay)
-            if loop.time() - due <= LATE_TOLERANCE_S or attempt == MAX_RESERVATIONS - 1:
-                return
+        # A reserved slot says when to start; the window says whether starting now is safe. A worker
+        # that woke late (a loaded machine, a slow round trip) would otherwise start close to the
+        # requests scheduled after it and push a second over the budget.
+        while (wait := await self._confirm()) > 0:
+            await asyncio.sleep(wait)
+
+    async def _confirm(self) -> float:
+        """Record this start in the row's window if there is room (0.0), else how long to wait."""
+        params = {"name": self.name, "window": WINDOW_S}
+        async with self._engine.connect() as conn:
+            if (await conn.execute(_CONFIRM, params)).first() is not None:
+                self.confirmed += 1
+                return 0.0
+            wait = (await conn.execute(_WINDOW_WAIT, params)).scalar()
+        return max(0.001, float(wait)) if wait is not None else 0.001
 
     async def _reserve(self, conn: AsyncConnection | None) -> float:
-        params = {"name": self.name, "safety": SAFETY}
+        params = {"name": self.name, "safety": SHARED_SAFETY}
         if conn is None:
             async with self._engine.connect() as own:
                 await self._ensure(own)

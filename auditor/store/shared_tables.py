@@ -24,6 +24,8 @@ upstream_limits = Table(
     Column("concurrency", Integer, nullable=True, doc="requests in flight allowed; NULL means no cap"),
     Column("next_start", DateTime(timezone=True), nullable=False,
            doc="the earliest time (database clock) the next request may start"),
+    Column("recent", Text, nullable=True,
+           doc="epoch seconds (database clock) of the starts in the current window, space-separated"),
 )
 
 response_cache = Table(

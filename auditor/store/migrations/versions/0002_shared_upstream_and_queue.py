@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("rate", sa.Float(), nullable=False),
         sa.Column("concurrency", sa.Integer(), nullable=True),
         sa.Column("next_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recent", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_upstream_limits")),
     )
     op.create_table(
