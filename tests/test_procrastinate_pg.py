@@ -48,7 +48,7 @@ def _submit(db: Database, queue: object, n: int) -> list[str]:
     for _ in range(n):
         job, _created = store_jobs.submit(db, tenant_id=tenant.tenant_id, filename=SEED.name, data=data,
                                           fail_on="major,not_found", total=0,
-                                          on_create=queue.enqueue_in_transaction)  # type: ignore[attr-defined]
+                                          within=queue.enqueue_in_transaction)  # type: ignore[attr-defined]
         ids.append(job.id)
     return ids
 
@@ -163,7 +163,7 @@ def test_sweep_finds_exactly_the_jobs_nobody_is_coming_for(store: Database, post
     def job(announce: bool) -> str:
         hook = queue.enqueue_in_transaction if announce else None
         made, _ = store_jobs.submit(store, tenant_id=tenant, filename="a.txt", data=data, fail_on="major",
-                                    total=1, on_create=hook)
+                                    total=1, within=hook)
         return made.id
 
     announced, silent, fresh_silent, dead, dead_announced = job(True), job(False), job(False), job(True), job(True)

@@ -84,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     audit_settings = Settings.load(args.config)
     db = open_store(args.database)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("vcr").setLevel(logging.WARNING)  # replay mode would log every response body
     if db.dialect == "postgresql":
         # PostgreSQL: procrastinate is the queue; the in-process workers are procrastinate workers.
         from auditor.jobs.procrastinate_app import ProcrastinateQueue

@@ -277,7 +277,9 @@ class ProcrastinateQueue:
         self._in_transaction: OrderedDict[str, None] = OrderedDict()
         """Jobs announced inside their transaction (the most recent ones), so ``enqueue`` can skip them."""
 
-    def enqueue_in_transaction(self, session: Any, job_id: str) -> None:
+    def enqueue_in_transaction(self, session: Any, job: Any) -> None:
+        """``job`` is the new :class:`~auditor.store.tables.Job` (or its id, for tests)."""
+        job_id = job if isinstance(job, str) else job.id
         try:
             # A SAVEPOINT inside the job's transaction (session.connection() inside begin_nested
             # emits it): a refused defer (the queueing lock) rolls back to it instead of aborting

@@ -87,12 +87,14 @@ def fingerprint(data: bytes, filename: str, fail_on: str) -> str:
 
 def submit(db: Database, *, tenant_id: int, filename: str, data: bytes, fail_on: str, total: int,
            idempotency_key: str | None = None, max_active: int | None = None,
-           on_create: Callable[[Session, str], None] | None = None) -> tuple[Job, bool]:
+           within: Callable[[Session, Job], None] | None = None) -> tuple[Job, bool]:
     """Store a new queued job with its document; returns ``(job, created)``.
 
     With ``idempotency_key``, a repeat of the same request returns the job it created the first
     time (``created`` False); the same key with a different request raises IdempotencyMismatch.
-    ``max_active`` bounds the tenant's queued + running jobs (TooManyActiveJobs).
+    ``max_active`` bounds the tenant's queued + running jobs (TooManyActiveJobs). ``within`` runs
+    inside the creating transaction (a job engine's transactional enqueue); if it raises, nothing
+    is stored.
     """
     fp = fingerprint(data, filename, fail_on)
     for attempt in range(2):
@@ -122,9 +124,9 @@ def submit(db: Database, *, tenant_id: int, filename: str, data: bytes, fail_on:
                 if idempotency_key is not None:
                     session.add(IdempotencyKey(tenant_id=tenant_id, key=idempotency_key, fingerprint=fp,
                                                job_id=job.id, created_at=now))
-                if on_create is not None:  # e.g. procrastinate's transactional enqueue
+                if within is not None:
                     session.flush()
-                    on_create(session, job.id)
+                    within(session, job)
                 return job, True
         except IntegrityError:
             if attempt or idempotency_key is None:
@@ -296,6 +298,8 @@ def worker_heartbeat(db: Database, worker_id: str, kind: str, host: str, pid: in
     with db.write() as session:
         worker = session.get(Worker, worker_id)
         if worker is None:
+            # Rows of workers gone for a day only clutter the table.
+            session.execute(delete(Worker).where(Worker.heartbeat_at < now - timedelta(days=1)))
             worker = Worker(id=worker_id, kind=kind, host=host, pid=pid, started_at=now, heartbeat_at=now)
             session.add(worker)
         worker.heartbeat_at = now
