@@ -28,6 +28,11 @@ def add_arguments(sub: Any) -> None:
     p.add_argument("--no-auth", action="store_true", help="no tokens (loopback addresses only): tenant 'local'")
     p.add_argument("--config", metavar="TOML", help="settings file for the sources (see README: Configuration)")
     p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    p.add_argument("--proxy-headers", action="store_true",
+                   help="behind a reverse proxy: trust X-Forwarded-Proto/-For from --forwarded-allow-ips")
+    p.add_argument("--forwarded-allow-ips", metavar="IPS", default=None,
+                   help="comma-separated proxy addresses trusted with --proxy-headers (default: FORWARDED_ALLOW_IPS, "
+                   "then 127.0.0.1)")
     p.set_defaults(run=run)
 
 
@@ -80,8 +85,18 @@ def run(args: argparse.Namespace) -> int:
     db = open_store(args.database)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("vcr").setLevel(logging.WARNING)  # replay mode would log every response body
-    app = create_app(db, service_settings, workers=args.workers, audit_settings=audit_settings,
-                     job_settings=job_settings)
+    if db.dialect == "postgresql":
+        # PostgreSQL: procrastinate is the queue; the in-process workers are procrastinate workers.
+        from auditor.jobs.procrastinate_app import ProcrastinateQueue
+        from auditor.jobs.procrastinate_worker import attach_to_service
+
+        app = create_app(db, service_settings, workers=0, audit_settings=audit_settings, job_settings=job_settings,
+                         queue=ProcrastinateQueue(db.url))
+        attach_to_service(app, db.url, workers=args.workers, settings=audit_settings, job_settings=job_settings,
+                          observer=app.state.ctx.metrics.observe)
+    else:
+        app = create_app(db, service_settings, workers=args.workers, audit_settings=audit_settings,
+                         job_settings=job_settings)
     sock = bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
@@ -93,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"auditor: serving on http://{shown}:{port} (database {db.display_url}, {args.workers} worker(s))",
           file=sys.stderr, flush=True)
     config = uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=int(job_settings.drain_s) + 5,
-                            proxy_headers=False, server_header=False)
+                            proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips,
+                            server_header=False)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:

@@ -8,7 +8,9 @@ Usage::
         print(sources.counters())                  # per-service requests, cache hits, 429s
 
 Both clients share one :class:`~auditor.sources.http.HttpClient` (one aiohttp session, one cache,
-the process-wide limiters), so a whole run is paced and counted in one place.
+the process-wide limiters), so a whole run is paced and counted in one place. PostgreSQL workers
+pass (or install with :func:`auditor.sources.upstream.sharing`) a limiter factory and a cache shared
+through the database instead; nothing else changes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from auditor.config import Settings
 from auditor.sources.crossref import CrossrefClient
 from auditor.sources.entrez import EntrezClient, build_term
 from auditor.sources.http import HttpClient, ServiceCounters
+from auditor.sources.upstream import AnswerCache, LimiterFactory
 
 __all__ = ["CrossrefClient", "EntrezClient", "HttpClient", "ServiceCounters", "Sources", "build_term",
            "open_sources"]
@@ -40,12 +43,14 @@ class Sources(NamedTuple):
 
 
 @asynccontextmanager
-async def open_sources(settings: Settings, *, paced: bool = True) -> AsyncIterator[Sources]:
+async def open_sources(settings: Settings, *, paced: bool = True, cache: AnswerCache | None = None,
+                       limiter_factory: LimiterFactory | None = None) -> AsyncIterator[Sources]:
     """Open both clients over one shared session and cache; close them on exit.
 
     ``paced=False`` is for a replayed transport (``--replay``): see :attr:`HttpClient.paced`.
+    ``cache`` and ``limiter_factory`` replace the per-process defaults (see ``HttpClient``).
     """
-    http = HttpClient(settings, paced=paced)
+    http = HttpClient(settings, paced=paced, cache=cache, limiter_factory=limiter_factory)
     try:
         yield Sources(EntrezClient(http), CrossrefClient(http))
     finally:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import hashlib
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -33,8 +34,9 @@ from yarl import URL
 
 from auditor import __version__
 from auditor.config import Settings
-from auditor.sources.cache import ResponseCache, request_key
-from auditor.sources.ratelimit import RateLimiter, get_limiter, parse_interval
+from auditor.sources.cache import CachedResponse, ResponseCache, request_key
+from auditor.sources.ratelimit import get_limiter, parse_interval
+from auditor.sources.upstream import AnswerCache, Limiter, LimiterFactory, current
 
 PROJECT_URL = "https://github.com/reference-auditor"
 TOOL_NAME = "reference-auditor"
@@ -124,10 +126,21 @@ def _readable(validate: Validator, reply: Reply) -> bool:
 
 
 class HttpClient:
-    """Owns the aiohttp session, the cache and the limiters for one run."""
+    """Owns the aiohttp session, the cache and the limiters for one run.
+
+    ``cache`` and ``limiter_factory`` replace the per-process defaults (the SQLite cache file and
+    :func:`~auditor.sources.ratelimit.get_limiter`); when not given, those installed with
+    :func:`auditor.sources.upstream.sharing` apply (PostgreSQL workers share both through the
+    database). A cache passed in belongs to the caller and is not closed here.
+    """
 
     def __init__(self, settings: Settings, session: aiohttp.ClientSession | None = None,
-                 cache: ResponseCache | None = None, *, paced: bool = True) -> None:
+                 cache: AnswerCache | None = None, limiter_factory: LimiterFactory | None = None, *,
+                 paced: bool = True) -> None:
+        installed = current()
+        if installed is not None:
+            cache = cache if cache is not None else installed.cache
+            limiter_factory = limiter_factory or installed.limiter_factory
         self.settings = settings
         self.paced = paced
         """False when the transport is a replayed cassette: no server is there to protect, so no
@@ -135,30 +148,49 @@ class HttpClient:
         Live pacing is decided by the limiters alone and is unchanged."""
         self._session = session
         self._own_session = session is None
-        self.cache = cache
+        self.cache: AnswerCache | None = cache
+        self._own_cache = False
         if cache is None and settings.cache_mode != "no-cache":
             self.cache = ResponseCache(settings.resolved_cache_dir / "responses.sqlite3",
                                        settings.cache_ttl_s, settings.cache_negative_ttl_s)
+            self._own_cache = True
         self.counters: dict[str, ServiceCounters] = {"pubmed": ServiceCounters(), "crossref": ServiceCounters()}
         self._in_flight: dict[str, asyncio.Future[Outcome]] = {}
         self._adapt_limits = settings.crossref_rps is None and settings.crossref_concurrency is None
         """Explicit rate overrides (benchmarks, replay tests) win over what the headers advertise."""
-        self.limiters: dict[str, RateLimiter] = {
-            "pubmed": self._ncbi_limiter(settings),
-            "crossref": self._crossref_limiter(settings),
+        factory = limiter_factory or get_limiter
+        self.limiters: dict[str, Limiter] = {
+            "pubmed": self._ncbi_limiter(settings, factory),
+            "crossref": self._crossref_limiter(settings, factory),
         }
 
     @staticmethod
-    def _ncbi_limiter(settings: Settings) -> RateLimiter:
+    def _ncbi_limiter(settings: Settings, factory: LimiterFactory = get_limiter) -> Limiter:
         rate = settings.ncbi_rps or (10.0 if settings.ncbi_api_key else 3.0)
-        return get_limiter("pubmed", "key" if settings.ncbi_api_key else "ip", rate, None)
+        # The budget belongs to the key, so the pool is named by a fingerprint of it (never the key).
+        pool = f"key:{hashlib.sha256(settings.ncbi_api_key.encode()).hexdigest()[:12]}" \
+            if settings.ncbi_api_key else "ip"
+        return factory("pubmed", pool, rate, None)
 
     @staticmethod
-    def _crossref_limiter(settings: Settings) -> RateLimiter:
+    def _crossref_limiter(settings: Settings, factory: LimiterFactory = get_limiter) -> Limiter:
         polite = settings.crossref_polite
         rate = settings.crossref_rps or (10.0 if polite else 5.0)
         concurrency = settings.crossref_concurrency or (3 if polite else 1)
-        return get_limiter("crossref", "polite" if polite else "public", rate, concurrency)
+        return factory("crossref", "polite" if polite else "public", rate, concurrency)
+
+    async def _cache_get(self, key: str) -> CachedResponse | None:
+        assert self.cache is not None
+        aget = getattr(self.cache, "aget", None)
+        return await aget(key) if aget is not None else self.cache.get(key)
+
+    async def _cache_put(self, key: str, reply: Reply, negative: bool) -> None:
+        assert self.cache is not None
+        aput = getattr(self.cache, "aput", None)
+        if aput is not None:
+            await aput(key, reply.status, dict(reply.headers), reply.body, negative)
+        else:
+            self.cache.put(key, reply.status, dict(reply.headers), reply.body, negative)
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -178,7 +210,7 @@ class HttpClient:
         if self._own_session and self._session is not None:
             await self._session.close()
             self._session = None
-        if self.cache is not None:
+        if self.cache is not None and self._own_cache:
             self.cache.close()
 
     async def __aenter__(self) -> HttpClient:
@@ -205,7 +237,7 @@ class HttpClient:
         key = request_key(method, url, [] if post else params, params if post else None)
         mode = self.settings.cache_mode
         if self.cache is not None and mode in ("use", "offline"):
-            hit = self.cache.get(key)
+            hit = await self._cache_get(key)
             cached = Reply(hit.status, hit.body, hit.headers, from_cache=True) if hit is not None else None
             # A stored body is read again by today's parser: one it now rejects is a miss, not a crash.
             if cached is not None and _readable(validate, cached):
@@ -283,7 +315,7 @@ class HttpClient:
             snippet = reply.body[:200].decode("utf-8", "replace").strip()
             return Outcome(error=f"{service} answered HTTP {reply.status}: {snippet}", requests=sent)
         if self.cache is not None and mode != "no-cache":
-            self.cache.put(key, reply.status, dict(reply.headers), reply.body, negative)
+            await self._cache_put(key, reply, negative)
         return Outcome(reply, requests=sent)
 
     def _wait(self, state: RetryCallState) -> float:
@@ -392,7 +424,7 @@ class HttpClient:
         return Download(result.status, result.headers, requests=sent, size=result.size)
 
     @staticmethod
-    def _adapt_crossref(limiter: RateLimiter, headers: Mapping[str, str]) -> None:
+    def _adapt_crossref(limiter: Limiter, headers: Mapping[str, str]) -> None:
         """Follow the limits Crossref says it applies to this pool right now."""
         limit = headers.get("x-rate-limit-limit")
         interval = parse_interval(headers.get("x-rate-limit-interval")) or 1.0

@@ -18,6 +18,17 @@ from auditor.store.engine import Database
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+FOREIGN_PREFIXES = ("procrastinate_",)
+"""Objects another library owns in the same database (procrastinate's queue, installed by revision
+0002 from procrastinate's own schema): never compared with, or dropped for, the store's metadata."""
+
+
+def owned_by_store(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+    """Alembic ``include_name`` hook: False for procrastinate's tables and their indexes."""
+    table = name if type_ == "table" else parent_names.get("table_name")
+    return not (table or "").startswith(FOREIGN_PREFIXES)
+
+
 def _config(db: Database) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

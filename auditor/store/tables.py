@@ -251,3 +251,8 @@ class WebhookDelivery(Base):
     delivered: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The shared limiter and cache tables live in their own module; importing it here puts them on
+# Base.metadata wherever the store is used (migrations, schema checks).
+from auditor.store import shared_tables as _shared_tables  # noqa: E402,F401

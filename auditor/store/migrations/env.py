@@ -9,6 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from auditor.store.migrate import owned_by_store
 from auditor.store.tables import Base
 
 config = context.config
@@ -16,7 +17,7 @@ target_metadata = Base.metadata
 
 
 def _run(connection: object) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata,
+    context.configure(connection=connection, target_metadata=target_metadata, include_name=owned_by_store,
                       render_as_batch=True, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,391 @@
+"""Upstream rate limits shared by every worker on every machine, through PostgreSQL.
+
+NCBI (3 requests/s per IP, 10/s per API key) and Crossref (a rate and a concurrency cap per pool)
+count what *all* our workers send. A per-process limiter lets four workers send four times the
+budget; this one draws every request start from one row per service in the database:
+
+* **Rate.** A row holds the next allowed start time. A worker reserves a start with one atomic
+  statement, ``UPDATE ... SET next_start = greatest(next_start, clock_timestamp()) + interval
+  RETURNING``, and sleeps until it locally; no lock is held while sleeping, and every worker reads
+  the *database's* clock, so machines whose clocks disagree still agree on the schedule.
+* **Window.** Just before sending, the start is confirmed against the row's record of recent starts
+  (a sliding window slightly longer than the services' one second, in one short row-locked
+  transaction). A worker that woke late (a loaded machine, a slow round trip) would otherwise start
+  close to the requests scheduled after it and push one second over the budget; it waits instead.
+* **Concurrency.** Crossref also caps requests in flight. Each in-flight request holds one of N
+  session advisory locks (``pg_try_advisory_lock(service_key, slot)``) on its own connection for the
+  duration of the request. A crashed worker's connection closes and PostgreSQL frees its slot at
+  once: no lease to expire, nothing stuck. Waiters in one process queue locally first, so only as
+  many as there are slots poll the database.
+* **Adaptation.** ``update`` (Crossref's advertised limits) and ``pause`` (after a 429) are written to
+  the row, so what one worker learns slows every worker down.
+
+The object is a drop-in for :class:`auditor.sources.ratelimit.RateLimiter` (the same async context
+manager, ``rate``, ``concurrency``, ``update``, ``pause``). If the database cannot be reached the
+limiter says so once and paces this process alone, rather than failing the audit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import zlib
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from auditor.sources.ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+
+SHARED_SAFETY = 0.9
+"""Fraction of the advertised rate the shared limiter spaces starts at (the per-process limiter uses
+0.95). Workers on several machines see more jitter between deciding a start and its arrival than
+tasks of one process do, so the shared budget keeps a wider margin."""
+WINDOW_S = 1.1
+"""The sliding window every start is confirmed against: at most ``floor(rate)`` confirmed starts in
+any ``WINDOW_S`` seconds. The services count in one-second windows; the extra 100 ms absorbs the
+jitter between a confirmation and the request's arrival. On-time starts (spaced
+``1 / (rate * SHARED_SAFETY)``, so ``rate`` of them span 1.11 s) pass; a late one waits instead of
+bunching up with the starts scheduled after it."""
+POLL_INITIAL_S = 0.002
+POLL_MAX_S = 0.02
+"""Backoff while every concurrency slot is held elsewhere."""
+RECOVERY_S = 30.0
+"""After a database failure, pace this process alone for this long, then try the database again."""
+
+_ENSURE = text(
+    "INSERT INTO upstream_limits (name, rate, concurrency, next_start)"
+    " VALUES (:name, :rate, :concurrency, clock_timestamp()) ON CONFLICT (name) DO NOTHING"
+)
+_RESERVE = text(
+    "UPDATE upstream_limits"
+    " SET next_start = greatest(next_start, clock_timestamp()) + make_interval(secs => 1.0 / (rate * :safety))"
+    " WHERE name = :name"
+    " RETURNING extract(epoch FROM next_start - clock_timestamp())::float8 - 1.0 / (rate * :safety) AS delay,"
+    " rate, concurrency"
+)
+_PAUSE = text(
+    "UPDATE upstream_limits SET next_start = greatest(next_start, clock_timestamp() + make_interval(secs => :secs))"
+    " WHERE name = :name"
+)
+_UPDATE = text(
+    "UPDATE upstream_limits SET rate = coalesce(:rate, rate), concurrency = coalesce(:concurrency, concurrency)"
+    " WHERE name = :name"
+)
+_UNLOCK = text("SELECT pg_advisory_unlock(:key, :slot)")
+_RECENT = ("(SELECT array_agg(t ORDER BY t) FROM unnest(string_to_array(coalesce(recent, ''), ' ')::float8[]) t"
+           " WHERE t > extract(epoch FROM clock_timestamp()) - :window)")
+_CONFIRM = text(
+    # One statement, so the row lock lasts microseconds and the clock is read under it (a concurrent
+    # confirmation makes PostgreSQL re-evaluate this row's condition and values after it commits).
+    f"UPDATE upstream_limits SET recent = array_to_string(coalesce({_RECENT}, '{{}}'::float8[])"
+    " || extract(epoch FROM clock_timestamp())::float8, ' ')"
+    f" WHERE name = :name AND coalesce(cardinality({_RECENT}), 0) < greatest(1, floor(rate))"
+    " RETURNING 1"
+)
+_WINDOW_WAIT = text(
+    # How long until the window has room again: the oldest start that must leave it, plus the window.
+    f"SELECT ({_RECENT})[greatest(1, coalesce(cardinality({_RECENT}), 0) - greatest(1, floor(rate))::int + 1)]"
+    " + :window - extract(epoch FROM clock_timestamp()) FROM upstream_limits WHERE name = :name"
+)
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 32-bit key for the advisory locks of one limiter row."""
+    value = zlib.crc32(name.encode("utf-8"))
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def _try_lock_sql(slots: int) -> Any:
+    # CASE evaluates its WHEN clauses in order and stops at the first true one, so at most one
+    # lock is taken per call, in one round trip.
+    whens = " ".join(f"WHEN pg_try_advisory_lock(:key, {slot}) THEN {slot}" for slot in range(slots))
+    return text(f"SELECT CASE {whens} ELSE NULL END")
+
+
+class _LocalGate:
+    """In-process FIFO cap on requests in flight, so only as many tasks as there are slots poll."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, limit: int) -> None:
+        while self.in_flight >= limit:
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(future)
+            try:
+                await future
+            except BaseException:
+                if future in self._waiters:
+                    self._waiters.remove(future)
+                elif future.done() and not future.cancelled():
+                    self.wake(limit)
+                raise
+        self.in_flight += 1
+
+    def release(self, limit: int | None) -> None:
+        self.in_flight -= 1
+        self.wake(limit)
+
+    def wake(self, limit: int | None) -> None:
+        free = None if limit is None else limit - self.in_flight
+        while self._waiters and (free is None or free > 0):
+            future = self._waiters.popleft()
+            if not future.done() and not future.get_loop().is_closed():
+                future.set_result(None)
+                if free is not None:
+                    free -= 1
+
+
+@dataclass
+class _Permit:
+    """What one ``async with`` holds: a connection and advisory-lock slot, or the local fallback."""
+
+    conn: AsyncConnection | None = None
+    slot: int | None = None
+    fallback: RateLimiter | None = None
+
+
+class SharedRateLimiter:
+    """One service's budget, shared through the ``upstream_limits`` row called ``name``."""
+
+    def __init__(self, engine: AsyncEngine, name: str, rate: float, concurrency: int | None = None) -> None:
+        self.name = name
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._configured = (rate, concurrency)
+        self._rate = rate
+        self._concurrency = concurrency
+        self._key = lock_key(name)
+        self._ready = False
+        self._gate = _LocalGate()
+        self._held: dict[asyncio.Task[Any] | None, list[_Permit]] = {}
+        self._pending: list[tuple[Any, dict[str, Any]]] = []
+        self._background: set[asyncio.Task[None]] = set()
+        self._paused_until = 0.0
+        self._fallback: RateLimiter | None = None
+        self._fallback_until = 0.0
+        self.reservations = 0
+        """Start times reserved in the database."""
+        self.confirmed = 0
+        """Starts confirmed against the shared window (one per request sent through the database)."""
+
+    # ------------------------------------------------------------------ the RateLimiter interface
+
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    @property
+    def concurrency(self) -> int | None:
+        return self._concurrency
+
+    @property
+    def interval(self) -> float:
+        return 1.0 / (self._rate * SHARED_SAFETY)
+
+    def update(self, rate: float | None = None, concurrency: int | None = None) -> None:
+        """Adopt limits a server advertised, here and (shortly) for every worker."""
+        rate = rate if rate is not None and rate > 0 else None
+        concurrency = concurrency if concurrency is not None and concurrency > 0 else None
+        if rate is None and concurrency is None:
+            return
+        if rate is not None:
+            self._rate = rate
+        if concurrency is not None:
+            self._concurrency = concurrency
+            self._gate.wake(concurrency)
+        self._write(_UPDATE, {"rate": rate, "concurrency": concurrency})
+
+    def pause(self, seconds: float) -> None:
+        """Hold every worker's requests back for ``seconds`` (after a 429)."""
+        if seconds <= 0:
+            return
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        self._write(_PAUSE, {"secs": float(seconds)})
+
+    async def __aenter__(self) -> SharedRateLimiter:
+        fallback = self._degraded()
+        if fallback is not None:
+            await fallback.__aenter__()
+            self._push(_Permit(fallback=fallback))
+            return self
+        limit = self._concurrency
+        if limit is not None:
+            await self._gate.acquire(limit)
+        permit = _Permit()
+        try:
+            await self._flush()
+            if limit is not None:
+                permit.conn, permit.slot = await self._take_slot(limit)
+            await self._wait_for_start(permit.conn)
+        except BaseException as exc:
+            await self._release_slot(permit)
+            if limit is not None:
+                self._gate.release(self._concurrency)
+            if isinstance(exc, SQLAlchemyError):
+                self._degrade(exc)
+                return await self.__aenter__()
+            raise
+        self._push(permit if limit is not None else _Permit(slot=-1))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        permit = self._pop()
+        if permit is None:
+            return
+        if permit.fallback is not None:
+            await permit.fallback.__aexit__(*exc)
+            return
+        if permit.slot is None or permit.slot < 0:
+            return
+        try:
+            await self._release_slot(permit)
+        finally:
+            self._gate.release(self._concurrency)
+
+    async def aclose(self) -> None:
+        """Wait for the pending writes (pause/update) to reach the database."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+        await self._flush()
+
+    # ------------------------------------------------------------------ internals
+
+    def _push(self, permit: _Permit) -> None:
+        self._held.setdefault(asyncio.current_task(), []).append(permit)
+
+    def _pop(self) -> _Permit | None:
+        task = asyncio.current_task()
+        stack = self._held.get(task)
+        if not stack:
+            return None
+        permit = stack.pop()
+        if not stack:
+            del self._held[task]
+        return permit
+
+    async def _ensure(self, conn: AsyncConnection) -> None:
+        if not self._ready:
+            rate, concurrency = self._configured
+            await conn.execute(_ENSURE, {"name": self.name, "rate": rate, "concurrency": concurrency})
+            self._ready = True
+
+    async def _take_slot(self, limit: int) -> tuple[AsyncConnection, int]:
+        """Hold one of ``limit`` advisory locks on a connection of our own until the request ends."""
+        wait = POLL_INITIAL_S
+        while True:
+            conn = await self._engine.connect()
+            try:
+                await self._ensure(conn)
+                slot = (await conn.execute(_try_lock_sql(limit), {"key": self._key})).scalar()
+            except BaseException:
+                await conn.close()
+                raise
+            if slot is not None:
+                return conn, int(slot)
+            await conn.close()
+            await asyncio.sleep(wait)
+            wait = min(POLL_MAX_S, wait * 2)
+            limit = self._concurrency or limit
+
+    async def _release_slot(self, permit: _Permit) -> None:
+        conn, slot = permit.conn, permit.slot
+        permit.conn = None
+        if conn is None:
+            return
+        try:
+            if slot is not None and slot >= 0:
+                await conn.execute(_UNLOCK, {"key": self._key, "slot": slot})
+        except SQLAlchemyError:
+            # Never hand a connection that may still hold the lock back to the pool.
+            await conn.invalidate()
+        finally:
+            await conn.close()
+
+    async def _wait_for_start(self, conn: AsyncConnection | None) -> None:
+        local_pause = self._paused_until - time.monotonic()
+        if local_pause > 0:  # our own 429 pause, even before its write reached the database
+            await asyncio.sleep(local_pause)
+        delay = await self._reserve(conn)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        # A reserved slot says when to start; the window says whether starting now is safe. A worker
+        # that woke late (a loaded machine, a slow round trip) would otherwise start close to the
+        # requests scheduled after it and push a second over the budget.
+        while (wait := await self._confirm()) > 0:
+            await asyncio.sleep(wait)
+
+    async def _confirm(self) -> float:
+        """Record this start in the row's window if there is room (0.0), else how long to wait."""
+        params = {"name": self.name, "window": WINDOW_S}
+        async with self._engine.connect() as conn:
+            if (await conn.execute(_CONFIRM, params)).first() is not None:
+                self.confirmed += 1
+                return 0.0
+            wait = (await conn.execute(_WINDOW_WAIT, params)).scalar()
+        return max(0.001, float(wait)) if wait is not None else 0.001
+
+    async def _reserve(self, conn: AsyncConnection | None) -> float:
+        params = {"name": self.name, "safety": SHARED_SAFETY}
+        if conn is None:
+            async with self._engine.connect() as own:
+                await self._ensure(own)
+                row = (await own.execute(_RESERVE, params)).one_or_none()
+        else:
+            row = (await conn.execute(_RESERVE, params)).one_or_none()
+        if row is None:  # the row vanished (a test truncated the table): create it again
+            self._ready = False
+            return await self._reserve(conn)
+        self.reservations += 1
+        self._rate = float(row.rate)
+        self._concurrency = row.concurrency
+        return float(row.delay)
+
+    def _write(self, statement: Any, params: dict[str, Any]) -> None:
+        """Queue a pause/update for the database; send it now if an event loop is running."""
+        self._pending.append((statement, {"name": self.name, **params}))
+        if self._fallback is not None:
+            if "secs" in params:
+                self._fallback.pause(params["secs"])
+            else:
+                self._fallback.update(params.get("rate"), params.get("concurrency"))
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # sent before the next request instead
+        task = loop.create_task(self._flush())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _flush(self) -> None:
+        if not self._pending or self._degraded() is not None:
+            return
+        pending, self._pending = self._pending, []
+        try:
+            async with self._engine.connect() as conn:
+                await self._ensure(conn)
+                for statement, params in pending:
+                    await conn.execute(statement, params)
+        except SQLAlchemyError as exc:
+            self._degrade(exc)
+
+    def _degraded(self) -> RateLimiter | None:
+        """The local limiter while the database is out, None once it is time to try it again."""
+        if self._fallback is not None and time.monotonic() < self._fallback_until:
+            return self._fallback
+        return None
+
+    def _degrade(self, exc: SQLAlchemyError) -> None:
+        if self._degraded() is None:
+            log.warning("shared limiter %s: database unavailable (%s: %s); pacing this process alone for %.0f s",
+                        self.name, type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "", RECOVERY_S)
+        if self._fallback is None:
+            self._fallback = RateLimiter(self._rate, self._concurrency, name=self.name)
+        self._fallback_until = time.monotonic() + RECOVERY_S
