@@ -54,7 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.run(args))
         return check.run(args)
     except AuditorError as exc:
-        print(f"auditor: error: {exc}", file=sys.stderr)
+        from auditor.reports.terminal import visible
+
+        # A file name from an untrusted archive may hold ESC or a newline: one escaped line, always.
+        print(f"auditor: error: {visible(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("auditor: interrupted", file=sys.stderr)

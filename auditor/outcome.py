@@ -2,39 +2,94 @@
 
 The CLI's exit code, the service's ``outcome`` field and a watch's alerting all come from here, so a
 run judged failing in one shell is failing in every shell.
+
+One rule for ``--fail-on``: it is a comma-separated list of terms, and a run fails (exit 1) when it
+contains anything a term names. A term is
+
+- a verdict (``verified``, ``minor``, ``major``, ``not_found``, ``unchecked``): a reference judged so;
+- a flag (``retracted``, ``corrected``, ``expression_of_concern``): a reference carrying it, whatever
+  its verdict (a retracted paper cited correctly is still ``verified``);
+- a finding code (``REF101``, ``CIT005``, any case): a finding with that code, on a reference or
+  among the citation findings;
+- ``severity:S`` (``info`` < ``minor`` < ``major`` < ``error``): a finding, reference or citation,
+  of severity S or worse;
+- ``none`` alone: never fail.
+
+Otherwise the exit code is 3 when a reference is ``unchecked`` and 0 when everything was checked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNCHECKED, ConfigError
+from auditor.judging.codes import CODES, severity_of
 from auditor.model import VERDICT_ORDER, AuditReport
 
 FLAGS = ("retracted", "corrected", "expression_of_concern")
-DEFAULT_FAIL_ON = "major,not_found"
+SEVERITIES = ("info", "minor", "major", "error")
+"""Least to most severe; ``severity:S`` means S or any later entry."""
+SEVERITY_PREFIX = "severity:"
+DEFAULT_FAIL_ON = "major,not_found,retracted,expression_of_concern,CIT001,CIT004,CIT005"
+"""Wrong or missing references, cited works that were withdrawn or doubted, and the citation
+findings of major severity (a cited number with no entry, a malformed range, no bibliography)."""
+
+
+def _canonical(term: str) -> str | None:
+    lowered = term.lower()
+    if lowered in VERDICT_ORDER or lowered in FLAGS:
+        return lowered
+    if term.upper() in CODES:
+        return term.upper()
+    if lowered.startswith(SEVERITY_PREFIX) and lowered[len(SEVERITY_PREFIX):] in SEVERITIES:
+        return lowered
+    return None
 
 
 def parse_fail_on(value: str) -> frozenset[str]:
-    items = {v.strip() for v in value.split(",") if v.strip()}
-    if items == {"none"}:
+    """The terms of a ``--fail-on`` value, canonical (verdicts and flags lower case, codes upper case)."""
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if [i.lower() for i in items] == ["none"]:
         return frozenset()
-    unknown = items - set(VERDICT_ORDER) - set(FLAGS)
+    terms = {item: _canonical(item) for item in items}
+    unknown = sorted(item for item, term in terms.items() if term is None)
     if unknown or not items:
-        allowed = ", ".join((*VERDICT_ORDER, *FLAGS))
-        raise ConfigError(f"--fail-on: unknown value(s) {', '.join(sorted(unknown)) or '(empty)'}; use {allowed}")
-    return frozenset(items)
+        allowed = ", ".join((*VERDICT_ORDER, *FLAGS)) + ", a finding code (REF101, CIT005, ...), " + ", ".join(
+            SEVERITY_PREFIX + s for s in SEVERITIES) + " or none"
+        raise ConfigError(f"--fail-on: unknown value(s) {', '.join(unknown) or '(empty)'}; use {allowed}")
+    return frozenset(t for t in terms.values() if t is not None)
+
+
+def _threshold(fail_on: frozenset[str]) -> int | None:
+    """Index in SEVERITIES of the lowest ``severity:`` term, if any."""
+    ranks = [SEVERITIES.index(t[len(SEVERITY_PREFIX):]) for t in fail_on if t.startswith(SEVERITY_PREFIX)]
+    return min(ranks) if ranks else None
+
+
+def _findings_fail(codes_and_severities: Iterable[tuple[str, str]], fail_on: frozenset[str],
+                   threshold: int | None) -> bool:
+    for code, severity in codes_and_severities:
+        if code in fail_on:
+            return True
+        if threshold is not None and severity in SEVERITIES and SEVERITIES.index(severity) >= threshold:
+            return True
+    return False
 
 
 def exit_code(reports: Sequence[AuditReport], fail_on: frozenset[str]) -> int:
     """1 when anything reaches ``--fail-on``; else 3 when something could not be checked; else 0."""
+    threshold = _threshold(fail_on)
     failing = unchecked = False
     for report in reports:
         for audit in report.audits:
-            if audit.verdict in fail_on or fail_on.intersection(audit.flags):
+            if (audit.verdict in fail_on or fail_on.intersection(audit.flags)
+                    or _findings_fail(((f.code, f.severity) for f in audit.findings), fail_on, threshold)):
                 failing = True
             if audit.verdict == "unchecked":
                 unchecked = True
+        cited = ((f.code, severity_of(f.code)) for f in report.parsed.citation_findings)
+        if _findings_fail(cited, fail_on, threshold):
+            failing = True
     if failing:
         return EXIT_FINDINGS
     return EXIT_UNCHECKED if unchecked else EXIT_OK

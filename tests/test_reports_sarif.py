@@ -10,7 +10,7 @@ from auditor.judging.codes import CODES
 from auditor.reports.sarif import render_sarif
 from tests.builders import sample_report
 
-# The parts of the SARIF 2.1.0 schema that viewers rely on (the full schema is not shipped offline).
+# The parts of the SARIF 2.1.0 schema that viewers rely on; tests/test_sarif_uri.py checks the full official schema.
 MINIMAL_SARIF = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",

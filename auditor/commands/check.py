@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from auditor.atomic import write_atomic
+from auditor.atomic import write_output
 from auditor.errors import ConfigError, InputError
 from auditor.model import AuditReport
 from auditor.outcome import DEFAULT_FAIL_ON, exit_code, parse_fail_on
@@ -28,20 +28,21 @@ def add_arguments(sub: Any) -> None:
         "--format",
         default="text",
         metavar="FORMATS",
-        help=f"one of {', '.join(FORMATS)}, or several separated by commas (then --output is a path stem)",
+        help=f"one of {', '.join(FORMATS)}, or several separated by commas (duplicates ignored; "
+        "then --output is a path stem)",
     )
     p.add_argument(
         "--output",
         "-o",
         metavar="PATH",
-        help="write the report here (atomically) instead of stdout; with several formats, PATH.EXT for each",
+        help="write the report to PATH instead of stdout; with several formats, to PATH.EXT for each",
     )
     p.add_argument(
         "--fail-on",
         default=DEFAULT_FAIL_ON,
-        metavar="VERDICTS",
-        help="comma-separated verdicts and/or flags that make the exit code 1 "
-        f"(default {DEFAULT_FAIL_ON}; 'none' never fails)",
+        metavar="TERMS",
+        help="comma-separated verdicts, flags, finding codes and severity:S thresholds that make the "
+        f"exit code 1 (default {DEFAULT_FAIL_ON}; 'none' never fails; see README: Exit codes)",
     )
     cache = p.add_mutually_exclusive_group()
     cache.add_argument("--offline", action="store_true", help="answer from the cache only; misses are unchecked")
@@ -95,20 +96,29 @@ def parse_formats(value: str, output: str | None) -> list[str]:
     return formats
 
 
+def output_paths(formats: Sequence[str], output: str) -> list[tuple[str, str]]:
+    """The one naming rule: one format writes PATH itself; several write PATH.EXT for each.
+
+    *formats* has its duplicates removed already (``json,json`` is one format, written to PATH).
+    """
+    if len(formats) == 1:
+        return [(formats[0], output)]
+    return [(fmt, f"{output}.{EXTENSIONS[fmt]}") for fmt in formats]
+
+
 def write_reports(reports: Sequence[AuditReport], formats: list[str], output: str | None) -> None:
-    """Render and write every requested format; each file is replaced atomically."""
+    """Render and write every requested format; each file written is announced as "wrote PATH".
+
+    Without ``--output`` the one format goes to stdout. With several formats the text report is
+    also shown on stdout, so a terminal user sees the audit while the files are written.
+    """
     if output is None:
         text = render(reports, formats[0], color=sys.stdout.isatty())
         sys.stdout.write(text)  # every renderer ends its text with a newline
         return
-    for fmt in formats:
-        path = output if len(formats) == 1 else f"{output}.{EXTENSIONS[fmt]}"
-        try:
-            write_atomic(path, render(reports, fmt, color=False))
-        except OSError as exc:
-            raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
-        if len(formats) > 1:
-            print(f"wrote {path}", file=sys.stderr)
+    for fmt, path in output_paths(formats, output):
+        write_output(path, render(reports, fmt, color=False))
+        print(f"wrote {path}", file=sys.stderr)
     if "text" in formats and len(formats) > 1:
         sys.stdout.write(render(reports, "text", color=sys.stdout.isatty()))
 
@@ -132,14 +142,15 @@ def run(args: argparse.Namespace) -> int:
         overrides["email"] = args.email
     if args.replay:
         # A cassette holds answers under the live URLs, and demo answers must never reach the
-        # user's real cache; everything else (limits, retries, parsing, judging) stays as live.
+        # user's real cache. Pacing is off (open_sources(paced=False)): no server is behind a
+        # cassette. Everything else (retry counts, parsing, judging) stays as live.
         overrides.update(cache_mode="no-cache", entrez_url=DEFAULT_ENTREZ_URL, crossref_url=DEFAULT_CROSSREF_URL)
     settings = Settings.load(args.config, **overrides)
     documents = [parse_document(load_document(path)) for path in args.files]
     total = sum(len(d.references) for d in documents)
 
     async def go(progress: Any) -> list[AuditReport]:
-        async with open_sources(settings) as (entrez, crossref):
+        async with open_sources(settings, paced=args.replay is None) as (entrez, crossref):
             return await audit_documents(documents, entrez, crossref, progress=progress)
 
     show_progress = not args.no_progress and sys.stderr.isatty() and total > 10

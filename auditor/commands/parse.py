@@ -13,9 +13,8 @@ import argparse
 import json
 import sys
 
-from auditor.atomic import write_atomic
+from auditor.atomic import write_output
 from auditor.documents.loader import load_document
-from auditor.errors import AuditorError
 from auditor.parsing import parse_document
 from auditor.reports.parsed import parsed_document_to_dict, render_text
 
@@ -29,11 +28,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         color = args.output is None and sys.stdout.isatty()
         body = render_text(parsed, color=color)
-    if args.output:
-        try:
-            write_atomic(args.output, body)
-        except OSError as exc:
-            raise AuditorError(f"{args.output}: cannot write ({exc.strerror or exc})") from None
+    if args.output is not None:
+        write_output(args.output, body)
+        print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(body)
     return 0

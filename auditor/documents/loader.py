@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
+import stat
 from bisect import bisect_right
 from pathlib import Path
 
@@ -59,8 +61,28 @@ def display_path(path: str) -> str:
         return path.encode("utf-8", "replace").decode("utf-8")
 
 
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                  (stat.S_ISBLK, "a block device"))
+
+
+def refuse_special_file(path: str) -> None:
+    """Refuse a FIFO, socket or device before anything opens it: opening a FIFO blocks forever.
+
+    Only ``stat`` is called (it follows symlinks, so a link to a FIFO is refused too); a missing
+    path is left to the caller's own "no such file" message.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    for test, kind in _SPECIAL_KINDS:
+        if test(mode):
+            raise InputError(f"{path}: not a regular file ({kind}); give a document file")
+
+
 def load_document(path: str) -> Document:
     """Read and decode *path*; ``Document.path`` is the path as given, made printable."""
+    refuse_special_file(path)
     p = Path(path)
     if p.suffix.lower() not in SUPPORTED_SUFFIXES:
         if p.is_dir():

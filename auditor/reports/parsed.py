@@ -7,14 +7,11 @@ and ``auditor check`` can never disagree on field names.
 
 from __future__ import annotations
 
-import io
 from dataclasses import fields
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
-
 from auditor.model import SCHEMA_VERSION, Citation, CitationFinding, ParsedDocument, ParsedFields, Reference
+from auditor.reports.terminal import paint, visible
 
 _FIELD_NAMES = tuple(f.name for f in fields(ParsedFields))
 
@@ -78,58 +75,52 @@ def _locator(p: ParsedFields) -> str:
     return loc
 
 
-def _reference_lines(ref: Reference) -> list[str]:
+def _reference_lines(ref: Reference, color: bool) -> list[str]:
     p = ref.parsed
-    head = f"  [bold]{ref.number:>3}[/bold] [dim]{ref.line}:{ref.column}[/dim]  "
+    head = f"  {paint(f'{ref.number:>3}', 'bold', color)} {paint(f'{ref.line}:{ref.column}', 'dim', color)}  "
     if ref.parse_error:
-        return [head + f"[red]unparsed[/red] ({escape(ref.parse_error)}): {escape(ref.raw)}"]
+        return [head + f"{paint('unparsed', 'red', color)} ({visible(ref.parse_error)}): {visible(ref.raw)}"]
     authors = ", ".join(p.authors[:3])
     if len(p.authors) > 3:
         authors += f" (+{len(p.authors) - 3})"
     if p.et_al:
         authors += ", et al"
-    bits = [escape(authors or "(no authors)")]
-    bits.append(f"[cyan]{escape(p.journal or '?')}[/cyan] {p.year or '?'};{escape(_locator(p))}")
+    bits = [visible(authors or "(no authors)")]
+    bits.append(f"{paint(visible(p.journal or '?'), 'cyan', color)} {p.year or '?'};{visible(_locator(p))}")
     ids = [f"doi:{p.doi}" if p.doi else "", f"PMID:{p.pmid}" if p.pmid else "", p.pmcid or ""]
     ids_text = " ".join(i for i in ids if i)
-    lines = [head + ". ".join(bits) + (f"  [green]{escape(ids_text)}[/green]" if ids_text else "")]
-    lines.append(f"        {escape(p.title or '(no title)')}")
+    lines = [head + ". ".join(bits) + (f"  {paint(visible(ids_text), 'green', color)}" if ids_text else "")]
+    lines.append(f"        {visible(p.title or '(no title)')}")
     return lines
 
 
 def render_text(docs: list[ParsedDocument], color: bool) -> str:
-    """A summary readable at a glance; findings use ``path:line:col: CODE message`` like linters."""
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
-        width=200,
-        highlight=False,
-        soft_wrap=True,
-    )
+    """A summary readable at a glance; findings use ``path:line:col: CODE message`` like linters.
+
+    Built as plain strings joined once (linear in the number of references and citations; no rich
+    call per line), untrusted text made :func:`~auditor.reports.terminal.visible`, never interpreted.
+    """
+    out: list[str] = []
     for i, parsed in enumerate(docs):
         if i:
-            console.print()
+            out.append("")
         doc = parsed.document
+        path = visible(doc.path)
         refs, cits, finds = parsed.references, parsed.citations, parsed.citation_findings
-        console.print(f"[bold]{escape(doc.path)}[/bold]  [dim]sha256 {doc.sha256[:12]}[/dim]")
+        out.append(f"{paint(path, 'bold', color)}  {paint(f'sha256 {doc.sha256[:12]}', 'dim', color)}")
         where = f"line {parsed.bibliography_line}" if parsed.bibliography_line else "not found"
         unparsed = sum(1 for r in refs if r.parse_error)
-        console.print(
-            f"  bibliography: {where}; {len(refs)} reference(s), {unparsed} unparsed; "
-            f"{len(cits)} citation(s); {len(finds)} finding(s)"
-        )
+        out.append(f"  bibliography: {where}; {len(refs)} reference(s), {unparsed} unparsed; "
+                   f"{len(cits)} citation(s); {len(finds)} finding(s)")
         for ref in refs:
-            for line in _reference_lines(ref):
-                console.print(line)
+            out.extend(_reference_lines(ref, color))
         if cits:
-            console.print("  [bold]citations[/bold]")
+            out.append(f"  {paint('citations', 'bold', color)}")
             for cit in cits:
                 numbers = ",".join(str(n) for n in cit.numbers)
-                console.print(f"    [dim]{cit.line}:{cit.column}[/dim]  {escape(cit.text)} -> {numbers}")
+                out.append(f"    {paint(f'{cit.line}:{cit.column}', 'dim', color)}  {visible(cit.text)} -> {numbers}")
         for f in finds:
             loc = f"{f.line}:{f.column}" if f.line is not None else "-"
-            console.print(f"{escape(doc.path)}:{loc}: [yellow]{f.code}[/yellow] {escape(f.message)}")
-    return buffer.getvalue()
+            out.append(f"{path}:{loc}: {paint(f.code, 'yellow', color)} {visible(f.message)}")
+    out.append("")
+    return "\n".join(out)

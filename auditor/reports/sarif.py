@@ -7,9 +7,11 @@ error/major -> ``error``, minor -> ``warning``, info -> ``note``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
-from pathlib import PurePath
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from auditor import __version__
 from auditor.judging.codes import CODES, severity_of
@@ -25,9 +27,26 @@ def level(severity: str) -> str:
     return _LEVEL.get(severity, "warning")
 
 
+_PATH_SAFE = "/!$&'()*+,;=@"
+"""Characters left as they are: RFC 3986 unreserved (always kept by ``quote``), "/" and the path
+sub-delimiters. Everything else, ``%``, ``#``, ``?``, ``:``, spaces, controls and non-ASCII (as UTF-8
+bytes), is percent-encoded; ``:`` so a first segment like ``c:`` never reads as a URI scheme."""
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:/")
+
+
 def _uri(path: str) -> str:
-    """Relative POSIX URI as SARIF viewers expect (backslashes from Windows paths converted)."""
-    return PurePath(path.replace("\\", "/")).as_posix()
+    """The document's path as an RFC 3986 URI reference, as SARIF's ``artifactLocation.uri`` requires.
+
+    Relative paths stay relative references (``docs/my%20paper.md``), which code-scanning UIs resolve
+    against the checkout; absolute paths become ``file:`` URIs. Windows backslashes become "/".
+    """
+    posix = path.replace("\\", "/")
+    if _WINDOWS_DRIVE.match(posix):
+        drive, rest = posix[:2], PurePosixPath(posix[2:]).as_posix()
+        return f"file:///{drive}{quote(rest, safe=_PATH_SAFE, errors='replace')}"
+    normalised = PurePosixPath(posix).as_posix()
+    encoded = quote(normalised, safe=_PATH_SAFE, errors="replace")
+    return f"file://{encoded}" if normalised.startswith("/") else encoded
 
 
 def _rules() -> list[dict[str, Any]]:

@@ -2,7 +2,8 @@
 
 Lines follow ``path:line:col: CODE message`` (ruff/flake8), so editors and CI log parsers can jump
 to the reference. Colour is used only when writing to a terminal; output captured to a file or a
-string is plain text.
+string is plain text. Nothing from a document or a record is interpreted (no markup, no emoji
+codes) and control characters in it are shown escaped (:mod:`auditor.reports.terminal`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import io
 import sys
 from collections.abc import Sequence
 
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from auditor.judging.codes import severity_of
 from auditor.model import VERDICT_ORDER, AuditReport
+from auditor.reports.terminal import paint, plain_console, visible
 
 _STYLE = {"verified": "green", "minor": "yellow", "major": "red", "not_found": "magenta", "unchecked": "cyan"}
 _SEVERITY_STYLE = {"error": "bold red", "major": "red", "minor": "yellow", "info": "dim"}
@@ -37,7 +38,8 @@ def summary_table(reports: Sequence[AuditReport]) -> Table:
     for report in reports:
         counts = report.summary
         flagged = sum(1 for a in report.audits if a.flags)
-        table.add_row(escape(report.parsed.document.path), *(str(counts[v]) for v in VERDICT_ORDER), str(flagged))
+        table.add_row(Text(visible(report.parsed.document.path)), *(str(counts[v]) for v in VERDICT_ORDER),
+                      str(flagged))
     return table
 
 
@@ -61,8 +63,8 @@ def _rows(report: AuditReport) -> list[tuple[tuple[int, int], str, str, str, str
 
 
 def finding_lines(report: AuditReport) -> list[str]:
-    """Plain ``path:line:col: CODE message`` lines (no markup), in document order."""
-    return [f"{loc} {code} {rest}" for _, loc, code, _, rest in _rows(report)]
+    """Plain ``path:line:col: CODE message`` lines (no markup, controls escaped), in document order."""
+    return [visible(f"{loc} {code} {rest}") for _, loc, code, _, rest in _rows(report)]
 
 
 def render_text(reports: Sequence[AuditReport], color: bool | None = None) -> str:
@@ -70,11 +72,9 @@ def render_text(reports: Sequence[AuditReport], color: bool | None = None) -> st
     if color is None:
         color = sys.stdout.isatty()
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color,
-                      color_system="standard" if color else None, width=120, highlight=False, soft_wrap=True)
-    console.print(summary_table(reports))
+    plain_console(buffer, color, width=120).print(summary_table(reports))
+    lines = [buffer.getvalue()]
     for report in reports:
         for _, loc, code, severity, rest in _rows(report):
-            style = _SEVERITY_STYLE.get(severity, "")
-            console.print(f"{escape(loc)} [{style}]{code}[/{style}] {escape(rest)}")
-    return buffer.getvalue()
+            lines.append(f"{visible(loc)} {paint(code, _SEVERITY_STYLE.get(severity, ''), color)} {visible(rest)}\n")
+    return "".join(lines)

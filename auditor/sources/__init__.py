@@ -40,9 +40,12 @@ class Sources(NamedTuple):
 
 
 @asynccontextmanager
-async def open_sources(settings: Settings) -> AsyncIterator[Sources]:
-    """Open both clients over one shared session and cache; close them on exit."""
-    http = HttpClient(settings)
+async def open_sources(settings: Settings, *, paced: bool = True) -> AsyncIterator[Sources]:
+    """Open both clients over one shared session and cache; close them on exit.
+
+    ``paced=False`` is for a replayed transport (``--replay``): see :attr:`HttpClient.paced`.
+    """
+    http = HttpClient(settings, paced=paced)
     try:
         yield Sources(EntrezClient(http), CrossrefClient(http))
     finally:

@@ -11,6 +11,7 @@ clients turn into ``SourceResult(error=...)``: "unavailable" must never look lik
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import random
 import time
@@ -125,8 +126,12 @@ class HttpClient:
     """Owns the aiohttp session, the cache and the limiters for one run."""
 
     def __init__(self, settings: Settings, session: aiohttp.ClientSession | None = None,
-                 cache: ResponseCache | None = None) -> None:
+                 cache: ResponseCache | None = None, *, paced: bool = True) -> None:
         self.settings = settings
+        self.paced = paced
+        """False when the transport is a replayed cassette: no server is there to protect, so no
+        limiter spacing, no 429 pauses, no retry backoff and no limits adopted from replayed headers.
+        Live pacing is decided by the limiters alone and is unchanged."""
         self._session = session
         self._own_session = session is None
         self.cache = cache
@@ -239,6 +244,8 @@ class HttpClient:
                 counters.rate_limited += 1
                 retry_after = _retry_after(reply.headers)
                 limiter = self.limiters[service]
+                if not self.paced:
+                    raise TransientError("HTTP 429 rate limited", retry_after)
                 # Capped: a huge Retry-After must not stall the whole process (the limiter is
                 # shared) beyond the time this call may spend retrying anyway.
                 limiter.pause(min(retry_after, settings.retry_max_time_s) if retry_after is not None
@@ -279,7 +286,12 @@ class HttpClient:
         return Outcome(reply, requests=sent)
 
     def _wait(self, state: RetryCallState) -> float:
-        """Full-jitter exponential backoff, but never shorter than the server's ``Retry-After``."""
+        """Full-jitter exponential backoff, but never shorter than the server's ``Retry-After``.
+
+        A replayed transport retries at once: its answers are already recorded, waiting changes nothing.
+        """
+        if not self.paced:
+            return 0.0
         settings = self.settings
         ceiling = min(settings.retry_wait_max_s,
                       settings.retry_wait_initial_s * (2 ** (state.attempt_number - 1)))
@@ -292,7 +304,7 @@ class HttpClient:
     async def _send(self, service: str, method: str, url: str, wire: Params) -> Reply:
         counters = self.counters[service]
         limiter = self.limiters[service]
-        async with limiter:
+        async with limiter if self.paced else _UNPACED:
             counters.requests += 1
             counters.send_times.append(time.monotonic())
             if method == "POST":
@@ -307,7 +319,7 @@ class HttpClient:
                 body_bytes = await resp.read()
                 headers = {k.lower(): v for k, v in resp.headers.items()}
                 status = resp.status
-        if service == "crossref" and self._adapt_limits:
+        if service == "crossref" and self._adapt_limits and self.paced:
             self._adapt_crossref(limiter, headers)
         declared = headers.get("content-length")
         if (declared and declared.isdigit() and "content-encoding" not in headers
@@ -325,6 +337,19 @@ class HttpClient:
         conc = int(concurrency) if concurrency and concurrency.strip().isdigit() else None
         if (rate is not None and rate != limiter.rate) or (conc is not None and conc != limiter.concurrency):
             limiter.update(rate, conc)
+
+
+class _Unpaced(contextlib.AbstractAsyncContextManager[None]):
+    """The limiter a replayed transport uses: enters at once, holds no slot."""
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+_UNPACED = _Unpaced()
 
 
 def _describe(exc: BaseException | None) -> str:
