@@ -160,7 +160,8 @@
     var older = document.getElementById('older');
     var pages = [null];  /* cursors of the pages seen so far; the last one is the current page */
     var next = null;
-    var PAGE = 10;
+    var asked = parseInt(new URLSearchParams(window.location.search).get('limit') || '10', 10);
+    var PAGE = asked >= 1 && asked <= 100 ? asked : 10;  /* /audits?limit=N: N a page (the API allows 1-100) */
 
     function query() {
       var params = new URLSearchParams({ limit: String(PAGE) });
