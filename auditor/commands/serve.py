@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
     audit_settings = Settings.load(args.config)
     db = open_store(args.database)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("vcr").setLevel(logging.WARNING)  # replay mode would log every response body
     app = create_app(db, service_settings, workers=args.workers, audit_settings=audit_settings,
                      job_settings=job_settings)
     sock = bind(args.host, args.port)

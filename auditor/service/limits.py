@@ -3,7 +3,7 @@
 :class:`BodyLimit` refuses a declared ``Content-Length`` above the limit at once and counts the
 bytes of a streamed (chunked) body as they arrive, answering 413 the moment the limit is passed:
 the upload is never read to its end first. :class:`TimeLimit` bounds a whole request: 408 while the
-client is still sending the body (a slow upload), 503 otherwise.
+app is waiting for more of the body (a slow upload), 503 otherwise.
 """
 
 from __future__ import annotations
@@ -70,13 +70,13 @@ class TimeLimit:
             await self.app(scope, receive, send)
             return
         started = False
-        body_done = False
+        receiving = False
 
         async def tracking_receive() -> Message:
-            nonlocal body_done
-            message = await receive()
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                body_done = True
+            nonlocal receiving
+            receiving = True
+            message = await receive()  # a timeout cancels here and leaves ``receiving`` set
+            receiving = False
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -91,9 +91,9 @@ class TimeLimit:
         except TimeoutError:
             if started:
                 return  # the response is already on its way; the server closes the connection
-            status = 503 if body_done else 408
-            detail: Any = (f"the request took longer than {self.seconds:g} s" if body_done
-                           else f"the request body did not arrive within {self.seconds:g} s")
+            status = 408 if receiving else 503
+            detail: Any = (f"the request body did not arrive within {self.seconds:g} s" if receiving
+                           else f"the request took longer than {self.seconds:g} s")
             response = problem_response(status, detail, slug="timeout", instance=scope.get("path"),
                                         headers={"Connection": "close"})
             await response(scope, receive, send)

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from auditor.errors import EXIT_FINDINGS
 from auditor.store.engine import Database
@@ -85,12 +87,15 @@ def fingerprint(data: bytes, filename: str, fail_on: str) -> str:
 
 
 def submit(db: Database, *, tenant_id: int, filename: str, data: bytes, fail_on: str, total: int,
-           idempotency_key: str | None = None, max_active: int | None = None) -> tuple[Job, bool]:
+           idempotency_key: str | None = None, max_active: int | None = None,
+           within: Callable[[Session, Job], None] | None = None) -> tuple[Job, bool]:
     """Store a new queued job with its document; returns ``(job, created)``.
 
     With ``idempotency_key``, a repeat of the same request returns the job it created the first
     time (``created`` False); the same key with a different request raises IdempotencyMismatch.
-    ``max_active`` bounds the tenant's queued + running jobs (TooManyActiveJobs).
+    ``max_active`` bounds the tenant's queued + running jobs (TooManyActiveJobs). ``within`` runs
+    inside the creating transaction (a job engine's transactional enqueue); if it raises, nothing
+    is stored.
     """
     fp = fingerprint(data, filename, fail_on)
     for attempt in range(2):
@@ -120,6 +125,9 @@ def submit(db: Database, *, tenant_id: int, filename: str, data: bytes, fail_on:
                 if idempotency_key is not None:
                     session.add(IdempotencyKey(tenant_id=tenant_id, key=idempotency_key, fingerprint=fp,
                                                job_id=job.id, created_at=now))
+                if within is not None:
+                    session.flush()
+                    within(session, job)
                 return job, True
         except IntegrityError:
             if attempt or idempotency_key is None:
@@ -298,6 +306,8 @@ def worker_heartbeat(db: Database, worker_id: str, kind: str, host: str, pid: in
     with db.write() as session:
         worker = session.get(Worker, worker_id)
         if worker is None:
+            # Rows of workers gone for a day only clutter the table.
+            session.execute(delete(Worker).where(Worker.heartbeat_at < now - timedelta(days=1)))
             worker = Worker(id=worker_id, kind=kind, host=host, pid=pid, started_at=now, heartbeat_at=now)
             session.add(worker)
         worker.heartbeat_at = now

@@ -102,3 +102,18 @@ def test_database_url_precedence_and_validation(tmp_path) -> None:
     for bad in ("mysql://u@h/d", "not a url", "postgresql+psycopg2://u@h/d"):
         with pytest.raises(ConfigError):
             database_url(bad, {})
+
+
+def test_a_failing_transactional_enqueue_stores_no_job(db: Database) -> None:
+    import pytest
+
+    tenant = ensure_tenant(db, "t").tenant_id
+    seen: list[str] = []
+
+    def refuse(session: object, job: Job) -> None:
+        seen.append(job.id)
+        raise RuntimeError("queue down")
+
+    with pytest.raises(RuntimeError):
+        store_jobs.submit(db, tenant_id=tenant, filename="a", data=b"x", fail_on="major", total=0, within=refuse)
+    assert seen and store_jobs.get_job(db, seen[0]) is None and store_jobs.load_document(db, seen[0]) is None

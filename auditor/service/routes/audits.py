@@ -71,7 +71,7 @@ def submit_audit(
         job, created = store_jobs.submit(
             ctx.db, tenant_id=who.tenant_id, filename=name, data=data, fail_on=",".join(sorted(policy)) or "none",
             total=len(parsed.references), idempotency_key=idempotency_key,
-            max_active=ctx.settings.max_active_jobs)
+            max_active=ctx.settings.max_active_jobs, within=ctx.queue.enqueue_in_transaction)
     except store_jobs.IdempotencyMismatch:
         raise ProblemError(422, "this Idempotency-Key was already used for a different request",
                            slug="idempotency-key-reused", title="Idempotency key reused") from None
