@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED_000 = ROOT / "seeds" / "000_594f0db58d351876.txt"
 CASSETTE_000 = ROOT / "cassettes" / "seeds" / "000.yaml"
 DOCS = ROOT / "docs"
+SCREENSHOTS_ENV = "AUDITOR_WRITE_SCREENSHOTS"
+"""Set to 1 to (re)write the README's screenshots in docs/; otherwise they go to a temporary directory,
+so a test run never dirties the checkout."""
 MAX_UPLOAD = 200_000
 """The test server's upload limit (AUDITOR_MAX_UPLOAD_BYTES): seed 000 (21 kB) fits, a 250 kB file does not."""
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -113,6 +116,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         srv.proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         srv.proc.kill()
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    if os.environ.get(SCREENSHOTS_ENV) == "1":
+        DOCS.mkdir(exist_ok=True)
+        return DOCS
+    return tmp_path
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import DOCS, MAX_UPLOAD, SEED_000, Server, auditor_main
+from .conftest import MAX_UPLOAD, SEED_000, Server, auditor_main
 
 HOSTILE_TITLE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 HOSTILE_DOC = SEED_000.read_text(encoding="utf-8").replace(
@@ -67,14 +67,14 @@ def upload_api(server: Server, tenant: str, data: bytes, name: str) -> dict[str,
 
 
 def test_sign_in_upload_progress_report_filters_downloads(browser: Any, server: Server, cli_json: dict[str, Any],
-                                                         tmp_path: Path) -> None:
+                                                         tmp_path: Path, screenshots: Path) -> None:
     with signed_in(browser, server, "alice", viewport={"width": 1000, "height": 760}) as page:
         cookie = next(c for c in page.context.cookies() if c["name"] == "auditor_session")
         assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and not cookie["secure"]  # plain http here
         limits = page.locator("#limits").inner_text()
         assert "195.3 kB" in limits and f"{MAX_UPLOAD:,} bytes" in limits
-        DOCS.mkdir(exist_ok=True)
-        page.screenshot(path=str(DOCS / "web-upload.png"))
+        page.screenshot(path=str(screenshots / "web-upload.png"))
+        assert (screenshots / "web-upload.png").stat().st_size > 10_000
 
         seen: list[str] = []
         page.set_input_files("#file", str(SEED_000))
@@ -113,7 +113,8 @@ def test_sign_in_upload_progress_report_filters_downloads(browser: Any, server: 
 
         page.locator("#report").scroll_into_view_if_needed()
         page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=str(DOCS / "web-report.png"))
+        page.screenshot(path=str(screenshots / "web-report.png"))
+        assert (screenshots / "web-report.png").stat().st_size > 10_000
 
         with page.expect_download() as info:
             page.click("#dl-json")
