@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from auditor.judging import judge, raw_names_work, same_work
 from auditor.judging.compare import borrowed_title, compare
+from auditor.judging.retraction_watch import apply_retraction_watch
 from auditor.judging.titles import STOPWORDS
-from auditor.model import AuditReport, ParsedDocument, ParsedFields, Record
+from auditor.model import AuditReport, ParsedDocument, ParsedFields, Record, ReferenceAudit
 from auditor.resolve import Resolver
 from auditor.sources.base import CrossrefSource, EntrezSource
 from auditor.sources.entrez import build_term
+from auditor.sources.retraction_watch import IndexState
 
 _WORD = re.compile(r"[^\W\d_][\w-]*", re.UNICODE)
 
@@ -53,11 +56,14 @@ async def audit_documents(
     entrez: EntrezSource,
     crossref: CrossrefSource,
     progress: Callable[[int], None] | None = None,
+    retractions: IndexState | None = None,
 ) -> list[AuditReport]:
     """Resolve and judge every reference of every document; documents run concurrently.
 
     Concurrency is safe for the services because rate limits live in the shared HTTP layer, not
-    per document.
+    per document. ``retractions`` is the local Retraction Watch index (see
+    ``auditor.sources.retraction_watch.open_for_audit``); every shell passes it, and ``None`` means
+    it is not in use (``--replay``, or switched off), which leaves ``consulted`` without it.
     """
 
     async def one(doc: ParsedDocument) -> AuditReport:
@@ -67,6 +73,74 @@ async def audit_documents(
         )
         resolutions = await resolver.resolve(doc.references)
         audits = tuple(judge(r.reference, r.candidates, r.consulted, r.errors) for r in resolutions)
+        if retractions is not None:
+            audits = tuple(apply_retraction_watch(a, retractions) for a in audits)
         return AuditReport(parsed=doc, audits=audits, requests=resolver.requests)
 
     return list(await asyncio.gather(*(one(doc) for doc in documents)))
+
+
+async def reaudit_documents(
+    documents: Sequence[ParsedDocument],
+    previous: Sequence[Mapping[str, Any] | None],
+    entrez: EntrezSource,
+    crossref: CrossrefSource,
+    status_entrez: EntrezSource | None = None,
+    status_crossref: CrossrefSource | None = None,
+    retractions: IndexState | None = None,
+) -> list[AuditReport]:
+    """A re-run that reuses what the previous run established (scheduled watches).
+
+    ``previous[i]`` is the JSON report of the last run of ``documents[i]`` (or None). References it
+    matched are re-checked by identifier only (``auditor.recheck``), through ``status_entrez`` /
+    ``status_crossref`` when given: sources over a cache-bypassing client, so a retraction published
+    yesterday is seen today. The rest, and any re-checked reference the judge no longer accepts,
+    go through the full resolver. Judging and the Retraction Watch step are the same as
+    :func:`audit_documents`, so the verdicts cannot depend on which path a reference took.
+    """
+    from auditor.recheck import known_matches, known_positions, recheck_by_identifier
+
+    # One identifier look-up for all documents together: EFetch takes 200 PMIDs per request and
+    # Crossref 20 DOIs, so a batch of documents costs little more than one.
+    flat = [ref for doc in documents for ref in doc.references]
+    wanted: dict[int, Any] = {}
+    offset = 0
+    for doc, prior in zip(documents, previous, strict=True):
+        if prior:
+            for i, km in known_positions(doc.references, known_matches(prior)).items():
+                wanted[offset + i] = km
+        offset += len(doc.references)
+    rechecked, recheck_requests = await recheck_by_identifier(
+        flat, wanted, status_entrez or entrez, status_crossref or crossref)
+    # The shared look-up is counted once, on the first document (per-document counts then add up).
+    payer = 0
+
+    async def one(doc: ParsedDocument, start: int) -> AuditReport:
+        refs = doc.references
+        judged: dict[int, ReferenceAudit] = {}
+        for i in range(len(refs)):
+            res = rechecked.get(start + i)
+            if res is None:
+                continue
+            audit = judge(res.reference, res.candidates, res.consulted, res.errors)
+            if audit.verdict in ("verified", "minor", "major"):
+                judged[i] = audit
+        requests = recheck_requests if start == payer else 0
+        rest = [i for i in range(len(refs)) if i not in judged]
+        if rest:
+            resolver = Resolver(entrez, crossref, same_work=same_work, esearch_term=esearch_term,
+                                evidence=_evidence, raw_identity=raw_names_work)
+            for i, r in zip(rest, await resolver.resolve([refs[i] for i in rest]), strict=True):
+                judged[i] = judge(r.reference, r.candidates, r.consulted, r.errors)
+            requests += resolver.requests
+        audits = tuple(judged[i] for i in range(len(refs)))
+        if retractions is not None:
+            audits = tuple(apply_retraction_watch(a, retractions) for a in audits)
+        return AuditReport(parsed=doc, audits=audits, requests=requests)
+
+    starts = []
+    offset = 0
+    for doc in documents:
+        starts.append(offset)
+        offset += len(doc.references)
+    return list(await asyncio.gather(*(one(d, s) for d, s in zip(documents, starts, strict=True))))

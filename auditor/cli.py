@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from auditor import __version__
-from auditor.commands import check, db, serve, submit, token
+from auditor.commands import check, db, diff, serve, submit, token, watch
 from auditor.errors import EXIT_USAGE, AuditorError
 
 
@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_parse.add_argument("--output", "-o", metavar="PATH", help="write here (atomically) instead of stdout")
 
     check.add_arguments(sub)
-    for shell in (serve, db, token, submit):  # each sets ``run`` as its parser default
+    for shell in (serve, db, token, submit, diff, watch):  # each sets ``run`` as its parser default
         shell.add_arguments(sub)
     return parser
 

@@ -21,6 +21,7 @@ from auditor.errors import ConfigError
 
 DEFAULT_ENTREZ_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 DEFAULT_CROSSREF_URL = "https://api.crossref.org/"
+DEFAULT_RETRACTION_WATCH_URL = "https://gitlab.com/crossref/retraction-watch-data/-/raw/main/retraction_watch.csv"
 CACHE_MODES = ("use", "no-cache", "refresh", "offline")
 CACHE_MODE_ALIASES = {"off": "no-cache", "none": "no-cache", "on": "use"}
 DAY = 86400.0
@@ -42,6 +43,7 @@ ENV_VARS: dict[str, str] = {
     "AUDITOR_CONNECT_TIMEOUT": "connect_timeout_s",
     "AUDITOR_READ_TIMEOUT": "read_timeout_s",
     "AUDITOR_MAX_CONNECTIONS": "max_connections",
+    "AUDITOR_RETRACTION_WATCH_URL": "retraction_watch_url",
 }
 
 
@@ -85,6 +87,10 @@ class Settings:
     """Override Crossref's starting rate (default 5/s public, 10/s polite); headers still adapt it."""
     crossref_concurrency: int | None = None
     """Override Crossref's starting concurrency (default 1 public, 3 polite)."""
+    retraction_watch_url: str = DEFAULT_RETRACTION_WATCH_URL
+    """Where the Retraction Watch CSV is downloaded from; ``off`` switches the index off."""
+    retraction_watch_max_age_s: float = 1 * DAY
+    """How old the local copy may get before a conditional GET checks for a new one."""
 
     @classmethod
     def load(
@@ -133,6 +139,10 @@ class Settings:
                 raise ConfigError(f"{name}: {url!r} is not an http(s) URL")
             if not url.endswith("/"):
                 raise ConfigError(f"{name}: {url!r} must end with '/'")
+        if self.retraction_watch_url != "off":
+            parts = urlsplit(self.retraction_watch_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ConfigError(f"retraction_watch_url: {self.retraction_watch_url!r} is not an http(s) URL or 'off'")
         if self.cache_mode not in CACHE_MODES:
             raise ConfigError(f"cache_mode: {self.cache_mode!r} is not one of {', '.join(CACHE_MODES)}")
         if self.email is not None and ("@" not in self.email or any(c.isspace() for c in self.email)):
@@ -140,7 +150,7 @@ class Settings:
         if self.retry_attempts < 1:
             raise ConfigError("retry_attempts must be at least 1")
         for name in ("cache_ttl_s", "cache_negative_ttl_s", "retry_max_time_s", "retry_wait_initial_s",
-                     "retry_wait_max_s"):
+                     "retry_wait_max_s", "retraction_watch_max_age_s"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative")
         for name in ("connect_timeout_s", "read_timeout_s", "ncbi_rps", "crossref_rps"):
@@ -154,7 +164,8 @@ class Settings:
 
 
 _FLOAT = {"cache_ttl_s", "cache_negative_ttl_s", "retry_max_time_s", "retry_wait_initial_s",
-          "retry_wait_max_s", "connect_timeout_s", "read_timeout_s", "ncbi_rps", "crossref_rps"}
+          "retry_wait_max_s", "connect_timeout_s", "read_timeout_s", "ncbi_rps", "crossref_rps",
+          "retraction_watch_max_age_s"}
 _INT = {"retry_attempts", "max_connections", "crossref_concurrency"}
 
 

@@ -6,6 +6,8 @@ worse, as "not found"; keeping a single normaliser makes the keys agree everywhe
 
 from __future__ import annotations
 
+import hashlib
+
 _DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
 
 
@@ -18,3 +20,9 @@ def norm_doi(doi: str | None) -> str:
         if doi.startswith(prefix):
             doi = doi[len(prefix):].strip()
     return doi.rstrip(".")
+
+
+def text_hash(raw: str) -> str:
+    """Whitespace-normalised SHA-256 (16 hex digits) of a reference's text: with its number, the
+    identity of a bibliography entry from one run to the next (diffs, cheap re-audits)."""
+    return hashlib.sha256(" ".join(raw.split()).encode("utf-8")).hexdigest()[:16]

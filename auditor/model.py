@@ -135,6 +135,8 @@ class Update:
     source: str | None = None
     """Who asserted it: ``pubmed``, ``publisher``, ``retraction-watch``..."""
     label: str | None = None
+    record_id: str | None = None
+    """The Retraction Watch record id, when Crossref's ``retraction-watch`` entry names one."""
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
     from auditor.documents.loader import load_document
     from auditor.parsing import parse_document
     from auditor.sources import open_sources
+    from auditor.sources.retraction_watch import open_for_audit
 
     fail_on = parse_fail_on(args.fail_on)
     formats = parse_formats(args.format, args.output)
@@ -144,14 +145,25 @@ def run(args: argparse.Namespace) -> int:
         # A cassette holds answers under the live URLs, and demo answers must never reach the
         # user's real cache. Pacing is off (open_sources(paced=False)): no server is behind a
         # cassette. Everything else (retry counts, parsing, judging) stays as live.
-        overrides.update(cache_mode="no-cache", entrez_url=DEFAULT_ENTREZ_URL, crossref_url=DEFAULT_CROSSREF_URL)
+        # The cassette holds no Retraction Watch copy either: the index is not consulted in a replay.
+        overrides.update(cache_mode="no-cache", entrez_url=DEFAULT_ENTREZ_URL, crossref_url=DEFAULT_CROSSREF_URL,
+                         retraction_watch_url="off")
     settings = Settings.load(args.config, **overrides)
     documents = [parse_document(load_document(path)) for path in args.files]
     total = sum(len(d.references) for d in documents)
 
     async def go(progress: Any) -> list[AuditReport]:
-        async with open_sources(settings, paced=args.replay is None) as (entrez, crossref):
-            return await audit_documents(documents, entrez, crossref, progress=progress)
+        async with open_sources(settings, paced=args.replay is None) as sources:
+            retractions = await open_for_audit(settings, sources.http)
+            if retractions is not None and retractions.error:
+                kept = f"using the copy of {retractions.index.as_of}" if retractions.index else "no copy to use"
+                print(f"auditor: warning: {retractions.error} ({kept})", file=sys.stderr)
+            try:
+                return await audit_documents(documents, sources.entrez, sources.crossref, progress=progress,
+                                             retractions=retractions)
+            finally:
+                if retractions is not None and retractions.index is not None:
+                    retractions.index.close()
 
     show_progress = not args.no_progress and sys.stderr.isatty() and total > 10
     with _replay(args.replay):

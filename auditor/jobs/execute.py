@@ -54,7 +54,7 @@ def audit_settings(base: Settings, job_settings: JobSettings) -> Settings:
     if job_settings.replay_cassette is None:
         return base
     return base.with_values({"cache_mode": "no-cache", "entrez_url": DEFAULT_ENTREZ_URL,
-                             "crossref_url": DEFAULT_CROSSREF_URL})
+                             "crossref_url": DEFAULT_CROSSREF_URL, "retraction_watch_url": "off"})
 
 
 @contextlib.contextmanager
@@ -94,9 +94,9 @@ def problem(slug: str, title: str, detail: str) -> dict[str, Any]:
 
 async def execute_job(db: Database, job: Job, owner: str, settings: Settings, job_settings: JobSettings) -> JobResult:
     """Run a job this worker has claimed (``owner`` holds its lease) to one of its end states."""
-    from auditor.audit import audit_documents
     from auditor.outcome import exit_code, parse_fail_on
     from auditor.sources import open_sources
+    from auditor.watch.runs import audit_for_job
 
     started = time.monotonic()
     result = JobResult(job.id, "running", 0.0)
@@ -113,9 +113,12 @@ async def execute_job(db: Database, job: Job, owner: str, settings: Settings, jo
         if stored is None:
             raise LookupError("the job's document is gone")
         parsed = await asyncio.to_thread(parse_bytes, stored.data, job.filename)
-        async with open_sources(audit_settings(settings, job_settings)) as sources:
+        cfg = audit_settings(settings, job_settings)
+        async with open_sources(cfg) as sources:
             try:
-                return await audit_documents([parsed], sources.entrez, sources.crossref, progress=progress)
+                # Watch runs re-audit cheaply; every job consults the Retraction Watch index.
+                return await audit_for_job(db, job.id, [parsed], sources, cfg, progress=progress,
+                                           replaying=job_settings.replay_cassette is not None)
             finally:
                 result.counters = {name: c.as_dict() for name, c in sources.counters().items()}
 

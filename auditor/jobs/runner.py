@@ -57,6 +57,10 @@ class EmbeddedRunner:
                                 socket.gethostname(), os.getpid())
         self._loops = [asyncio.create_task(self._work(i), name=f"auditor-worker-{i}") for i in range(self.workers)]
         self._loops.append(asyncio.create_task(self._beat(), name="auditor-worker-heartbeat"))
+        from auditor.watch.runs import scheduler_loop
+
+        self._loops.append(asyncio.create_task(scheduler_loop(self.db, self.wake, self.job_settings.watch_interval_s),
+                                               name="auditor-watch-scheduler"))
 
     def wake(self) -> None:
         """Safe from any thread (the API's sync routes run in a thread pool)."""

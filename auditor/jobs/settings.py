@@ -21,6 +21,7 @@ _ENV: tuple[tuple[str, str, type], ...] = (
     ("AUDITOR_DRAIN_TIMEOUT", "drain_s", float),
     ("AUDITOR_POLL_INTERVAL", "poll_s", float),
     ("AUDITOR_TEST_JOB_DELAY", "test_delay_s", float),
+    ("AUDITOR_WATCH_INTERVAL", "watch_interval_s", float),
 )
 
 
@@ -36,6 +37,8 @@ class JobSettings:
     """How often an idle embedded worker looks for work (a local submission wakes it at once)."""
     replay_cassette: str | None = None
     test_delay_s: float = 0.0
+    watch_interval_s: float = 5.0
+    """How often the embedded runner looks for due watch runs and finished runs to finalise."""
 
     @property
     def heartbeat_s(self) -> float:

@@ -51,6 +51,9 @@ _TABLE: tuple[Code, ...] = (
     Code("REF302", "info", "Cited work has a published correction (erratum)"),
     Code("REF303", "major", "Cited work carries an expression of concern"),
     Code("REF304", "info", "Reference points at a notice (erratum/retraction), not the article"),
+    Code("REF305", "error", "Cited work is listed in the Retraction Watch database (evidence: record id, nature, "
+         "date, reasons; severity follows the nature: retraction error, expression of concern major, "
+         "correction info)"),
     Code("REF401", "error", "No credible match in any source: possibly fabricated"),
     Code("REF402", "info", "Journal/year/volume/page lands on an unrelated article"),
     Code("REF403", "info", "Not checked: a source failed, so absence proves nothing"),

@@ -28,7 +28,7 @@ from . import problems
 from .context import ServiceContext
 from .limits import BodyLimit, TimeLimit
 from .metrics import Metrics
-from .routes import audits, docs, health
+from .routes import audits, docs, health, watches
 from .schemas import Problem
 from .settings import ServiceSettings
 
@@ -68,6 +68,7 @@ def create_app(db: Database, settings: ServiceSettings | None = None, *, workers
     app.state.runner = runner
     problems.install(app)
     app.include_router(audits.router)
+    app.include_router(watches.router)
     app.include_router(health.router)
     app.include_router(docs.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -76,9 +77,29 @@ def _authors(item: Mapping[str, Any]) -> tuple[RecordAuthor, ...]:
     return tuple(authors)
 
 
+def _record_id(entry: Mapping[str, Any]) -> str | None:
+    """The Retraction Watch ``record-id`` of a ``source: retraction-watch`` entry."""
+    if entry.get("source") != "retraction-watch":
+        return None
+    value = entry.get("record-id")
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+        return None
+    return str(value).strip()
+
+
+def _with_record(update: Update, record_id: str | None) -> Update:
+    """The record id kept on the update and in its label, so the flag's finding names the record."""
+    if record_id is None or update.record_id is not None:
+        return update
+    label = f"{update.label or update.kind}; Retraction Watch record {record_id}"
+    return dataclasses.replace(update, record_id=record_id, label=label)
+
+
 def _updates(entries: Any) -> tuple[Update, ...]:
+    """Notices about a work. The publisher's and Retraction Watch's entries for one notice are one
+    update (the first listed keeps its source); Retraction Watch's record id is kept either way."""
     updates: list[Update] = []
-    seen: set[tuple[str, str | None]] = set()
+    seen: dict[tuple[str, str | None], int] = {}
     for entry in entries or ():
         if not isinstance(entry, Mapping):
             continue
@@ -87,11 +108,15 @@ def _updates(entries: Any) -> tuple[Update, ...]:
             continue
         doi = entry.get("DOI")
         doi = doi.lower() if isinstance(doi, str) else None
+        label = entry.get("label") if isinstance(entry.get("label"), str) else None
         if (kind, doi) in seen:
+            i = seen[(kind, doi)]
+            updates[i] = _with_record(updates[i], _record_id(entry))
             continue
-        seen.add((kind, doi))
-        updates.append(Update(kind=kind, doi=doi, source=entry.get("source") or "publisher",
-                              label=entry.get("label")))
+        seen[(kind, doi)] = len(updates)
+        source = entry.get("source") if isinstance(entry.get("source"), str) else "publisher"
+        updates.append(_with_record(Update(kind=kind, doi=doi, source=source or "publisher", label=label),
+                                    _record_id(entry)))
     return tuple(updates)
 
 

@@ -17,6 +17,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
@@ -327,6 +328,69 @@ class HttpClient:
             raise TransientError(f"truncated body: {len(body_bytes)} of {declared} bytes")
         return Reply(status, body_bytes, headers)
 
+    async def download(self, service: str, url: str, dest: Path, headers: Mapping[str, str] | None = None,
+                       max_bytes: int = 1 << 30) -> Download:
+        """Stream a large file (a bulk data set) to ``dest``, with the same retries as :meth:`fetch`.
+
+        Never through the response cache: the caller keeps its own copy and sends conditional
+        headers (``If-None-Match``), so a 304 costs one small request and writes nothing.
+        """
+        counters = self.counters.setdefault(service, ServiceCounters())
+        settings = self.settings
+        sent = 0
+
+        async def attempt() -> Download:
+            nonlocal sent
+            sent += 1
+            counters.requests += 1
+            # No total bound: a large file takes as long as it takes, but a stalled read still ends.
+            timeout = aiohttp.ClientTimeout(total=None, connect=settings.connect_timeout_s,
+                                            sock_read=settings.read_timeout_s)
+            async with self.session.get(URL(url, encoded=True), headers=dict(headers or {}),
+                                        timeout=timeout) as resp:
+                status = resp.status
+                reply_headers = {k.lower(): v for k, v in resp.headers.items()}
+                if status == 429 or status >= 500 or status == 408:
+                    if status == 429:
+                        counters.rate_limited += 1
+                    raise TransientError(f"HTTP {status}", _retry_after(reply_headers))
+                if status != 200:
+                    return Download(status, reply_headers)
+                size = 0
+                with dest.open("wb") as fh:
+                    async for chunk in resp.content.iter_chunked(1 << 16):
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise BadBody(f"larger than {max_bytes} bytes")
+                        fh.write(chunk)
+                declared = reply_headers.get("content-length")
+                if declared and declared.isdigit() and "content-encoding" not in reply_headers \
+                        and int(declared) != size:
+                    raise TransientError(f"truncated body: {size} of {declared} bytes")
+                return Download(status, reply_headers, size=size)
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(settings.retry_attempts) | stop_after_delay(settings.retry_max_time_s),
+            wait=self._wait,
+            retry=retry_if_exception_type((TransientError, aiohttp.ClientError, asyncio.TimeoutError)),
+            before_sleep=lambda _state: setattr(counters, "retries", counters.retries + 1),
+            reraise=False,
+        )
+        try:
+            result = await retrying(attempt)
+        except RetryError as exc:
+            counters.failures += 1
+            cause = exc.last_attempt.exception()
+            return Download(error=f"{service} unavailable after {sent} attempt(s): {_describe(cause)}", requests=sent)
+        except (BadBody, OSError) as exc:
+            counters.failures += 1
+            return Download(error=f"{service}: {exc}", requests=sent)
+        if result.status not in (200, 304):
+            counters.failures += 1
+            return Download(result.status, result.headers, error=f"{service} answered HTTP {result.status}",
+                            requests=sent)
+        return Download(result.status, result.headers, requests=sent, size=result.size)
+
     @staticmethod
     def _adapt_crossref(limiter: RateLimiter, headers: Mapping[str, str]) -> None:
         """Follow the limits Crossref says it applies to this pool right now."""
@@ -350,6 +414,15 @@ class _Unpaced(contextlib.AbstractAsyncContextManager[None]):
 
 
 _UNPACED = _Unpaced()
+@dataclass(frozen=True)
+class Download:
+    """The outcome of :meth:`HttpClient.download`: a status (200 wrote the file, 304 did not), or an error."""
+
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    error: str | None = None
+    requests: int = 0
+    size: int = 0
 
 
 def _describe(exc: BaseException | None) -> str:

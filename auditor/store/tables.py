@@ -12,6 +12,9 @@ Tables:
   idempotency_keys   ``Idempotency-Key`` header per tenant -> the job it created
   workers            heartbeats of running workers (``/readyz`` checks one is fresh)
   web_sessions       browser sign-ins (auditor.web): a session cookie's hash -> the API token it came from
+  watches            scheduled re-audits: a stored document, cron + time zone, webhook, notify policy
+  watch_runs         one per (watch, scheduled time), unique: each links the audit job and the stored diff
+  webhook_deliveries every delivery of a run's notification, with each attempt
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -187,3 +191,79 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+# ---------------------------------------------------------------------------------------------
+# Watches (issue 12): scheduled re-audits of a stored document, their runs and webhook deliveries.
+
+WATCH_NOTIFY = ("changes", "always", "retractions")
+RUN_STATUSES = ("pending", "finalizing", "done", "failed")
+
+
+class Watch(Base):
+    __tablename__ = "watches"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    """Display name only; never a path."""
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    cron: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    notify: Mapped[str] = mapped_column(String(16), default="changes")
+    fail_on: Mapped[str] = mapped_column(String(200))
+    webhook_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    webhook_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    """HMAC key for deliveries; must be readable to sign, so it is shown once and stored as is."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """The latest scheduled time that was given a run; the next due time is after it."""
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_watches_tenant_seq", "tenant_id", "seq"),
+        Index("ix_watches_next_run_at", "next_run_at"),
+    )
+
+
+class WatchRun(Base):
+    __tablename__ = "watch_runs"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    watch_id: Mapped[str] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"))
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)
+    """The schedule tick this run is for (the request time for a manual run); unique per watch."""
+    trigger: Mapped[str] = mapped_column(String(16))
+    """``schedule`` or ``manual``."""
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finalize_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    previous_run_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """The diff's summary line ("2 cited works retracted since 2026-11-01")."""
+    flags_gained: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
+    diff: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    notified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        UniqueConstraint("watch_id", "scheduled_for", name="uq_watch_runs_watch_id_scheduled_for"),
+        Index("ix_watch_runs_watch_seq", "watch_id", "seq"),
+        Index("ix_watch_runs_status", "status"),
+    )
+
+
+class WebhookDelivery(Base):
+    __tablename__ = "webhook_deliveries"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    """The delivery id sent as ``X-Auditor-Delivery`` (receivers deduplicate on it)."""
+    run_id: Mapped[str] = mapped_column(ForeignKey("watch_runs.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -28,11 +28,11 @@ def test_token_create_prints_only_the_token_and_revoke_is_final(tmp_path: Path, 
 
 
 def test_db_upgrade_reports_the_schema_and_is_idempotent(tmp_path: Path, capsys) -> None:
-    from auditor.store import migrate
     from auditor.store.engine import Database
+    from auditor.store.migrate import head_revision
 
     url = f"sqlite:///{tmp_path / 'u.db'}"
-    head = migrate.head_revision(Database(url))
+    head = head_revision(Database(url))  # 0002 since the watches migration
     assert main(["db", "upgrade", "--database", url]) == 0
     assert f"at {head} (was empty)" in capsys.readouterr().err
     assert main(["db", "upgrade", "--database", url]) == 0

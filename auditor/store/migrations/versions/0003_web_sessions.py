@@ -1,7 +1,7 @@
 """Browser sessions for the web front end (auditor.web).
 
-Revision ID: 0002_web_sessions
-Revises: 0001
+Revision ID: 0003
+Revises: 0002 (watches)
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_web_sessions"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,74 @@
+"""``auditor diff OLD.json NEW.json [--format text|json|html] [--since DATE] [--output PATH]``.
+
+Exit codes: 0 no flag gained, 1 a cited work gained a flag (retracted, corrected, expression of
+concern) since OLD, 2 the inputs cannot be compared (unreadable, not reports, different documents).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from auditor.atomic import write_atomic
+from auditor.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, InputError
+
+MAX_REPORT_BYTES = 200 * 1024 * 1024
+
+
+def add_arguments(sub: Any) -> None:
+    from auditor.watch.diff_render import DIFF_FORMATS
+
+    p = sub.add_parser(
+        "diff",
+        help="what changed between two JSON reports of the same document",
+        description="Compare two JSON reports of one document: verdicts, flags, findings, matched records. "
+        "Exit 1 when a cited work gained a flag (retracted, corrected, expression of concern).",
+    )
+    p.add_argument("old", metavar="OLD.json")
+    p.add_argument("new", metavar="NEW.json")
+    p.add_argument("--format", choices=DIFF_FORMATS, default="text")
+    p.add_argument("--output", "-o", metavar="PATH", help="write here (atomically) instead of stdout")
+    p.add_argument("--since", metavar="DATE", help="date of the OLD run (YYYY-MM-DD) for the summary line")
+    p.set_defaults(run=run)
+
+
+def _load(path: str) -> Any:
+    p = Path(path)
+    try:
+        if p.stat().st_size > MAX_REPORT_BYTES:
+            raise InputError(f"{path}: larger than {MAX_REPORT_BYTES // (1024 * 1024)} MB")
+        return json.loads(p.read_bytes())
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise InputError(f"{path}: not a JSON report") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from auditor.watch.diff import diff_reports
+    from auditor.watch.diff_render import render_diff
+
+    since = None
+    if args.since:
+        try:
+            since = date.fromisoformat(args.since)
+        except ValueError:
+            raise ConfigError(f"--since: {args.since!r} is not a date (YYYY-MM-DD)") from None
+    diff = diff_reports(_load(args.old), _load(args.new), since=since, old_label=args.old, new_label=args.new)
+    body = render_diff(diff, args.format)
+    if args.output:
+        try:
+            write_atomic(args.output, body)
+        except OSError as exc:
+            raise InputError(f"{args.output}: cannot write ({exc.strerror or exc})") from None
+    else:
+        sys.stdout.write(body)
+    return EXIT_FINDINGS if diff.gained_a_flag else EXIT_OK
