@@ -78,6 +78,11 @@ def audits_page(request: Request) -> Response:
     return _page(request, "audits.html.j2", "audits")
 
 
+@router.get("/watches")
+def watches_page(request: Request) -> Response:
+    return _page(request, "watches.html.j2", "watches")
+
+
 @router.get("/audits/{job_id}")
 def audit_page(request: Request, job_id: str) -> Response:
     return _page(request, "audit.html.j2", "audit", job_id=job_id)

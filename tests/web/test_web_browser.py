@@ -287,8 +287,9 @@ def test_keyboard_only_and_narrow_screens(browser: Any, server: Server) -> None:
     for _ in range(8):
         page.keyboard.press("Tab")
         order.append(page.evaluate("(e => e.id || e.textContent.trim())(document.activeElement)"))
-    assert order[:6] == ["Skip to content", "reference-auditor", "Upload", "Past audits", "Sign out", "file"]
-    for path in ("/", "/audits", "/signin"):
+    assert order[:7] == ["Skip to content", "reference-auditor", "Upload", "Past audits", "Watches", "Sign out",
+                         "file"]
+    for path in ("/", "/audits", "/watches", "/signin"):
         page.goto(server.url + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
     labelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select')]
@@ -297,7 +298,47 @@ def test_keyboard_only_and_narrow_screens(browser: Any, server: Server) -> None:
     context.close()
 
 
-@pytest.mark.parametrize("path", ["/", "/signin", "/audits", "/audits/x", "/static/app.js"])
+def test_watches_add_run_now_runs_diff_delete(browser: Any, server: Server) -> None:
+    with signed_in(browser, server, "kate") as page:
+        page.click("text=Watches")
+        page.wait_for_url("**/watches")
+        page.wait_for_function("() => document.querySelector('#watches-body').textContent.includes('No watches yet')")
+        page.set_input_files("#w-file", str(SEED_000))
+        page.fill("#w-cron", "not a cron")
+        page.click("#watch-form button[type=submit]")
+        error = page.locator("#watch-error")
+        error.wait_for()
+        assert error.inner_text().startswith("Refused: Invalid request: ")
+        page.fill("#w-cron", "0 6 * * 1")
+        page.fill("#w-tz", "Europe/Oslo")
+        page.click("#watch-form button[type=submit]")
+        page.wait_for_function("() => document.querySelector('#watches-body').textContent.includes('0 6 * * 1')")
+        assert "Europe/Oslo" in page.locator("#watches-body tr").first.inner_text()
+        with server.api("kate") as client:
+            watches = client.get("/v1/watches").json()["items"]
+        assert [w["filename"] for w in watches] == [SEED_000.name]
+
+        page.click(f"button[aria-label='Run {SEED_000.name} now']")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#runs-body tr')].some(r => r.dataset.status === 'done')",
+            timeout=60_000)
+        assert "30 reference(s) added" in page.locator("#runs-body tr").first.inner_text()
+        page.click("button[aria-label='Show the diff of this run']")
+        page.locator("#diff").wait_for()
+        with server.api("kate") as client:
+            run = client.get(f"/v1/watches/{watches[0]['id']}/runs").json()["items"][0]
+            expected = client.get(f"/v1/watches/{watches[0]['id']}/runs/{run['id']}/diff?format=text").text
+        assert page.locator("#diff").text_content() == expected and expected.strip()
+        assert page.locator("#runs-body a").first.get_attribute("href") == f"/audits/{run['job_id']}"
+
+        page.once("dialog", lambda d: d.accept())
+        page.click(f"button[aria-label='Delete the watch of {SEED_000.name}']")
+        page.wait_for_function("() => document.querySelector('#watches-body').textContent.includes('No watches yet')")
+        with server.api("kate") as client:
+            assert client.get("/v1/watches").json()["items"] == []
+
+
+@pytest.mark.parametrize("path", ["/", "/signin", "/audits", "/watches", "/audits/x", "/static/app.js"])
 def test_security_headers_on_every_page(server: Server, path: str) -> None:
     answer = httpx.get(server.url + path)
     csp = answer.headers["content-security-policy"]

@@ -224,8 +224,138 @@
     load();
   }
 
+  /* ---- watches: add, run now, runs and their diffs, delete ---- */
+  function watchesPage() {
+    var form = document.getElementById('watch-form');
+    var status = document.getElementById('watch-status');
+    var error = document.getElementById('watch-error');
+    var body = document.getElementById('watches-body');
+    var runsSection = document.getElementById('runs');
+    var runsBody = document.getElementById('runs-body');
+    var diff = document.getElementById('diff');
+    var diffTitle = document.getElementById('diff-title');
+    var current = null;  /* the watch whose runs are shown */
+    var timer = null;
+
+    function button(text, label, handler, cls) {
+      var b = el('button', text, { type: 'button', 'class': cls || 'secondary' });
+      b.setAttribute('aria-label', label);
+      b.addEventListener('click', handler);
+      return b;
+    }
+
+    function showDiff(run) {
+      /* the text rendering is what `auditor diff` prints: fetched as text, shown as text */
+      var url = '/v1/watches/' + encodeURIComponent(run.watch_id) + '/runs/' + encodeURIComponent(run.id) +
+        '/diff?format=text';
+      fetch(url, { credentials: 'same-origin' }).then(function (response) {
+        if (!response.ok) {
+          return response.json().then(function (p) { show(error, problemText({ status: response.status, data: p })); });
+        }
+        return response.text().then(function (text) {
+          diff.textContent = text;
+          diff.hidden = false;
+          diffTitle.hidden = false;
+          diffTitle.textContent = 'Diff of the run scheduled for ' + new Date(run.scheduled_for).toLocaleString();
+          diffTitle.focus();
+        });
+      });
+    }
+
+    function loadRuns(watch) {
+      current = watch;
+      window.clearTimeout(timer);
+      api('GET', '/v1/watches/' + encodeURIComponent(watch.id) + '/runs').then(function (result) {
+        if (!result.ok) { show(error, problemText(result)); return; }
+        runsSection.hidden = false;
+        document.getElementById('runs-title').textContent = 'Runs of ' + watch.filename;
+        runsBody.textContent = '';
+        var busy = false;
+        result.data.items.forEach(function (run) {
+          var tr = el('tr', null, { 'data-status': run.status });
+          tr.appendChild(el('td', new Date(run.scheduled_for).toLocaleString()));
+          tr.appendChild(el('td', run.trigger));
+          tr.appendChild(el('td', run.status + (run.job_status ? ' (audit ' + run.job_status + ')' : '')));
+          tr.appendChild(el('td', run.summary || ''));
+          var actions = el('td');
+          if (run.status === 'done') {
+            actions.appendChild(button('Diff', 'Show the diff of this run', function () { showDiff(run); }));
+          }
+          if (run.job_id) {
+            actions.appendChild(el('a', ' audit', { href: '/audits/' + encodeURIComponent(run.job_id) }));
+          }
+          tr.appendChild(actions);
+          runsBody.appendChild(tr);
+          if (run.status === 'pending' || run.status === 'finalizing') { busy = true; }
+        });
+        if (!result.data.items.length) {
+          var empty = el('tr');
+          empty.appendChild(el('td', 'No runs yet.', { colspan: '5' }));
+          runsBody.appendChild(empty);
+        }
+        if (busy) { timer = window.setTimeout(function () { loadRuns(watch); }, 700); }
+      });
+    }
+
+    function row(watch) {
+      var tr = el('tr');
+      tr.appendChild(el('td', watch.filename));
+      tr.appendChild(el('td', watch.cron + ' (' + watch.timezone + ')'));
+      tr.appendChild(el('td', watch.next_run_at ? new Date(watch.next_run_at).toLocaleString() : '—'));
+      var actions = el('td', null, { 'class': 'actions' });
+      actions.appendChild(button('Run now', 'Run ' + watch.filename + ' now', function () {
+        api('POST', '/v1/watches/' + encodeURIComponent(watch.id) + '/run').then(function (result) {
+          if (!result.ok) { show(error, problemText(result)); return; }
+          status.textContent = 'Run of ' + watch.filename + ' started.';
+          loadRuns(watch);
+        });
+      }));
+      actions.appendChild(button('Runs', 'Show the runs of ' + watch.filename, function () { loadRuns(watch); }));
+      actions.appendChild(button('Delete', 'Delete the watch of ' + watch.filename, function () {
+        if (!window.confirm('Delete the watch of ' + watch.filename + '?')) { return; }
+        api('DELETE', '/v1/watches/' + encodeURIComponent(watch.id)).then(function (result) {
+          if (!result.ok) { show(error, problemText(result)); return; }
+          status.textContent = 'Deleted the watch of ' + watch.filename + '.';
+          if (current && current.id === watch.id) { runsSection.hidden = true; current = null; }
+          load();
+        });
+      }, 'danger'));
+      tr.appendChild(actions);
+      return tr;
+    }
+
+    function load() {
+      api('GET', '/v1/watches').then(function (result) {
+        if (!result.ok) { show(error, problemText(result)); return; }
+        body.textContent = '';
+        result.data.items.forEach(function (w) { body.appendChild(row(w)); });
+        if (!result.data.items.length) {
+          var empty = el('tr');
+          empty.appendChild(el('td', 'No watches yet.', { colspan: '4' }));
+          body.appendChild(empty);
+        }
+      });
+    }
+
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      show(error, '');
+      var data = new FormData(form);
+      if (!data.get('webhook_url')) { data.delete('webhook_url'); }
+      status.textContent = 'Adding…';
+      api('POST', '/v1/watches', data).then(function (result) {
+        if (result.status !== 201) { status.textContent = ''; show(error, 'Refused: ' + problemText(result)); return; }
+        status.textContent = 'Watching ' + result.data.filename + '.';
+        form.reset();
+        load();
+      });
+    });
+    load();
+  }
+
   var page = document.body.getAttribute('data-page');
   if (page === 'upload') { uploadPage(); }
   if (page === 'audit') { auditPage(); }
   if (page === 'audits') { auditsPage(); }
+  if (page === 'watches') { watchesPage(); }
 })();
