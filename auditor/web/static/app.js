@@ -282,7 +282,7 @@
             actions.appendChild(button('Diff', 'Show the diff of this run', function () { showDiff(run); }));
           }
           if (run.job_id) {
-            actions.appendChild(el('a', ' audit', { href: '/audits/' + encodeURIComponent(run.job_id) }));
+            actions.appendChild(el('a', 'Open the audit', { href: '/audits/' + encodeURIComponent(run.job_id) }));
           }
           tr.appendChild(actions);
           runsBody.appendChild(tr);
