@@ -150,3 +150,23 @@ def test_sessions_store_only_a_hash_and_end_at_expiry_sign_out_and_revocation(tm
     assert session_principal(db, live) is None
     assert session_principal(db, "rs_" + "x" * 43) is None and session_principal(db, issued.secret) is None
     db.dispose()
+
+
+def test_no_auth_pages_act_for_local_without_sign_in(tmp_path: Path) -> None:
+    from auditor.service.app import create_app
+    from auditor.service.settings import ServiceSettings
+    from tests.service.conftest import run_in_thread
+
+    db = Database(f"sqlite:///{tmp_path / 'n.sqlite3'}")
+    migrate.upgrade(db)
+    url, stop = run_in_thread(create_app(db, ServiceSettings(auth=False), workers=0))
+    try:
+        with httpx.Client(base_url=url) as client:
+            page = client.get("/")
+            assert page.status_code == 200 and "signed in as <strong>local</strong>" in page.text
+            assert 'action="/signout"' not in page.text and 'name="csrf-token"' not in page.text
+            assert client.get("/signin").headers["location"] == "/"
+            assert client.get("/v1/audits").status_code == 200
+    finally:
+        stop()
+        db.dispose()
