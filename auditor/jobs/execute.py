@@ -88,8 +88,9 @@ def render_all(reports: list[AuditReport]) -> list[store_jobs.RenderedReport]:
             for fmt in FORMATS]
 
 
-def problem(slug: str, title: str, detail: str) -> dict[str, Any]:
-    return {"type": PROBLEM_BASE + slug, "title": title, "status": 500, "detail": detail[:2000]}
+def problem(slug: str, title: str, detail: str, status: int = 500) -> dict[str, Any]:
+    """A job's ``error``: RFC 9457 members; ``status`` is what the failure would be as an HTTP answer."""
+    return {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail[:2000]}
 
 
 async def execute_job(db: Database, job: Job, owner: str, settings: Settings, job_settings: JobSettings) -> JobResult:
@@ -168,7 +169,7 @@ def _failure(exc: BaseException | None) -> dict[str, Any] | None:
     if exc is None:
         return None
     if isinstance(exc, AuditorError):
-        return problem("document-unreadable", "Document could not be audited", str(exc))
+        return problem("document-unreadable", "Document could not be audited", str(exc), 422)
     try:
         from vcr.errors import CannotOverwriteExistingCassetteException
     except ImportError:  # pragma: no cover - vcrpy is a runtime dependency

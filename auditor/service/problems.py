@@ -16,10 +16,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from auditor.jobs.execute import PROBLEM_BASE  # one base URI for API and job problems
+
 log = logging.getLogger("auditor.service")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-PROBLEM_BASE = "https://reference-auditor.example/problems/"
 
 
 def _phrase(status: int) -> str:
