@@ -119,21 +119,27 @@ def post_json(url: str, data: Any) -> Any:
         return json.load(reply)
 
 
-def run_all(client: Any, watch_ids: list[str], timeout: float = 3600) -> tuple[float, list[dict[str, Any]]]:
+def run_all(client: Any, db: Any, watch_ids: list[str], timeout: float = 3600) -> tuple[float, list[dict[str, Any]]]:
+    """Start a run of every watch; wait by watching the store (polling 200 runs over the API would
+    load the very event loop the embedded workers run on), then read each run once over the API."""
+    from sqlalchemy import func, select
+
+    from auditor.store.tables import WatchRun
+
     started = time.monotonic()
     locations = [client.post(f"/v1/watches/{w}/run").headers["location"] for w in watch_ids]
-    runs: dict[str, dict[str, Any]] = {}
-    while len(runs) < len(locations):
-        for loc in locations:
-            if loc in runs:
-                continue
-            body = client.get(loc).json()
-            if body["status"] in ("done", "failed"):
-                runs[loc] = body
+    run_ids = [loc.rsplit("/", 1)[1] for loc in locations]
+    while True:
+        with db.read() as session:
+            finished = session.scalar(select(func.count()).select_from(WatchRun).where(
+                WatchRun.id.in_(run_ids), WatchRun.status.in_(("done", "failed")))) or 0
+        if finished == len(run_ids):
+            break
         if time.monotonic() - started > timeout:
             raise SystemExit("runs did not finish in time")
-        time.sleep(0.2)
-    return time.monotonic() - started, [runs[loc] for loc in locations]
+        time.sleep(1.0)
+    wall = time.monotonic() - started
+    return wall, [client.get(loc).json() for loc in locations]
 
 
 def requests_of(stats: dict[str, Any]) -> dict[str, int]:
@@ -239,7 +245,7 @@ def main() -> int:
                         figures["retraction_watch_download_requests"] = asyncio.run(daily())
                     sandbox.reset()
                     before = len(receiver.deliveries)
-                    wall, runs = run_all(client, watch_ids)
+                    wall, runs = run_all(client, db, watch_ids)
                     stats = sandbox.stats()
                     per = requests_of(stats)
                     audit_requests = per.get("entrez", 0) + per.get("crossref", 0)
