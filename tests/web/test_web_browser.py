@@ -123,6 +123,15 @@ def test_sign_in_upload_progress_report_filters_downloads(browser: Any, server: 
         saved = tmp_path / "report.json"
         download.save_as(str(saved))
         assert json.loads(saved.read_text(encoding="utf-8")) == cli_json
+        with page.context.expect_page() as opened:
+            page.click("#open-report")
+        tab = opened.value
+        tab.wait_for_load_state()
+        assert tab.locator("article.ref").count() == 30
+        tab.locator("input[data-verdict=not_found]").uncheck()  # the filters work there too (same CSP)
+        assert tab.locator("article.ref:not(.hidden)").count() == 30 - sum(
+            1 for r in cli_json["references"] if r["verdict"] == "not_found")
+        tab.close()
         for fmt, ext in (("sarif", "sarif"), ("text", "txt"), ("html", "html")):
             link = page.locator(f"#dl-{fmt}")
             assert link.get_attribute("href").endswith(f"/report?format={fmt}")

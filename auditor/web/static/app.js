@@ -120,6 +120,7 @@
         link.setAttribute('href', base + '/report?format=' + f[0]);
         link.setAttribute('download', stem + '.' + f[1]);
       });
+      document.getElementById('open-report').setAttribute('href', base + '/report?format=html');
       document.getElementById('summary').textContent = summaryText(job.summary) +
         (job.outcome ? ' — outcome: ' + job.outcome : '');
       document.getElementById('result').hidden = false;
