@@ -256,6 +256,15 @@ def test_a_refused_file_shows_the_reason_and_creates_no_job(browser: Any, server
 
         page.set_input_files("#file", files=[{"name": "empty.txt", "mimeType": "text/plain", "buffer": b"   \n"}])
         page.wait_for_function("() => document.querySelector('#upload-error').textContent.includes('Unreadable')")
+
+        # Drag and drop goes through the same upload: a dropped image is refused with the API's reason.
+        dropped = page.evaluate_handle("""() => { const dt = new DataTransfer();
+            dt.items.add(new File(['GIF89a not really'], 'dropped.gif', {type: 'image/gif'})); return dt; }""")
+        page.dispatch_event("#dropzone", "dragover", {"dataTransfer": dropped})
+        assert "over" in page.get_attribute("#dropzone", "class")
+        page.dispatch_event("#dropzone", "drop", {"dataTransfer": dropped})
+        page.wait_for_function("() => document.querySelector('#upload-error').textContent.includes('image/gif')")
+        assert error.inner_text().startswith("Refused: Unsupported Media Type: ")
     with server.api("heidi") as client:
         assert client.get("/v1/audits").json()["items"] == []
 
