@@ -22,6 +22,7 @@ from auditor.jobs.runner import EmbeddedRunner
 from auditor.jobs.settings import JobSettings
 from auditor.store.engine import Database
 from auditor.store.tokens import LOCAL_TENANT, ensure_tenant
+from auditor.web import install as install_web
 
 from . import problems
 from .context import ServiceContext
@@ -72,6 +73,7 @@ def create_app(db: Database, settings: ServiceSettings | None = None, *, workers
     app.include_router(docs.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(TimeLimit, seconds=settings.request_timeout_s)
+    install_web(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -1,4 +1,7 @@
-"""The bearer-token dependency: who a request acts for, checked against the store every time."""
+"""The auth dependency: who a request acts for, checked against the store every time.
+
+A bearer token, or else the web front end's session cookie (CSRF-checked for unsafe methods).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from auditor.store.tokens import Principal, authenticate
+from auditor.web.session import cookie_principal
 
 from .context import context
 from .problems import ProblemError
@@ -22,6 +26,9 @@ def principal(request: Request,
         assert ctx.local_principal is not None
         return ctx.local_principal
     if credentials is None:
+        session = cookie_principal(request, ctx.db)
+        if session is not None:
+            return session
         raise ProblemError(401, "send 'Authorization: Bearer <token>' (create one with `auditor token create NAME`)",
                            slug="unauthorized", headers={"WWW-Authenticate": 'Bearer realm="auditor"'})
     found = authenticate(ctx.db, credentials.credentials)

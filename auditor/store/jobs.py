@@ -33,6 +33,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from auditor.errors import EXIT_FINDINGS
 from auditor.store.engine import Database
 from auditor.store.tables import (
     ACTIVE_STATUSES,
@@ -144,9 +145,16 @@ def get_job(db: Database, job_id: str, tenant_id: int | None = None) -> Job | No
 
 
 def list_jobs(db: Database, tenant_id: int, *, status: str | None = None, before_seq: int | None = None,
-              limit: int = 50) -> tuple[list[Job], int | None]:
-    """Newest first; returns the page and the cursor (a seq) for the next page, or None at the end."""
+              limit: int = 50, flagged: bool | None = None) -> tuple[list[Job], int | None]:
+    """Newest first; returns the page and the cursor (a seq) for the next page, or None at the end.
+
+    ``flagged``: True keeps audits whose outcome is findings (exit code 1), False succeeded ones without.
+    """
     query = select(Job).where(Job.tenant_id == tenant_id)
+    if flagged is True:
+        query = query.where(Job.exit_code == EXIT_FINDINGS)
+    elif flagged is False:
+        query = query.where(Job.status == "succeeded", Job.exit_code != EXIT_FINDINGS)
     if status is not None:
         query = query.where(Job.status == status)
     if before_seq is not None:

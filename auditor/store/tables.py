@@ -11,6 +11,7 @@ Tables:
   reports            rendered bytes per format, written once in the transaction that finishes the job
   idempotency_keys   ``Idempotency-Key`` header per tenant -> the job it created
   workers            heartbeats of running workers (``/readyz`` checks one is fresh)
+  web_sessions       browser sign-ins (auditor.web): a session cookie's hash -> the API token it came from
   watches            scheduled re-audits: a stored document, cron + time zone, webhook, notify policy
   watch_runs         one per (watch, scheduled time), unique: each links the audit job and the stored diff
   webhook_deliveries every delivery of a run's notification, with each attempt
@@ -175,6 +176,21 @@ class Worker(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+class WebSession(Base):
+    """A browser sign-in: the cookie holds a random secret, this row its SHA-256 and the token it came from.
+
+    A session acts for its token: it ends at sign-out (``ended_at``), at ``expires_at``, and the moment
+    that token is revoked (the lookup joins ``tokens`` every request), so no cookie outlives its token.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("tokens.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 # ---------------------------------------------------------------------------------------------
 # Watches (issue 12): scheduled re-audits of a stored document, their runs and webhook deliveries.
 

@@ -90,6 +90,8 @@ def list_audits(
     request: Request,
     who: Annotated[Principal, Depends(principal)],
     status: Status | None = None,
+    flagged: Annotated[bool | None, Query(description="true: only audits whose outcome is 'findings' (some "
+                                          "reference hit fail_on); false: only succeeded audits without")] = None,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> AuditList:
@@ -100,7 +102,7 @@ def list_audits(
             raise ProblemError(422, "cursor: not a cursor this service issued", slug="validation-error",
                                title="Invalid request")
     jobs, next_seq = store_jobs.list_jobs(context(request).db, who.tenant_id, status=status, before_seq=before,
-                                          limit=limit)
+                                          limit=limit, flagged=flagged)
     return AuditList(items=[AuditStatus.of(j) for j in jobs],
                      next_cursor=encode_cursor(next_seq) if next_seq is not None else None)
 
