@@ -31,3 +31,15 @@ def test_deeply_nested_json_is_refused_by_load_bytes(payload: str) -> None:
     assert sniff(payload.encode()) is None
     with pytest.raises(InputError):
         load_bytes(payload.encode(), "deep.json")
+
+
+@pytest.mark.parametrize("fmt", ["lowerRoman", "upperLetter"])
+def test_huge_list_start_value_does_not_hang_or_explode(fmt: str) -> None:
+    from tests.docx_parts import package, para, run
+
+    numbering = (f'<w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="99999999999999999999"/>'
+                 f'<w:numFmt w:val="{fmt}"/><w:lvlText w:val="%1."/></w:lvl></w:abstractNum>'
+                 '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>')
+    body = para(run("Smith J. A title. J Biol. 2010;1:1-2."), num=(1, 0))
+    doc = load_bytes(package(body, numbering=numbering), "big.docx")
+    assert "99999999999999999999. Smith J." in doc.text
