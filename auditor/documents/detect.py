@@ -58,9 +58,10 @@ def _xml_root(data: bytes) -> str | None:
 
 
 def _is_csl_json(text: str) -> bool:
+    """Whether ``text`` is CSL-JSON; nesting deeper than the parser's recursion limit is not."""
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     items = value if isinstance(value, list) else [value]
     return bool(items) and all(isinstance(i, dict) and _CSL_KEYS & set(i) for i in items)
@@ -94,7 +95,9 @@ def sniff(data: bytes) -> str | None:
     if stripped.startswith(("[", "{")):
         if _is_csl_json(text if len(data) <= 1 << 20 else data.decode("utf-8", "replace")):
             return "csl-json"
-        return None if stripped.startswith("[{") or stripped.startswith("{\"") else "text"
+        if stripped.startswith(("[{", "{\"", "[[")):
+            return None
+        return "text"
     first = next((ln for ln in stripped.splitlines() if ln.strip() and not ln.startswith("%")), "")
     if _BIBTEX_RE.match(first):
         return "bibtex"

@@ -144,7 +144,14 @@ def _letters(n: int) -> str:
     return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else ""
 
 
+_MAX_LETTER_NUMBER = 32_767
+"""Word's own ceiling for a list number; beyond it letters and roman numerals would take unbounded
+time and memory (``w:start w:val="99999999999999999999"`` in lowerRoman is a hang), so decimal is used."""
+
+
 def _format(n: int, fmt: str) -> str:
+    if not 0 < n <= _MAX_LETTER_NUMBER:
+        return str(n)
     if fmt in ("lowerLetter",):
         return _letters(n)
     if fmt == "upperLetter":
