@@ -296,13 +296,7 @@ class HttpClient:
                 raise TransientError(f"unreadable body: {type(exc).__name__}: {exc}") from exc
             return reply, negative
 
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(settings.retry_attempts) | stop_after_delay(settings.retry_max_time_s),
-            wait=self._wait,
-            retry=retry_if_exception_type((TransientError, aiohttp.ClientError, asyncio.TimeoutError)),
-            before_sleep=lambda _state: setattr(counters, "retries", counters.retries + 1),
-            reraise=False,
-        )
+        retrying = self._retrying(counters)
         try:
             reply, negative = await retrying(attempt)
         except RetryError as exc:
@@ -317,6 +311,18 @@ class HttpClient:
         if self.cache is not None and mode != "no-cache":
             await self._cache_put(key, reply, negative)
         return Outcome(reply, requests=sent)
+
+    def _retrying(self, counters: ServiceCounters) -> AsyncRetrying:
+        """One retry policy for every request and download: the settings' attempt and time budget,
+        backoff that honours Retry-After (``_wait``), and each retry counted for the metrics."""
+        settings = self.settings
+        return AsyncRetrying(
+            stop=stop_after_attempt(settings.retry_attempts) | stop_after_delay(settings.retry_max_time_s),
+            wait=self._wait,
+            retry=retry_if_exception_type((TransientError, aiohttp.ClientError, asyncio.TimeoutError)),
+            before_sleep=lambda _state: setattr(counters, "retries", counters.retries + 1),
+            reraise=False,
+        )
 
     def _wait(self, state: RetryCallState) -> float:
         """Full-jitter exponential backoff, but never shorter than the server's ``Retry-After``.
@@ -401,13 +407,7 @@ class HttpClient:
                     raise TransientError(f"truncated body: {size} of {declared} bytes")
                 return Download(status, reply_headers, size=size)
 
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(settings.retry_attempts) | stop_after_delay(settings.retry_max_time_s),
-            wait=self._wait,
-            retry=retry_if_exception_type((TransientError, aiohttp.ClientError, asyncio.TimeoutError)),
-            before_sleep=lambda _state: setattr(counters, "retries", counters.retries + 1),
-            reraise=False,
-        )
+        retrying = self._retrying(counters)
         try:
             result = await retrying(attempt)
         except RetryError as exc:
