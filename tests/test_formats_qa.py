@@ -43,3 +43,40 @@ def test_huge_list_start_value_does_not_hang_or_explode(fmt: str) -> None:
     body = para(run("Smith J. A title. J Biol. 2010;1:1-2."), num=(1, 0))
     doc = load_bytes(package(body, numbering=numbering), "big.docx")
     assert "99999999999999999999. Smith J." in doc.text
+
+
+def test_bibtex_builds_one_latex_converter_and_skips_plain_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A per-field converter made a 100k-entry .bib hang; one cached converter, used only for TeX markup."""
+    import pylatexenc.latex2text as l2t
+
+    from auditor.documents import libraries
+
+    built: list[int] = []
+    seen: list[str] = []
+    real = l2t.LatexNodes2Text
+    real_to_text = real.latex_to_text
+    real_init = real.__init__
+
+    def counting(self: object, *args: object, **kwargs: object) -> None:
+        built.append(1)
+        real_init(self, *args, **kwargs)
+
+    def recording(self: object, latex: str, **kwargs: object) -> str:
+        seen.append(latex)
+        return real_to_text(self, latex, **kwargs)
+
+    monkeypatch.setattr(real, "__init__", counting)
+    monkeypatch.setattr(real, "latex_to_text", recording)
+    libraries._latex_converter.cache_clear()
+    try:
+        entries = "".join(
+            f"@article{{k{i}, author = {{Smith, John and M{{\\\"u}}ller, Anna}}, title = {{Plain title {i}}},"
+            f" journal = {{Nature}}, year = {{2020}}}}\n" for i in range(30))
+        doc = load_bytes(entries.encode(), "many.bib")
+    finally:
+        libraries._latex_converter.cache_clear()
+    assert len(doc.references) == 30
+    assert len(built) == 1
+    assert all("\\" in s or "{" in s or "}" in s for s in seen)
+    assert "Plain title 0" not in seen
+    assert "Müller" in doc.text

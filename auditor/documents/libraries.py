@@ -10,6 +10,7 @@ and EndNote's XML are simple enough to read here.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -261,11 +262,19 @@ def _decode(data: bytes, name: str) -> str:
 _BIB_AUTHOR_SPLIT_RE = re.compile(r"\s+and\s+", re.IGNORECASE)
 
 
-def _latex(text: str) -> str:
+@functools.cache
+def _latex_converter() -> Any:
+    """One pylatexenc converter for the whole process: building one per field made a 100k-entry .bib hang."""
     from pylatexenc.latex2text import LatexNodes2Text
 
+    return LatexNodes2Text(math_mode="verbatim")
+
+
+def _latex(text: str) -> str:
+    if "\\" not in text and "{" not in text and "}" not in text:
+        return text  # plain text: nothing for LaTeX decoding to do
     try:
-        return LatexNodes2Text(math_mode="verbatim").latex_to_text(text)
+        return _latex_converter().latex_to_text(text)
     except Exception:  # noqa: BLE001 - pylatexenc raises assorted errors on hostile input; keep the raw text
         return text.replace("{", "").replace("}", "")
 
