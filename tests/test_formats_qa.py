@@ -80,3 +80,17 @@ def test_bibtex_builds_one_latex_converter_and_skips_plain_values(monkeypatch: p
     assert all("\\" in s or "{" in s or "}" in s for s in seen)
     assert "Plain title 0" not in seen
     assert "Müller" in doc.text
+
+
+@pytest.mark.parametrize("payload", [b'{\n  "documents": [{"path": "a.txt", "findings": []}],\n  "version": 1\n}\n',
+                                     b"[1,2,3]", b"\xef\xbb\xbf  [1, 2, 3]\n", b'{"a": null}'])
+def test_json_that_is_not_csl_json_is_unsupported_not_prose(payload: bytes) -> None:
+    assert sniff(payload) is None
+    with pytest.raises(InputError, match="unsupported content.*not CSL-JSON"):
+        load_bytes(payload, "report.json")
+
+
+def test_csl_json_and_bracketed_prose_are_still_recognised() -> None:
+    assert sniff(b'[{"type": "article-journal", "title": "A title", "id": "x"}]') == "csl-json"
+    assert sniff(b'\xef\xbb\xbf{"type": "book", "title": "T"}') == "csl-json"
+    assert sniff(b"[1] Smith J. A title. Nature. 2020;1:2-3.\n") == "text"

@@ -57,14 +57,31 @@ def _xml_root(data: bytes) -> str | None:
     return m.group(1).decode("ascii", "replace").rsplit(":", 1)[-1].lower()
 
 
-def _is_csl_json(text: str) -> bool:
-    """Whether ``text`` is CSL-JSON; nesting deeper than the parser's recursion limit is not."""
+_NOT_JSON = object()
+
+
+def _json_value(text: str) -> Any:
+    """The parsed JSON value of ``text``, or ``_NOT_JSON``; nesting beyond the recursion limit is not JSON."""
     try:
-        value = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError):
-        return False
+        return _NOT_JSON
+
+
+def _is_csl_value(value: Any) -> bool:
     items = value if isinstance(value, list) else [value]
     return bool(items) and all(isinstance(i, dict) and _CSL_KEYS & set(i) for i in items)
+
+
+def is_json(data: bytes) -> bool:
+    """Whether the bytes (after an optional BOM and whitespace) are one JSON value, CSL or not."""
+    from auditor.documents.loader import decode_text
+
+    try:
+        text = decode_text(data)
+    except InputError:
+        return False
+    return text.lstrip()[:1] in ("[", "{") and _json_value(text) is not _NOT_JSON
 
 
 def sniff(data: bytes) -> str | None:
@@ -93,8 +110,10 @@ def sniff(data: bytes) -> str | None:
             return "endnote-xml"
         return None if stripped.startswith("<?xml") else "text"
     if stripped.startswith(("[", "{")):
-        if _is_csl_json(text if len(data) <= 1 << 20 else data.decode("utf-8", "replace")):
-            return "csl-json"
+        value = _json_value(text if len(data) <= 1 << 20 else data.decode("utf-8", "replace"))
+        if value is not _NOT_JSON:
+            # JSON that is not CSL-JSON (a report, a config, ``[1,2,3]``) is not a document to audit
+            return "csl-json" if _is_csl_value(value) else None
         if stripped.startswith(("[{", "{\"", "[[")):
             return None
         return "text"

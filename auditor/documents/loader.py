@@ -131,11 +131,14 @@ def load_bytes(data: bytes, name: str) -> Document:
     everything after reading the file lives here and the CLI and the service share it. The format is
     the content's (:func:`auditor.documents.detect.sniff`), whatever the name says.
     """
-    from auditor.documents.detect import load_format, sniff
+    from auditor.documents.detect import is_json, load_format, sniff
 
     kind = sniff(data)
     if kind is None:
         decode_text(data, name)  # names the reason when the bytes are not text at all
+        if is_json(data):
+            raise InputError(f"{name}: unsupported content (JSON that is not CSL-JSON, "
+                             "e.g. an audit report; export the library as CSL-JSON)")
         raise InputError(f"{name}: unsupported content (not text, DOCX, PDF, JATS XML or a reference library)")
     if kind != "text":
         return load_format(kind, data, display_path(name))
