@@ -94,3 +94,40 @@ def test_csl_json_and_bracketed_prose_are_still_recognised() -> None:
     assert sniff(b'[{"type": "article-journal", "title": "A title", "id": "x"}]') == "csl-json"
     assert sniff(b'\xef\xbb\xbf{"type": "book", "title": "T"}') == "csl-json"
     assert sniff(b"[1] Smith J. A title. Nature. 2020;1:2-3.\n") == "text"
+
+
+def _docx_with_field(instr: str) -> bytes:
+    from tests.docx_parts import field, package, para, run
+
+    body = (para(run("Opioids act on receptors "), field(instr, "1", sup=True), run("."))
+            + para(run("References")) + para(run("1. Smith J. A study. J Biol. 2010;5:1-10.")))
+    return package(body)
+
+
+@pytest.mark.parametrize("instr", [
+    'ADDIN ZOTERO_ITEM CSL_CITATION {"citationItems":[{"itemData":{"title":{"a":1},'
+    '"author":[{"family":5,"given":[1]}],"issued":{"date-parts":[["x",{}]]},"DOI":7,"page":[1],"volume":{}}}]}',
+    "ADDIN ZOTERO_ITEM CSL_CITATION {\"citationItems\":" + "[" * 100_000 + "]" * 100_000 + "}",
+])
+def test_wrong_typed_or_deep_csl_field_data_is_ignored_not_fatal(instr: str) -> None:
+    doc = load_bytes(_docx_with_field(instr), "fields.docx")
+    assert "Smith J. A study" in doc.text
+
+
+def test_csl_values_of_the_wrong_type_are_dropped_field_by_field() -> None:
+    from auditor.documents.libraries import fields_from_csl
+
+    authors = [{"family": {"x": 1}}, 7, None, {"family": "Kreek", "given": ["M"]}]
+    fields = fields_from_csl({"title": 5, "author": authors,
+                              "issued": {"date-parts": [[{"a": 1}]]}, "DOI": ["10.1/x"], "page": 12,
+                              "volume": [1], "container-title": {"a": 2}, "issue": True})
+    assert fields.authors == ("Kreek",)
+    assert fields.title is None and fields.journal is None and fields.doi is None and fields.year is None
+    assert fields.volume is None and fields.issue is None
+    assert fields.first_page == "12"
+
+
+def test_csl_json_library_never_prints_python_reprs_as_authors() -> None:
+    payload = b'[{"id": 1, "title": "A study", "author": [{"family": {"x": 1}}, {"family": "Kreek", "given": "M J"}]}]'
+    doc = load_bytes(payload, "lib.json")
+    assert "{'x': 1}" not in doc.text and "Kreek MJ" in doc.text

@@ -256,7 +256,7 @@ def _csl_items(instr: str, source: str) -> list[_Cited]:
         return []
     try:
         payload, _ = json.JSONDecoder().raw_decode(instr[start:])
-    except ValueError:
+    except (ValueError, RecursionError):  # nesting beyond the parser's limit is malformed field data too
         return []
     items = payload.get("citationItems") if isinstance(payload, dict) else None
     out: list[_Cited] = []
