@@ -131,3 +131,43 @@ def test_csl_json_library_never_prints_python_reprs_as_authors() -> None:
     payload = b'[{"id": 1, "title": "A study", "author": [{"family": {"x": 1}}, {"family": "Kreek", "given": "M J"}]}]'
     doc = load_bytes(payload, "lib.json")
     assert "{'x': 1}" not in doc.text and "Kreek MJ" in doc.text
+
+
+def _zip(members: dict[str, str]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, text in members.items():
+            archive.writestr(member, text)
+    return buffer.getvalue()
+
+
+def test_zip_without_main_part_is_not_a_readable_word_document() -> None:
+    data = _zip({"[Content_Types].xml": "<Types/>", "content.xml": "<office/>"})
+    assert sniff(data) is None  # the service still answers 415
+    with pytest.raises(InputError, match="not a readable Word document") as err:
+        load_bytes(data, "nodoc.docx")
+    assert "NUL" not in str(err.value)
+
+
+def test_truncated_docx_is_not_a_readable_word_document() -> None:
+    from tests.docx_parts import package, para, run
+
+    data = package(para(run("Some text here.")))
+    with pytest.raises(InputError, match="not a readable Word document") as err:
+        load_bytes(data[: len(data) // 2], "trunc.docx")
+    assert "NUL" not in str(err.value)
+
+
+def test_deeply_nested_xml_says_so() -> None:
+    from tests.docx_parts import package
+
+    depth = 50_000
+    docx = package("<w:p>" + "<w:ins>" * depth + "</w:ins>" * depth + "</w:p>")
+    jats = ("<article><body>" + "<sec>" * depth + "</sec>" * depth + "</body></article>").encode()
+    for data, name in ((docx, "deep.docx"), (jats, "deep.xml")):
+        with pytest.raises(InputError, match="XML nested too deeply") as err:
+            load_bytes(data, name)
+        assert "RecursionError" not in str(err.value)

@@ -145,7 +145,7 @@ def read_zip(data: bytes, name: str, wanted: Callable[[str], bool]) -> dict[str,
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise InputError(f"{name}: not a readable ZIP/DOCX archive") from None
+        raise InputError(f"{name}: not a readable Word document (damaged or truncated ZIP archive)") from None
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_ZIP_ENTRIES:
@@ -212,7 +212,10 @@ def load_format(kind: str, data: bytes, name: str) -> Document:
         doc = loaders[kind](data, name)
     except InputError:
         raise
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError, OSError,
+    except RecursionError:
+        what = "XML" if kind in ("docx", "jats", "endnote-xml") else "data"
+        raise InputError(f"{name}: cannot read this {kind} file ({what} nested too deeply)") from None
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, OSError,
             zipfile.BadZipFile, UnicodeError, zlib.error, EOFError) as exc:
         raise InputError(f"{name}: cannot read this {kind} file ({type(exc).__name__}: {exc})") from None
     if not doc.text.strip() and not doc.references:

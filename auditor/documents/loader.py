@@ -135,6 +135,10 @@ def load_bytes(data: bytes, name: str) -> Document:
 
     kind = sniff(data)
     if kind is None:
+        if data.startswith(b"PK\x03\x04"):
+            # a ZIP that is no readable DOCX (truncated, or no word/document.xml): the DOCX loader says why
+            load_format("docx", data, display_path(name))
+            raise InputError(f"{name}: not a readable Word document")
         decode_text(data, name)  # names the reason when the bytes are not text at all
         if is_json(data):
             raise InputError(f"{name}: unsupported content (JSON that is not CSL-JSON, "
