@@ -171,3 +171,9 @@ def test_deeply_nested_xml_says_so() -> None:
         with pytest.raises(InputError, match="XML nested too deeply") as err:
             load_bytes(data, name)
         assert "RecursionError" not in str(err.value)
+
+
+def test_latin1_bibtex_says_to_resave_as_utf8() -> None:
+    data = "@article{k, author = {Müller, Anna}, title = {Café}, year = {2020}}\n".encode("latin-1")
+    with pytest.raises(InputError, match=r"not valid UTF-8 text \(byte \d+\); re-save it as UTF-8"):
+        load_bytes(data, "lib.bib")

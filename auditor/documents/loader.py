@@ -44,7 +44,8 @@ def decode_text(data: bytes, name: str = "<bytes>") -> str:
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: not valid {encoding.upper()} text (byte {exc.start})") from None
+        hint = "; re-save it as UTF-8" if encoding == "utf-8" else ""  # Latin-1/cp1252 exports are the usual cause
+        raise InputError(f"{name}: not valid {encoding.upper()} text (byte {exc.start}){hint}") from None
     if encoding == "utf-16" and text.startswith("\ufeff"):
         text = text[1:]
     sample = text[:4096]
