@@ -74,7 +74,7 @@ def _write(tmp_path: Path, name: str, data: bytes) -> str:
         (lambda d: _write(d, "empty.txt", b""), "empty"),
         (lambda d: _write(d, "bin.txt", b"\x00\x01\x02\x03binary"), "binary"),
         (lambda d: _write(d, "paper.pdf", b"%PDF-1.7"), "not a readable PDF"),
-        (lambda d: _write(d, "paper.docx", b"PK\x03\x04"), "unsupported content"),
+        (lambda d: _write(d, "paper.docx", b"PK\x03\x04"), "not a readable Word document"),
         (lambda d: _write(d, "paper.odt", b"PK\x03\x04"), "unsupported file type"),
     ],
 )

@@ -57,14 +57,31 @@ def _xml_root(data: bytes) -> str | None:
     return m.group(1).decode("ascii", "replace").rsplit(":", 1)[-1].lower()
 
 
-def _is_csl_json(text: str) -> bool:
-    """Whether ``text`` is CSL-JSON; nesting deeper than the parser's recursion limit is not."""
+_NOT_JSON = object()
+
+
+def _json_value(text: str) -> Any:
+    """The parsed JSON value of ``text``, or ``_NOT_JSON``; nesting beyond the recursion limit is not JSON."""
     try:
-        value = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError):
-        return False
+        return _NOT_JSON
+
+
+def _is_csl_value(value: Any) -> bool:
     items = value if isinstance(value, list) else [value]
     return bool(items) and all(isinstance(i, dict) and _CSL_KEYS & set(i) for i in items)
+
+
+def is_json(data: bytes) -> bool:
+    """Whether the bytes (after an optional BOM and whitespace) are one JSON value, CSL or not."""
+    from auditor.documents.loader import decode_text
+
+    try:
+        text = decode_text(data)
+    except InputError:
+        return False
+    return text.lstrip()[:1] in ("[", "{") and _json_value(text) is not _NOT_JSON
 
 
 def sniff(data: bytes) -> str | None:
@@ -93,8 +110,10 @@ def sniff(data: bytes) -> str | None:
             return "endnote-xml"
         return None if stripped.startswith("<?xml") else "text"
     if stripped.startswith(("[", "{")):
-        if _is_csl_json(text if len(data) <= 1 << 20 else data.decode("utf-8", "replace")):
-            return "csl-json"
+        value = _json_value(text if len(data) <= 1 << 20 else data.decode("utf-8", "replace"))
+        if value is not _NOT_JSON:
+            # JSON that is not CSL-JSON (a report, a config, ``[1,2,3]``) is not a document to audit
+            return "csl-json" if _is_csl_value(value) else None
         if stripped.startswith(("[{", "{\"", "[[")):
             return None
         return "text"
@@ -126,7 +145,7 @@ def read_zip(data: bytes, name: str, wanted: Callable[[str], bool]) -> dict[str,
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise InputError(f"{name}: not a readable ZIP/DOCX archive") from None
+        raise InputError(f"{name}: not a readable Word document (damaged or truncated ZIP archive)") from None
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_ZIP_ENTRIES:
@@ -193,7 +212,10 @@ def load_format(kind: str, data: bytes, name: str) -> Document:
         doc = loaders[kind](data, name)
     except InputError:
         raise
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError, OSError,
+    except RecursionError:
+        what = "XML" if kind in ("docx", "jats", "endnote-xml") else "data"
+        raise InputError(f"{name}: cannot read this {kind} file ({what} nested too deeply)") from None
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, OSError,
             zipfile.BadZipFile, UnicodeError, zlib.error, EOFError) as exc:
         raise InputError(f"{name}: cannot read this {kind} file ({type(exc).__name__}: {exc})") from None
     if not doc.text.strip() and not doc.references:

@@ -256,7 +256,7 @@ def _csl_items(instr: str, source: str) -> list[_Cited]:
         return []
     try:
         payload, _ = json.JSONDecoder().raw_decode(instr[start:])
-    except ValueError:
+    except (ValueError, RecursionError):  # nesting beyond the parser's limit is malformed field data too
         return []
     items = payload.get("citationItems") if isinstance(payload, dict) else None
     out: list[_Cited] = []
@@ -537,7 +537,7 @@ def _notes(reader: _Reader, root: Element | None, kind: str, heading: str) -> No
 def load_docx(data: bytes, name: str) -> Document:
     parts = read_zip(data, name, lambda n: n in _PARTS)
     if "word/document.xml" not in parts:
-        raise InputError(f"{name}: not a Word document (no word/document.xml)")
+        raise InputError(f"{name}: not a readable Word document (a ZIP archive without word/document.xml)")
     parsed = {key: parse_xml(body, name, key) for key, body in parts.items()}
     reader = _Reader(name, _Styles(parsed.get("word/styles.xml")), _Numbering(parsed.get("word/numbering.xml")))
     body = _find(parsed["word/document.xml"], "body")

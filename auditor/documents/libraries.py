@@ -10,6 +10,7 @@ and EndNote's XML are simple enough to read here.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -158,43 +159,63 @@ def vancouver(fields: ParsedFields) -> str:
     return " ".join(parts) or "(empty entry)"
 
 
+def _csl_text(value: Any) -> str | None:
+    """A CSL string variable, or ``None``: lists, objects, numbers and booleans there are malformed data."""
+    return value if isinstance(value, str) else None
+
+
+def _csl_number(value: Any) -> str | int | None:
+    """A CSL number variable (volume, issue, page, year part): a string or an integer, nothing else."""
+    return value if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
 def _csl_names(names: Any) -> list[str | None]:
+    """CSL name objects -> names; parts that are not strings (``{"family": {"x": 1}}``) are dropped."""
     out: list[str | None] = []
     for name in names if isinstance(names, list) else []:
         if not isinstance(name, Mapping):
             continue
-        if name.get("literal"):
-            out.append(clean(name["literal"]))
+        literal = _csl_text(name.get("literal"))
+        if literal:
+            out.append(clean(literal))
         else:
-            family = " ".join(str(p) for p in (name.get("non-dropping-particle"), name.get("family")) if p)
-            out.append(person(family, name.get("given")))
+            family = " ".join(p for p in (_csl_text(name.get("non-dropping-particle")),
+                                          _csl_text(name.get("family"))) if p)
+            out.append(person(family, _csl_text(name.get("given"))))
     return out
 
 
 def fields_from_csl(item: Mapping[str, Any]) -> ParsedFields:
-    """A CSL-JSON item (Zotero, Mendeley, citeproc) -> fields."""
+    """A CSL-JSON item (Zotero, Mendeley, citeproc) -> fields.
+
+    The item is untrusted data from a library or a Word field: a value of the wrong JSON type is
+    ignored for that field alone, so one odd field never refuses the whole document.
+    """
     issued = item.get("issued")
     year: Any = None
     if isinstance(issued, Mapping):
         parts = issued.get("date-parts")
         if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
-            year = parts[0][0]
-        year = year_of(year) or year_of(issued.get("raw") or issued.get("literal"))
-    elif issued is not None:
-        year = year_of(issued)
-    journal = item.get("container-title-short") or item.get("journalAbbreviation") or item.get("container-title")
+            year = _csl_number(parts[0][0])
+        year = year_of(year) or year_of(_csl_text(issued.get("raw")) or _csl_text(issued.get("literal")))
+    else:
+        year = year_of(_csl_number(issued))
+    journal = _csl_text(item.get("container-title-short")) or _csl_text(item.get("journalAbbreviation")) or \
+        _csl_text(item.get("container-title"))
+    page = _csl_number(item.get("page"))
     return make_fields(
         authors=_csl_names(item.get("author")),
-        title=item.get("title"),
+        title=_csl_text(item.get("title")),
         journal=journal,
         year=year,
-        volume=item.get("volume"),
-        issue=item.get("issue"),
-        pages=item.get("page"),
-        article_number=item.get("number") if item.get("type") == "article-journal" and not item.get("page") else None,
-        doi=item.get("DOI") or item.get("doi"),
-        pmid=item.get("PMID"),
-        pmcid=item.get("PMCID"),
+        volume=_csl_number(item.get("volume")),
+        issue=_csl_number(item.get("issue")),
+        pages=str(page) if page is not None else None,
+        article_number=_csl_number(item.get("number")) if item.get("type") == "article-journal" and not page
+        else None,
+        doi=_csl_text(item.get("DOI")) or _csl_text(item.get("doi")),
+        pmid=_csl_number(item.get("PMID")),
+        pmcid=_csl_text(item.get("PMCID")),
     )
 
 
@@ -261,11 +282,19 @@ def _decode(data: bytes, name: str) -> str:
 _BIB_AUTHOR_SPLIT_RE = re.compile(r"\s+and\s+", re.IGNORECASE)
 
 
-def _latex(text: str) -> str:
+@functools.cache
+def _latex_converter() -> Any:
+    """One pylatexenc converter for the whole process: building one per field made a 100k-entry .bib hang."""
     from pylatexenc.latex2text import LatexNodes2Text
 
+    return LatexNodes2Text(math_mode="verbatim")
+
+
+def _latex(text: str) -> str:
+    if "\\" not in text and "{" not in text and "}" not in text:
+        return text  # plain text: nothing for LaTeX decoding to do
     try:
-        return LatexNodes2Text(math_mode="verbatim").latex_to_text(text)
+        return _latex_converter().latex_to_text(text)
     except Exception:  # noqa: BLE001 - pylatexenc raises assorted errors on hostile input; keep the raw text
         return text.replace("{", "").replace("}", "")
 

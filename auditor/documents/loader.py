@@ -44,7 +44,8 @@ def decode_text(data: bytes, name: str = "<bytes>") -> str:
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: not valid {encoding.upper()} text (byte {exc.start})") from None
+        hint = "; re-save it as UTF-8" if encoding == "utf-8" else ""  # Latin-1/cp1252 exports are the usual cause
+        raise InputError(f"{name}: not valid {encoding.upper()} text (byte {exc.start}){hint}") from None
     if encoding == "utf-16" and text.startswith("\ufeff"):
         text = text[1:]
     sample = text[:4096]
@@ -131,11 +132,18 @@ def load_bytes(data: bytes, name: str) -> Document:
     everything after reading the file lives here and the CLI and the service share it. The format is
     the content's (:func:`auditor.documents.detect.sniff`), whatever the name says.
     """
-    from auditor.documents.detect import load_format, sniff
+    from auditor.documents.detect import is_json, load_format, sniff
 
     kind = sniff(data)
     if kind is None:
+        if data.startswith(b"PK\x03\x04"):
+            # a ZIP that is no readable DOCX (truncated, or no word/document.xml): the DOCX loader says why
+            load_format("docx", data, display_path(name))
+            raise InputError(f"{name}: not a readable Word document")
         decode_text(data, name)  # names the reason when the bytes are not text at all
+        if is_json(data):
+            raise InputError(f"{name}: unsupported content (JSON that is not CSL-JSON, "
+                             "e.g. an audit report; export the library as CSL-JSON)")
         raise InputError(f"{name}: unsupported content (not text, DOCX, PDF, JATS XML or a reference library)")
     if kind != "text":
         return load_format(kind, data, display_path(name))
