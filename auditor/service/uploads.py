@@ -74,11 +74,16 @@ def read_limited(stream: BinaryIO, limit: int) -> bytes:
 
 def parse_upload(data: bytes, name: str, max_references: int) -> ParsedDocument:
     """415 unless the content is a supported type; 422 if unreadable, empty or over the reference limit."""
+    from auditor.documents.detect import sniff as document_format
     from auditor.jobs.execute import parse_bytes
 
-    kind = sniff(data)
-    if kind not in SUPPORTED:
-        raise ProblemError(415, f"the upload's content is {kind}; supported: UTF-8 or UTF-16 text and Markdown",
+    # The loaders decide what they can read (text, DOCX, PDF, JATS, reference-manager libraries), by
+    # content, exactly as ``auditor check`` does; the media type only names what was refused.
+    kind, fmt = sniff(data), document_format(data)
+    # An image or archive whose bytes happen to decode is still not text; an empty upload is 422 below.
+    if (fmt is None and data.strip()) or (fmt == "text" and kind != "text/plain"):
+        raise ProblemError(415, f"the upload's content is {kind}, not a format the loaders read (text, Markdown, "
+                           "DOCX, PDF, JATS XML, BibTeX, RIS, CSL-JSON, MEDLINE, EndNote XML)",
                            slug="unsupported-type", title="Unsupported Media Type", detected=kind)
     try:
         parsed = parse_bytes(data, name)

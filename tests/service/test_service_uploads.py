@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from auditor.service.uploads import display_name, sniff
@@ -62,15 +63,22 @@ def test_a_streamed_body_is_cut_off_at_the_limit_not_read_to_the_end(serve) -> N
 def test_type_is_decided_by_content_not_by_name(serve) -> None:
     server = serve(workers=0, max_active_jobs=100)
     with server.client() as client:
-        pdf = upload(client, data=b"%PDF-1.7\n" + b"\x00" * 100, name="paper.txt")
-        assert pdf.status_code == 415 and pdf.json()["detected"] == "application/pdf"
-        assert pdf.headers["content-type"] == PROBLEM
+        pdf = upload(client, data=b"%PDF-1.7\n" + b"\x00" * 100, name="paper.txt")  # a PDF, but a broken one
+        assert pdf.status_code == 422 and pdf.headers["content-type"] == PROBLEM
+        png = upload(client, data=b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, name="paper.txt")
+        assert png.status_code == 415 and png.json()["detected"] == "image/png"
+        assert png.headers["content-type"] == PROBLEM
         docx = upload(client, data=b"PK\x03\x04" + b"\x00" * 100, name="paper.md")
         assert docx.status_code == 415
         binary = upload(client, data=bytes(range(256)) * 4, name="paper.txt")
         assert binary.status_code == 415
         text_named_pdf = upload(client, data=SEED_000.read_bytes(), name="paper.pdf")
         assert text_named_pdf.status_code == 202
+        # What the loaders read is accepted by content, exactly as `auditor check` reads it (issue 13).
+        for fixture in ("fields.docx", "chromium_two_column.pdf", "library.bib"):
+            data = (Path(__file__).parents[1] / "fixtures" / "formats" / fixture).read_bytes()
+            accepted = upload(client, data=data, name="upload.bin")
+            assert accepted.status_code == 202, (fixture, accepted.text)
         utf16 = upload(client, data=SEED_000.read_text(encoding="utf-8").encode("utf-16"), name="u16.txt")
         assert utf16.status_code == 202 and utf16.json()["progress"]["total"] == 30
 
