@@ -22,6 +22,27 @@ def norm_doi(doi: str | None) -> str:
     return doi.rstrip(".")
 
 
+PMID_MAX_DIGITS = 9
+"""PubMed's identifiers have 8 digits today; the text parser reads ``PMID: n`` with up to 9, and so
+does every other reader (libraries, JATS, field data): one rule, so no source asks PubMed for a
+number that cannot be a PMID."""
+
+
+def norm_pmid(value: object) -> str | None:
+    """The PMID as PubMed writes it (no leading zeros), or ``None`` when ``value`` is not one.
+
+    A PMID is a positive integer of at most :data:`PMID_MAX_DIGITS` ASCII digits; anything else
+    (``abc``, ``12a``, ``0``, a 20-digit number, ``²``) is refused rather than truncated.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    text = text.lstrip("0")
+    return text if text and len(text) <= PMID_MAX_DIGITS else None
+
+
 def text_hash(raw: str) -> str:
     """Whitespace-normalised SHA-256 (16 hex digits) of a reference's text: with its number, the
     identity of a bibliography entry from one run to the next (diffs, cheap re-audits)."""

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 from xml.etree.ElementTree import Element
 
 from auditor.documents.detect import child, children, local, parse_xml, text_of
 from auditor.documents.rendering import TextBuilder, make_document
 from auditor.errors import InputError
+from auditor.identifiers import PMID_MAX_DIGITS, norm_pmid
+from auditor.judging.codes import severity_of
 from auditor.judging.pages import abbreviate_range, expand_last
-from auditor.model import Document, ParsedFields, Reference
+from auditor.model import Document, Finding, ParsedFields, Reference
 
 MAX_AUTHORS = 6
 _YEAR_RE = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
@@ -29,6 +32,9 @@ _DOI_RE = re.compile(r"10\.\d{4,9}/\S+")
 _PAGES_RE = re.compile(r"^\s*([A-Za-z]?\d+[A-Za-z]?)\s*(?:[-–—‐]+\s*([A-Za-z]?\d+[A-Za-z]?))?\s*$")
 _ARTICLE_NUMBER_RE = re.compile(r"^(?:[Ee]\d+|\d{5,})$")
 _SPACE_RE = re.compile(r"\s+")
+_PMID_LABEL_RE = re.compile(r"^\s*(?:PubMed\s+PMID|PMID|PubMed)\s*:?\s*", re.IGNORECASE)
+MALFORMED_CODE = "REF602"
+"""Malformed reference-manager data that was ignored (a field record, or a PMID that is none)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,6 +113,22 @@ def pages_of(value: Any) -> tuple[str | None, str | None, str | None]:
     return first, expand_last(first, last) if last else None, None
 
 
+def pmid_of(value: Any) -> str | None:
+    """A PMID field's value (``123``, ``PMID: 123``) through the one PMID rule, :func:`norm_pmid`."""
+    if value is None or isinstance(value, bool):
+        return None
+    return norm_pmid(_PMID_LABEL_RE.sub("", clean(value) or ""))
+
+
+def pmid_problem(value: Any) -> str | None:
+    """Why a PMID field's value was ignored, or ``None`` when it is a PMID (or absent)."""
+    text = clean(value) if not isinstance(value, bool) else str(value)
+    if not text or pmid_of(value):
+        return None
+    shown = text if len(text) <= 40 else text[:40] + "…"
+    return (f"PMID {shown!r} ignored: a PMID is a positive integer of at most {PMID_MAX_DIGITS} digits")
+
+
 def make_fields(*, authors: Sequence[str | None] = (), et_al: bool = False, title: Any = None,
                 journal: Any = None, year: Any = None, volume: Any = None, issue: Any = None,
                 pages: Any = None, first_page: Any = None, last_page: Any = None, article_number: Any = None,
@@ -127,7 +149,7 @@ def make_fields(*, authors: Sequence[str | None] = (), et_al: bool = False, titl
         last_page=last,
         article_number=clean(article_number) or number,
         doi=doi_of(doi),
-        pmid=digits(pmid),
+        pmid=pmid_of(pmid),
         pmcid=("PMC" + digits(pmc)) if pmc and digits(pmc) else None,
     )
 
@@ -256,18 +278,33 @@ def _unparseable(fields: ParsedFields) -> str | None:
     return "library entry has no title, journal or identifier"
 
 
-def library_document(data: bytes, name: str, fmt: str, entries: Iterable[tuple[ParsedFields, int | None]]) -> Document:
+class LibraryEntry(NamedTuple):
+    fields: ParsedFields
+    line: int | None = None
+    """The entry's first line in the file, when the format has lines."""
+    problems: tuple[str, ...] = ()
+    """Malformed values ignored in this entry (each becomes a ``REF602`` note on the reference)."""
+
+
+def malformed_note(message: str, field: str | None, value: str | None, line: int, column: int) -> Finding:
+    return Finding(code=MALFORMED_CODE, severity=severity_of(MALFORMED_CODE), message=message, field=field,
+                   document_value=value, line=line, column=column)
+
+
+def library_document(data: bytes, name: str, fmt: str, entries: Iterable[LibraryEntry]) -> Document:
     """One block ``N. <Vancouver>`` per entry, anchored at the entry (and its line in the file)."""
     builder = TextBuilder()
     references: list[Reference] = []
-    for number, (fields, source_line) in enumerate(entries, start=1):
+    for number, (fields, source_line, problems) in enumerate(entries, start=1):
         builder.block()
         label = f"{number}. "
         builder.add(label, entry=number, line=source_line)
         line, column = builder.line_col()
         raw = vancouver(fields)
         builder.add(raw, entry=number, line=source_line)
-        references.append(Reference(number, raw, line, column, fields, _unparseable(fields)))
+        notes = tuple(malformed_note(p, "pmid" if p.startswith("PMID ") else None, None, line, column)
+                      for p in problems)
+        references.append(Reference(number, raw, line, column, fields, _unparseable(fields), notes=notes))
     if not references:
         raise InputError(f"{name}: the {fmt} library holds no entries")
     return make_document(data, name, fmt, builder, references=tuple(references), citations=None)
@@ -287,15 +324,29 @@ def _latex_converter() -> Any:
     """One pylatexenc converter for the whole process: building one per field made a 100k-entry .bib hang."""
     from pylatexenc.latex2text import LatexNodes2Text
 
+    # pylatexenc logs a warning per odd macro (``\\frac{``); a hostile file must not fill stderr
+    logging.getLogger("pylatexenc").setLevel(logging.ERROR)
     return LatexNodes2Text(math_mode="verbatim")
 
 
+@functools.cache
+def _latex_input_errors() -> tuple[type[BaseException], ...]:
+    """What pylatexenc 2 raises for malformed LaTeX: its walker's parse errors, an ``IndexError``
+    when input ends inside ``\\verb`` and the like, and ``RecursionError`` for braces nested
+    thousands deep. Anything else is a bug and surfaces."""
+    from pylatexenc.latexwalker import LatexWalkerError
+
+    return (LatexWalkerError, IndexError, RecursionError)
+
+
 def _latex(text: str) -> str:
+    """LaTeX -> text; malformed LaTeX keeps its raw text (braces dropped) instead of refusing the file."""
     if "\\" not in text and "{" not in text and "}" not in text:
         return text  # plain text: nothing for LaTeX decoding to do
+    converter = _latex_converter()
     try:
-        return _latex_converter().latex_to_text(text)
-    except Exception:  # noqa: BLE001 - pylatexenc raises assorted errors on hostile input; keep the raw text
+        return converter.latex_to_text(text)
+    except _latex_input_errors():
         return text.replace("{", "").replace("}", "")
 
 
@@ -334,11 +385,11 @@ def _bib_name(name: str) -> str | None:
 
 
 def load_bibtex(data: bytes, name: str) -> Document:
-    import bibtexparser
+    from auditor.documents.bibtex_macros import parse_bibtex
 
     text = _decode(data, name)
-    library = bibtexparser.parse_string(text)
-    entries: list[tuple[ParsedFields, int | None]] = []
+    library = parse_bibtex(text, name)
+    entries: list[LibraryEntry] = []
     for entry in library.entries:
         raw = {k.lower(): str(f.value) for k, f in entry.fields_dict.items()}
         authors_raw = _split_top_level(raw.get("author", " ".join(raw.get("editor", "").split())))
@@ -357,7 +408,9 @@ def load_bibtex(data: bytes, name: str) -> Document:
             pmid=raw.get("pmid"),
             pmcid=raw.get("pmcid"),
         )
-        entries.append((fields, entry.start_line + 1 if entry.start_line is not None else None))
+        problem = pmid_problem(raw.get("pmid"))
+        entries.append(LibraryEntry(fields, entry.start_line + 1 if entry.start_line is not None else None,
+                                    (problem,) if problem else ()))
     return library_document(data, name, "bibtex", entries)
 
 
@@ -392,7 +445,7 @@ def load_ris(data: bytes, name: str) -> Document:
             doi=rec.get("doi"),
             pmid=pmid,
         )
-        entries.append((fields, starts[i] if i < len(starts) else None))
+        entries.append(LibraryEntry(fields, starts[i] if i < len(starts) else None))
     return library_document(data, name, "ris", entries)
 
 
@@ -402,8 +455,12 @@ def load_csl_json(data: bytes, name: str) -> Document:
     except ValueError as exc:
         raise InputError(f"{name}: not valid JSON ({exc})") from None
     items = value if isinstance(value, list) else [value]
-    return library_document(data, name, "csl-json",
-                            [(fields_from_csl(i), None) for i in items if isinstance(i, Mapping)])
+    entries = []
+    for item in items:
+        if isinstance(item, Mapping):
+            problem = pmid_problem(_csl_number(item.get("PMID")))
+            entries.append(LibraryEntry(fields_from_csl(item), None, (problem,) if problem else ()))
+    return library_document(data, name, "csl-json", entries)
 
 
 _MEDLINE_TAG_RE = re.compile(r"^([A-Z][A-Z0-9]{0,3})\s*- (.*)$")
@@ -447,11 +504,12 @@ def load_medline(data: bytes, name: str) -> Document:
             pmid=(rec.get("PMID") or [None])[0],
             pmcid=(rec.get("PMC") or [None])[0],
         )
-        entries.append((fields, line))
+        problem = pmid_problem((rec.get("PMID") or [None])[0])
+        entries.append(LibraryEntry(fields, line, (problem,) if problem else ()))
     return library_document(data, name, "medline", entries)
 
 
 def load_endnote_xml(data: bytes, name: str) -> Document:
     root = parse_xml(data, name, "EndNote XML")
     records = [e for e in root.iter() if local(e.tag) == "record"]
-    return library_document(data, name, "endnote-xml", [(fields_from_endnote(r), None) for r in records])
+    return library_document(data, name, "endnote-xml", [LibraryEntry(fields_from_endnote(r)) for r in records])

@@ -10,7 +10,7 @@ Families:
   REF3xx  the standing of the cited work (retracted, corrected, expression of concern)
   REF4xx  how resolution ended (not found, locator on another article, unchecked)
   REF5xx  PubMed and Crossref disagree with each other
-  REF6xx  the document's own reference-manager data disagrees with its printed entry
+  REF6xx  the document's own reference-manager data disagrees with its printed entry, or is malformed
   CIT0xx  in-text citations versus the bibliography (emitted by the parser)
 """
 
@@ -64,6 +64,8 @@ _TABLE: tuple[Code, ...] = (
     Code("REF406", "info", "Not found, but a real work has a similar title: possibly a chimeric citation"),
     Code("REF501", "info", "PubMed and Crossref disagree about a field of the same work"),
     Code("REF601", "minor", "Reference-manager field data (Zotero/Mendeley/EndNote) disagrees with the printed entry"),
+    Code("REF602", "info", "Malformed reference-manager data ignored (unreadable field record, or an identifier "
+         "that cannot be a PMID)"),
     Code("CIT001", "major", "Cited number has no bibliography entry"),
     Code("CIT002", "minor", "Bibliography entry never cited in the text"),
     Code("CIT003", "minor", "First citations out of numeric order (Vancouver)"),
