@@ -30,6 +30,10 @@ from auditor.model import Document
 
 FORMATS = ("text", "docx", "pdf", "jats", "bibtex", "ris", "csl-json", "medline", "endnote-xml")
 
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+"""Largest document read, in any format, before parsing starts (CLI files and service uploads alike;
+``AUDITOR_MAX_UPLOAD_BYTES`` overrides it for both)."""
+MAX_DOCUMENT_BYTES_ENV = "AUDITOR_MAX_UPLOAD_BYTES"
 MAX_ZIP_ENTRIES = 2_000
 """A Word document has a few dozen parts; thousands means a crafted archive."""
 MAX_ZIP_BYTES = 200 * 1024 * 1024

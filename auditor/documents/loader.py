@@ -1,8 +1,10 @@
 """Turn a file on disk into a :class:`~auditor.model.Document`, or one clear :class:`InputError`.
 
-Only plain text and Markdown are accepted for now. Every refusal is an ``InputError`` (exit code 2)
-with a message naming the file, because a user running the CLI over many files needs to know which
-one failed and why, not a traceback.
+Every refusal is an ``InputError`` (exit code 2) with a message naming the file, because a user
+running the CLI over many files needs to know which one failed and why, not a traceback. A file is
+opened first and then judged by its descriptor (``fstat``), never by a ``stat`` of the path that
+another process could swap for a FIFO in between, and at most the document limit (plus one byte,
+to tell "exactly the limit" from "more") is ever read.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import os
 import re
 import stat
 from bisect import bisect_right
+from collections.abc import Mapping
 from pathlib import Path
 
-from auditor.errors import InputError
+from auditor.documents.detect import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_ENV
+from auditor.errors import ConfigError, InputError
 from auditor.model import Document
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".xml", ".nxml", ".bib", ".ris", ".json", ".nbib")
@@ -90,50 +94,124 @@ _SPECIAL_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.
                   (stat.S_ISBLK, "a block device"))
 
 
+def _refuse_mode(path: str, mode: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{path}: is a directory, expected a document file")
+    for test, kind in _SPECIAL_KINDS:
+        if test(mode):
+            raise InputError(f"{path}: not a regular file ({kind}); give a document file")
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{path}: not a regular file; give a document file")
+
+
 def refuse_special_file(path: str) -> None:
-    """Refuse a FIFO, socket or device before anything opens it: opening a FIFO blocks forever.
+    """Refuse a FIFO, socket or device before anything opens it (opening some devices has effects).
 
     Only ``stat`` is called (it follows symlinks, so a link to a FIFO is refused too); a missing
-    path is left to the caller's own "no such file" message.
+    path is left to the caller's own "no such file" message. This is the cheap first look; the
+    decisive check is :func:`read_document_bytes`'s ``fstat`` of the opened descriptor.
     """
     try:
         mode = os.stat(path).st_mode
     except OSError:
         return
-    for test, kind in _SPECIAL_KINDS:
-        if test(mode):
-            raise InputError(f"{path}: not a regular file ({kind}); give a document file")
+    if not stat.S_ISDIR(mode):
+        _refuse_mode(path, mode)
 
 
-def load_document(path: str) -> Document:
-    """Read and decode *path*; ``Document.path`` is the path as given, made printable."""
+def max_document_bytes(environ: Mapping[str, str] | None = None) -> int:
+    """The document size limit: ``AUDITOR_MAX_UPLOAD_BYTES`` (the service's upload limit) or 20 MiB."""
+    env = os.environ if environ is None else environ
+    raw = env.get(MAX_DOCUMENT_BYTES_ENV, "").strip()
+    if not raw:
+        return MAX_DOCUMENT_BYTES
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{MAX_DOCUMENT_BYTES_ENV}: {raw!r} is not a number") from None
+    if value <= 0:
+        raise ConfigError(f"{MAX_DOCUMENT_BYTES_ENV}: {raw!r} must be positive")
+    return value
+
+
+def too_large(name: str, limit: int) -> InputError:
+    return InputError(f"{name}: larger than the document limit of {limit} bytes "
+                      f"({MAX_DOCUMENT_BYTES_ENV}); refused")
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_document_bytes(path: str, limit: int) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``limit`` of them, or one :class:`InputError`.
+
+    Opened first, non-blocking (a FIFO swapped in after any earlier look opens at once instead of
+    waiting for a writer), then judged by ``fstat`` of that descriptor, so what is read is what was
+    checked. Reading stops at ``limit + 1`` bytes: a file that grows while being read, or lies in
+    its size, is still refused without being loaded whole.
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        refuse_special_file(path)  # ENXIO for a socket: name what it is
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        info = os.fstat(fd)
+        _refuse_mode(path, info.st_mode)
+        if info.st_size > limit:
+            raise too_large(path, limit)
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while size <= limit:
+                chunk = handle.read(min(1 << 20, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if size > limit:
+        raise too_large(path, limit)
+    return b"".join(chunks)
+
+
+def load_document(path: str, max_bytes: int | None = None) -> Document:
+    """Read and decode *path*; ``Document.path`` is the path as given, made printable.
+
+    ``max_bytes`` defaults to :func:`max_document_bytes` (the service's upload limit, so a file the
+    CLI reads is one the service would accept).
+    """
     refuse_special_file(path)
     p = Path(path)
     if p.suffix.lower() not in SUPPORTED_SUFFIXES:
         if p.is_dir():
-            raise InputError(f"{path}: is a directory, expected a .txt or .md file")
+            raise InputError(f"{path}: is a directory, expected a document file")
         shown = p.suffix or "no extension"
         raise InputError(f"{path}: unsupported file type ({shown}); supported: {', '.join(SUPPORTED_SUFFIXES)}")
-    if p.is_dir():
-        raise InputError(f"{path}: is a directory, expected a .txt or .md file")
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return load_bytes(data, path)
+    limit = max_document_bytes() if max_bytes is None else max_bytes
+    return load_bytes(read_document_bytes(path, limit), path, max_bytes=limit)
 
 
-def load_bytes(data: bytes, name: str) -> Document:
+def load_bytes(data: bytes, name: str, max_bytes: int | None = None) -> Document:
     """Decode an in-memory document; *name* is only shown in reports, never opened.
 
     The service receives uploads as bytes and must not turn an uploaded file name into a path, so
     everything after reading the file lives here and the CLI and the service share it. The format is
-    the content's (:func:`auditor.documents.detect.sniff`), whatever the name says.
+    the content's (:func:`auditor.documents.detect.sniff`), whatever the name says. ``max_bytes``,
+    when given, is checked before any parser sees the bytes (the service has already enforced its
+    upload limit while the body streamed, so it passes none).
     """
     from auditor.documents.detect import is_json, load_format, sniff
 
+    if max_bytes is not None and len(data) > max_bytes:
+        raise too_large(name, max_bytes)
     kind = sniff(data)
     if kind is None:
         if data.startswith(b"PK\x03\x04"):

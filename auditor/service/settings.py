@@ -15,6 +15,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from auditor.documents.detect import MAX_DOCUMENT_BYTES
 from auditor.errors import ConfigError
 
 MiB = 1024 * 1024
@@ -22,7 +23,8 @@ MiB = 1024 * 1024
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    max_upload_bytes: int = 20 * MiB
+    max_upload_bytes: int = MAX_DOCUMENT_BYTES
+    """The loaders' own document limit (``auditor check`` reads the same variable)."""
     max_references: int = 5000
     max_active_jobs: int = 10
     request_timeout_s: float = 60.0
