@@ -14,7 +14,9 @@ A PDF has no paragraphs, only positioned words, so this module rebuilds what a r
   elsewhere writes that word with its hyphen (``low-dose``).
 
 Refused with one clear line: encrypted files that need a password, files without a text layer
-(scans), more than ``MAX_PDF_PAGES`` pages or ``MAX_PDF_CHARS`` characters.
+(scans), more than ``MAX_PDF_PAGES`` pages or ``MAX_PDF_CHARS`` characters, and every limit of
+:mod:`auditor.documents.pdf_budget` (characters per page, inflated stream bytes, nested or
+repeated drawing objects, time per page), all enforced while pdfminer works, not afterwards.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.documents import detect
+from auditor.documents.pdf_budget import Budget, PdfLimit, budgeted, lay_out
 from auditor.documents.rendering import TextBuilder, make_document, superscript
 from auditor.errors import InputError
 from auditor.model import Document
@@ -328,6 +331,17 @@ def _join(left: str, right: str, hyphenated: set[str], brim: bool = False) -> tu
 
 
 def load_pdf(data: bytes, name: str) -> Document:
+    budget = Budget(max_chars=detect.MAX_PDF_CHARS)
+    try:
+        with budgeted(budget):
+            raw_pages = _extract(data, name, budget)
+    except PdfLimit as exc:
+        raise InputError(f"{name}: {exc} (limits of the PDF reader); refused") from None
+    return _layout(data, name, raw_pages)
+
+
+def _extract(data: bytes, name: str, budget: Budget) -> list[tuple[Any, list[_Word]]]:
+    """Each page's words, extracted under ``budget``: the limits stop the work, not a count afterwards."""
     pdf = _open(data, name)
     with pdf:
         try:
@@ -337,16 +351,20 @@ def load_pdf(data: bytes, name: str) -> Document:
         if count > detect.MAX_PDF_PAGES:
             raise InputError(f"{name}: {count} pages (limit {detect.MAX_PDF_PAGES}); refused")
         raw_pages: list[tuple[Any, list[_Word]]] = []
-        chars = 0
         for page in pdf.pages:
             try:
+                lay_out(page, budget)
                 words = _words(page)
-            except Exception as exc:  # noqa: BLE001 - pdfminer on a hostile content stream
+            except InputError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - pdfminer on a hostile content stream (PdfLimit is none)
                 raise InputError(f"{name}: page {page.page_number} cannot be read ({type(exc).__name__})") from None
-            chars += sum(len(w.text) for w in words)
-            if chars > detect.MAX_PDF_CHARS:
-                raise InputError(f"{name}: more than {detect.MAX_PDF_CHARS} characters of text; refused")
             raw_pages.append((page, words))
+    return raw_pages
+
+
+def _layout(data: bytes, name: str, raw_pages: list[tuple[Any, list[_Word]]]) -> Document:
+    chars = sum(len(w.text) for _, words in raw_pages for w in words)
     if chars == 0:
         raise InputError(f"{name}: the PDF has no text layer (a scanned image?); run OCR on it first")
     sizes = Counter(round(w.size, 1) for _, words in raw_pages for w in words for _ in w.text)
