@@ -124,6 +124,20 @@ def test_a_flate_bomb_content_stream_is_refused_before_it_is_inflated(monkeypatc
     assert inflated and max(inflated) <= (1 << 20) + 1  # never inflated whole
 
 
+@pytest.mark.parametrize("encoding", ["hex+flate", "runlength"])
+def test_bombs_behind_other_filters_are_refused(encoding: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf_budget, "MAX_PDF_STREAM_BYTES", 1 << 20)
+    body = b"BT /F1 12 Tf 72 700 Td (x) Tj ET\n" + b" " * (4 << 20)
+    if encoding == "runlength":
+        stream = _stream(b"".join([b"\x20" + body[:33]] + [b"\x81 "] * ((4 << 20) // 128)) + b"\x80",
+                         extra={"/Filter": NameObject("/RunLengthDecode")})
+    else:
+        stream = _stream(zlib.compress(body, 9).hex().encode() + b">", extra={
+            "/Filter": ArrayObject([NameObject("/ASCIIHexDecode"), NameObject("/FlateDecode")])})
+    with pytest.raises(InputError, match="a stream inflates beyond 1 MB"):
+        load_bytes(_pdf(stream), "bomb.pdf")
+
+
 def _forms(depth: int, fanout: int, leaf: bytes) -> Callable[[PdfWriter], DictionaryObject]:
     """Form XObjects /X0 … /X{depth-1}: each draws the next ``fanout`` times; the last draws ``leaf``."""
     return lambda writer: _build_forms(writer, depth, fanout, leaf)

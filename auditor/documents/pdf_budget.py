@@ -5,9 +5,10 @@ and 415 MB before the count could refuse it. Here pdfplumber's own layout pass i
 budgeted interpreter and device (pdfplumber then reads the page from that layout):
 
 - every character is counted as pdfminer renders it, against a per-page and a per-document limit;
-- every decoded stream (content streams, forms, fonts, CMaps) is measured before it is inflated:
-  Flate data is inflated with ``max_length`` against the document's remaining byte budget, so a
-  zip-bomb stream is refused after reading the budget, never inflated whole;
+- every decoded stream (content streams, forms, fonts, CMaps, object streams) is measured before
+  pdfminer decodes it: Flate and LZW output is produced only up to the document's remaining byte
+  budget (run-length output is computed), so a bomb stream is refused after that much, never
+  decoded whole;
 - every content stream interpreted (a form drawn 1,000 times counts 1,000 times) uses the same
   byte budget, form XObjects nest at most :data:`MAX_PDF_FORM_DEPTH` deep and are drawn at most
   :data:`MAX_PDF_XOBJECT_DRAWS` times, so nested "drawing bombs" end early;
@@ -20,6 +21,7 @@ Each limit raises :class:`PdfLimit`, which the loader turns into one error line.
 from __future__ import annotations
 
 import contextvars
+import io
 import time
 import zlib
 from collections.abc import Iterator, Sequence
@@ -27,8 +29,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from pdfminer.ascii85 import ascii85decode, asciihexdecode
 from pdfminer.pdfinterp import PDFPageInterpreter
-from pdfminer.pdftypes import LITERALS_FLATE_DECODE, PDFStream, resolve1
+from pdfminer.pdftypes import (
+    LITERALS_ASCII85_DECODE,
+    LITERALS_ASCIIHEX_DECODE,
+    LITERALS_FLATE_DECODE,
+    LITERALS_LZW_DECODE,
+    LITERALS_RUNLENGTH_DECODE,
+    PDFStream,
+    resolve1,
+)
 
 MAX_PDF_PAGE_CHARS = 40_000
 """Characters on one page; a dense two-column page of small print holds about 10,000."""
@@ -118,24 +129,83 @@ def budgeted(budget: Budget) -> Iterator[Budget]:
         _ACTIVE.reset(token)
 
 
-def _bounded_inflate(stream: PDFStream, budget: Budget) -> None:
-    """Refuse a Flate stream whose output passes the budget, inflating at most budget + 1 bytes."""
-    raw = stream.rawdata
-    if raw is None:
+def _inflate(data: bytes, limit: int) -> bytes | None:
+    """Flate output up to ``limit + 1`` bytes (input fed in slices); ``None`` when the data is corrupt
+    (pdfminer then salvages what precedes the damage, which is no more than was counted here)."""
+    inflater = zlib.decompressobj()
+    out: list[bytes] = []
+    size = 0
+    for i in range(0, len(data), 1 << 16):
+        try:
+            chunk = inflater.decompress(data[i:i + (1 << 16)], limit + 1 - size)
+        except zlib.error:
+            return b"".join(out) if size else None
+        out.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return b"".join(out)
+
+
+def _lzw(data: bytes, limit: int) -> bytes:
+    from pdfminer.lzw import LZWDecoder
+
+    out: list[bytes] = []
+    size = 0
+    for chunk in LZWDecoder(io.BytesIO(data)).run():
+        out.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return b"".join(out)
+
+
+def _runlength_size(data: bytes) -> int:
+    size = i = 0
+    while i < len(data) and data[i] != 128:
+        length = data[i]
+        if length < 128:
+            size += length + 1
+            i += length + 2
+        else:
+            size += 257 - length
+            i += 2
+    return size
+
+
+def _check_filters(stream: PDFStream, budget: Budget) -> None:
+    """Refuse a stream whose decoded size passes the budget, decoding at most budget + 1 bytes.
+
+    The filter chain is followed as far as it can be without decoding images: ASCII hex and base-85
+    (they shrink), Flate and LZW (bounded output), run-length (its size computed, not decoded).
+    """
+    data = stream.rawdata
+    if data is None:
         return
-    filters = stream.get_filters()
-    if not filters or filters[0][0] not in LITERALS_FLATE_DECODE:
-        return
-    data = raw
     if stream.decipher:
         assert stream.objid is not None and stream.genno is not None
         data = stream.decipher(stream.objid, stream.genno, data, stream.attrs)
-    try:
-        inflated = zlib.decompressobj().decompress(data, budget.bytes_left + 1)
-    except zlib.error:
-        return  # pdfminer's own lenient path decides (it salvages truncated streams)
-    if len(inflated) > budget.bytes_left:
-        raise PdfLimit(f"a stream inflates beyond {MAX_PDF_STREAM_BYTES // (1024 * 1024)} MB")
+    limit = budget.bytes_left
+    for f, _params in stream.get_filters():
+        if f in LITERALS_FLATE_DECODE:
+            inflated = _inflate(data, limit)
+            if inflated is None:
+                return
+            data = inflated
+        elif f in LITERALS_LZW_DECODE:
+            data = _lzw(data, limit)
+        elif f in LITERALS_ASCIIHEX_DECODE:
+            data = asciihexdecode(data)
+        elif f in LITERALS_ASCII85_DECODE:
+            data = ascii85decode(data)
+        elif f in LITERALS_RUNLENGTH_DECODE:
+            if len(data) * 64 > limit and _runlength_size(data) > limit:  # a run expands 64-fold at most
+                raise PdfLimit(f"a stream inflates beyond {MAX_PDF_STREAM_BYTES // (1024 * 1024)} MB")
+            return
+        else:
+            return  # images (DCT, JPX, CCITT, JBIG2) are never decoded for text
+        if len(data) > limit:
+            raise PdfLimit(f"a stream inflates beyond {MAX_PDF_STREAM_BYTES // (1024 * 1024)} MB")
 
 
 _GUARD_INSTALLED = False
@@ -153,7 +223,7 @@ def _install_decode_guard() -> None:
         if budget is None:
             original(self)
             return
-        _bounded_inflate(self, budget)
+        _check_filters(self, budget)
         original(self)
         budget.spend_bytes(len(self.data or b""))
 
