@@ -76,6 +76,9 @@ class Evidence:
     fields: ParsedFields
     source: str
     """``zotero``, ``mendeley`` or ``endnote``."""
+    problem: str | None = None
+    """Set when the field's record was malformed and ignored (``fields`` is then empty): the entry
+    gets an ``REF602`` note instead of evidence."""
 
 
 @dataclass(frozen=True)

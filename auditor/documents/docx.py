@@ -250,6 +250,10 @@ class _Cited:
     source: str
 
 
+class _Malformed(Exception):
+    """A field's record cannot be read; the reason is the message of the entry's ``REF602`` note."""
+
+
 def _csl_items(instr: str, source: str) -> list[_Cited]:
     start = instr.find("{")
     if start == -1:
@@ -257,7 +261,7 @@ def _csl_items(instr: str, source: str) -> list[_Cited]:
     try:
         payload, _ = json.JSONDecoder().raw_decode(instr[start:])
     except (ValueError, RecursionError):  # nesting beyond the parser's limit is malformed field data too
-        return []
+        raise _Malformed("its CSL-JSON is not valid JSON") from None
     items = payload.get("citationItems") if isinstance(payload, dict) else None
     out: list[_Cited] = []
     for item in items if isinstance(items, list) else []:
@@ -273,7 +277,12 @@ def _csl_items(instr: str, source: str) -> list[_Cited]:
 def _endnote_items(xml: str, name: str) -> list[_Cited]:
     if "<" not in xml:
         return []
-    root = parse_xml(xml[xml.find("<"):].encode("utf-8"), name, "EndNote field")
+    try:
+        root = parse_xml(xml[xml.find("<"):].encode("utf-8"), name, "EndNote field")
+    except RecursionError:
+        raise _Malformed("its EndNote XML is nested too deeply") from None
+    except InputError as exc:  # "name: not well-formed EndNote field (…)": keep only the reason
+        raise _Malformed("its " + str(exc).split(": ", 1)[-1].replace("EndNote field", "EndNote XML")) from None
     out: list[_Cited] = []
     for cite in (e for e in root.iter() if local(e.tag) == "Cite"):
         record = next((e for e in cite if local(e.tag) == "record"), None)
@@ -290,9 +299,9 @@ def _decode_fld_data(data: list[str]) -> str:
     if not blob:
         return ""
     try:
-        raw = base64.b64decode(blob, validate=False)
+        raw = base64.b64decode(blob, validate=True)
     except (binascii.Error, ValueError):
-        return ""
+        raise _Malformed("its w:fldData is not base64") from None
     for encoding in ("utf-8", "utf-16"):
         try:
             return raw.decode(encoding)
@@ -496,19 +505,26 @@ class _Reader:
     def finish(self, frame: _Field) -> None:
         instr = " ".join("".join(frame.instr).split())
         upper = instr.upper()
-        if "ZOTERO_ITEM" in upper and "CSL_CITATION" in upper:
-            items = _csl_items(instr, "zotero")
-        elif upper.startswith("ADDIN CSL_CITATION") or "MENDELEY CITATION" in upper:
-            items = _csl_items(instr, "mendeley")
+        if "ZOTERO_ITEM" in upper and "CSL_CITATION" in upper or \
+                upper.startswith("ADDIN CSL_CITATION") or "MENDELEY CITATION" in upper:
+            source = "zotero" if "ZOTERO_ITEM" in upper else "mendeley"
+            try:
+                items = _csl_items(instr, source)
+            except _Malformed as exc:
+                self.malformed(frame, source, str(exc))
+                return
         elif upper.startswith("ADDIN EN.CITE") and not upper.startswith("ADDIN EN.CITE.DATA"):
             xml = instr[len("ADDIN EN.CITE"):].strip()
-            items = _endnote_items(xml if "<" in xml else _decode_fld_data(frame.data), self.name)
+            try:
+                items = _endnote_items(xml if "<" in xml else _decode_fld_data(frame.data), self.name)
+            except _Malformed as exc:
+                self.malformed(frame, "endnote", str(exc))
+                return
         else:
             return
         if not items:
             return
-        result = "".join(frame.result)
-        shown = _cited_numbers(result) if _CITATION_SUP_RE.match(result) else []  # "(Kreek 2004)": no numbers
+        shown = self.shown_numbers(frame)
         numbers = shown if len(shown) == len(items) else None
         for i, item in enumerate(items):
             if numbers is not None:
@@ -517,6 +533,18 @@ class _Reader:
             else:
                 number = self.first_numbers.setdefault(item.key, len(self.first_numbers) + 1)
             self.evidence.append(Evidence(number, item.fields, item.source))
+
+    @staticmethod
+    def shown_numbers(frame: _Field) -> list[int]:
+        result = "".join(frame.result)
+        return _cited_numbers(result) if _CITATION_SUP_RE.match(result) else []  # "(Kreek 2004)": no numbers
+
+    def malformed(self, frame: _Field, source: str, reason: str) -> None:
+        """One rule for every field kind: a record that cannot be read is ignored, never fatal; each
+        entry the field displays (its citation numbers) gets an ``REF602`` note saying so."""
+        for number in dict.fromkeys(self.shown_numbers(frame)):
+            self.evidence.append(Evidence(number, ParsedFields(), source,
+                                          problem=f"{source} field data ignored: {reason}"))
 
 
 def _notes(reader: _Reader, root: Element | None, kind: str, heading: str) -> None:

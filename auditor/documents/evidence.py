@@ -3,7 +3,9 @@
 A Zotero, Mendeley or EndNote field stores the record the author inserted; the printed entry is
 what the reader sees. Their identifiers join resolution (a DOI the printed entry omits still finds
 the work), and a disagreement between them is a finding (``REF601``): the entry was edited by hand
-after insertion, or the field belongs to another work.
+after insertion, or the field belongs to another work. A field whose record is malformed (invalid
+JSON or XML, base64 that does not decode) is ignored the same way for every field kind, plain XML
+or ``w:fldData`` alike: its entry gets ``REF602`` and the document is read on.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from auditor.judging.titles import compare_titles
 from auditor.model import Evidence, Finding, ParsedFields, Reference
 
 CODE = "REF601"
+MALFORMED = "REF602"
+"""A field whose record could not be read: ignored (never fatal), noted on the entry it displays."""
 
 
 def _norm(value: str | None) -> str:
@@ -39,10 +43,20 @@ def _disagreements(printed: ParsedFields, stored: ParsedFields) -> list[tuple[st
 def apply_evidence(references: Sequence[Reference], evidence: Sequence[Evidence]) -> list[Reference]:
     """Attach each item's field data to the entry it renders as; fill missing identifiers; note conflicts."""
     by_number: dict[int, Evidence] = {}
+    problems: dict[int, dict[str, Evidence]] = {}
     for item in evidence:
-        by_number.setdefault(item.number, item)
+        if item.problem:
+            problems.setdefault(item.number, {}).setdefault(item.problem, item)
+        else:
+            by_number.setdefault(item.number, item)
     out: list[Reference] = []
     for ref in references:
+        malformed = tuple(
+            Finding(code=MALFORMED, severity=severity_of(MALFORMED), message=problem.problem or "",
+                    source=problem.source, line=ref.line, column=ref.column)
+            for problem in problems.get(ref.number, {}).values())
+        if malformed:
+            ref = replace(ref, notes=ref.notes + malformed)
         item = by_number.get(ref.number)
         if item is None:
             out.append(ref)
