@@ -193,3 +193,28 @@ def test_without_a_budget_pdfminer_decodes_as_before() -> None:
     pdf_budget._install_decode_guard()
     stream = pdf_budget.PDFStream({"Filter": pdf_budget.LITERALS_FLATE_DECODE[0]}, zlib.compress(b"x" * 5000))
     assert stream.get_data() == b"x" * 5000
+
+
+def test_too_many_pages_are_refused_after_walking_only_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from pdfminer.pdfpage import PDFPage
+
+    writer = PdfWriter()
+    for _ in range(60):
+        writer.add_blank_page(10, 10)
+    out = io.BytesIO()
+    writer.write(out)
+    monkeypatch.setattr("auditor.documents.detect.MAX_PDF_PAGES", 20)
+    walked: list[int] = []
+    real = PDFPage.create_pages
+
+    def counting(doc):  # type: ignore[no-untyped-def]
+        for page in real(doc):
+            walked.append(1)
+            yield page
+
+    monkeypatch.setattr(PDFPage, "create_pages", counting)
+    with pytest.raises(InputError, match="more than 20 pages; refused"):
+        load_bytes(out.getvalue(), "many.pdf")
+    assert len(walked) == 21

@@ -340,16 +340,30 @@ def load_pdf(data: bytes, name: str) -> Document:
     return _layout(data, name, raw_pages)
 
 
+def _count_pages(pdf: Any, name: str) -> None:
+    """Refuse more than ``MAX_PDF_PAGES`` pages after walking at most that many + 1 of the page tree
+    (pdfplumber's ``pages`` builds every page first: 20,000 blank pages took 7 s to be refused)."""
+    from pdfminer.pdfpage import PDFPage
+
+    limit = detect.MAX_PDF_PAGES
+    try:
+        count = 0
+        for count, _ in enumerate(PDFPage.create_pages(pdf.doc), start=1):  # noqa: B007 - counted
+            if count > limit:
+                break
+        if count <= limit:
+            count = len(pdf.pages)
+    except Exception:  # noqa: BLE001 - a broken page tree surfaces here
+        raise InputError(f"{name}: not a readable PDF (broken page tree)") from None
+    if count > limit:
+        raise InputError(f"{name}: more than {limit} pages; refused")
+
+
 def _extract(data: bytes, name: str, budget: Budget) -> list[tuple[Any, list[_Word]]]:
     """Each page's words, extracted under ``budget``: the limits stop the work, not a count afterwards."""
     pdf = _open(data, name)
-    with pdf:
-        try:
-            count = len(pdf.pages)
-        except Exception:  # noqa: BLE001 - a broken page tree surfaces here
-            raise InputError(f"{name}: not a readable PDF (broken page tree)") from None
-        if count > detect.MAX_PDF_PAGES:
-            raise InputError(f"{name}: {count} pages (limit {detect.MAX_PDF_PAGES}); refused")
+    try:
+        _count_pages(pdf, name)
         raw_pages: list[tuple[Any, list[_Word]]] = []
         for page in pdf.pages:
             try:
@@ -360,6 +374,8 @@ def _extract(data: bytes, name: str, budget: Budget) -> list[tuple[Any, list[_Wo
             except Exception as exc:  # noqa: BLE001 - pdfminer on a hostile content stream (PdfLimit is none)
                 raise InputError(f"{name}: page {page.page_number} cannot be read ({type(exc).__name__})") from None
             raw_pages.append((page, words))
+    finally:
+        pdf.stream.close()  # not pdf.close(): that rebuilds every page object of the file just to close it
     return raw_pages
 
 
