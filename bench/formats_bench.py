@@ -10,7 +10,10 @@ parsed. The text version is the reference:
 - citation recall: the text's citation markers (as number tuples) found in the rendering;
 - verdict agreement: the same references audited against the sandbox (one shared cache, so a
   rendering that parses identically makes no new request) get the same verdict;
-- load speed: PDF pages and DOCX documents loaded per second (rendering not counted).
+- load speed: PDF pages and DOCX documents loaded per second (rendering not counted);
+- hostile PDFs (each in its own process): a 175,000-character page and a 20,000-page file, with
+  the time to refusal and the peak RSS, showing the limits stop the work while it happens;
+- the load average at the start and the end, since timings on a shared machine need it.
 
     python bench/formats_bench.py [--sandbox DIR] [--docs 20] [--refs 15] [--no-audit] [--out bench/results]
 """
@@ -21,7 +24,9 @@ import argparse
 import asyncio
 import gzip
 import json
+import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -101,6 +106,39 @@ def _pages(data: bytes) -> int:
         return len(pdf.pages)
 
 
+_PROBE = """
+import json, resource, sys, time
+from auditor.documents.loader import load_bytes
+from auditor.errors import InputError
+from bench.lib.hostile_pdf import blank_pages, pdf, text_page
+data = pdf(text_page(175_000)) if sys.argv[1] == "dense" else blank_pages(20_000)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+start = time.perf_counter()
+try:
+    load_bytes(data, "hostile.pdf")
+    outcome = "read"
+except InputError as exc:
+    outcome = str(exc)
+print(json.dumps({"seconds": round(time.perf_counter() - start, 2), "outcome": outcome,
+                  "rss_before_mb": round(before),
+                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+"""
+
+
+def hostile_figures() -> dict[str, Any]:
+    """Time to refusal and peak RSS of the hostile PDFs, each measured in a fresh interpreter."""
+    out: dict[str, Any] = {}
+    for case in ("dense", "pages"):
+        done = subprocess.run([sys.executable, "-c", _PROBE, case], cwd=ROOT, capture_output=True, text=True,
+                              timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+        out[case] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sandbox", type=Path, default=DEFAULT_SANDBOX)
@@ -112,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="DejaVu Sans faces for the PDFs (Helvetica, Latin-1 only, if missing)")
     args = parser.parse_args(argv)
 
+    load_start = _load()
     docs = documents(args.docs, args.refs)
     parsed: dict[str, dict[str, ParsedDocument]] = {}
     seconds = {"docx": 0.0, "pdf": 0.0}
@@ -179,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
             print("verdict differs:", row)
         results["references_audited"] = sum(len(v) for v in verdicts["text"].values())
 
+    results["hostile"] = hostile_figures()
+    results["load_average"] = {"start": load_start, "end": _load()}
     print(json.dumps(results, indent=2))
     stamp = time.strftime("%Y-%m-%d")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -195,6 +236,13 @@ def main(argv: list[str] | None = None) -> int:
     table.append("")
     table.append(f"{results['documents']} documents, {results['pdf_pages']} PDF pages; loading: "
                  f"{results['pdf_pages_per_s']} PDF pages/s, {results['docx_docs_per_s']} DOCX documents/s.")
+    dense, many = results["hostile"]["dense"], results["hostile"]["pages"]
+    table.append("")
+    table.append(f"Hostile PDFs: a 175,000-character page refused in {dense['seconds']} s, peak RSS "
+                 f"{dense['peak_rss_mb']} MB ({dense['rss_before_mb']} MB before loading): {dense['outcome']}")
+    table.append(f"A 20,000-page PDF refused in {many['seconds']} s: {many['outcome']}")
+    table.append("")
+    table.append(f"Load average (1/5/15 min) at start {load_start}, at end {results['load_average']['end']}.")
     (args.out / f"formats-{stamp}.md").write_text("\n".join(table) + "\n", encoding="utf-8")
     print("\n".join(table))
     return 0

@@ -8,62 +8,20 @@ tens of seconds and hundreds of MB, or never finish.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pypdf import PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, StreamObject
+from pypdf.generic import ArrayObject, NameObject
 
 from auditor.cli import main
 from auditor.documents import pdf_budget
 from auditor.documents.loader import load_bytes
 from auditor.errors import InputError
-
-
-def _font(writer: PdfWriter) -> DictionaryObject:
-    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-                             NameObject("/BaseFont"): NameObject("/Helvetica")})
-    return DictionaryObject({NameObject("/F1"): writer._add_object(font)})
-
-
-def _stream(data: bytes, *, flate: bool = False, extra: dict[str, object] | None = None) -> StreamObject:
-    stream = StreamObject()
-    stream._data = zlib.compress(data, 9) if flate else data
-    if flate:
-        stream[NameObject("/Filter")] = NameObject("/FlateDecode")
-    for key, value in (extra or {}).items():
-        stream[NameObject(key)] = value  # type: ignore[assignment]
-    return stream
-
-
-def _pdf(content: bytes | StreamObject, xobjects: Callable[[PdfWriter], DictionaryObject] | None = None,
-         pages: int = 1) -> bytes:
-    writer = PdfWriter()
-    fonts = _font(writer)
-    shared = xobjects(writer) if xobjects is not None else None
-    for _ in range(pages):
-        page = writer.add_blank_page(612, 792)
-        resources = DictionaryObject({NameObject("/Font"): fonts})
-        if shared is not None:
-            resources[NameObject("/XObject")] = shared
-        page[NameObject("/Resources")] = resources
-        stream = content if isinstance(content, StreamObject) else _stream(content)
-        page[NameObject("/Contents")] = writer._add_object(stream)
-    import io
-
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _text_page(chars: int) -> bytes:
-    lines = [b"BT /F1 2 Tf 10 780 Td 2 TL"]
-    per_line = 400
-    for _ in range(chars // per_line):
-        lines.append(b"(" + b"x" * per_line + b") '")
-    lines.append(b"ET")
-    return b"\n".join(lines)
+from bench.lib.hostile_pdf import blank_pages
+from bench.lib.hostile_pdf import forms as _forms
+from bench.lib.hostile_pdf import pdf as _pdf
+from bench.lib.hostile_pdf import stream as _stream
+from bench.lib.hostile_pdf import text_page as _text_page
 
 
 def test_a_normal_page_still_reads() -> None:
@@ -138,25 +96,6 @@ def test_bombs_behind_other_filters_are_refused(encoding: str, monkeypatch: pyte
         load_bytes(_pdf(stream), "bomb.pdf")
 
 
-def _forms(depth: int, fanout: int, leaf: bytes) -> Callable[[PdfWriter], DictionaryObject]:
-    """Form XObjects /X0 … /X{depth-1}: each draws the next ``fanout`` times; the last draws ``leaf``."""
-    return lambda writer: _build_forms(writer, depth, fanout, leaf)
-
-
-def _build_forms(writer: PdfWriter, writer_depth: int, fanout: int, leaf: bytes) -> DictionaryObject:
-    bbox = ArrayObject([FloatObject(0), FloatObject(0), FloatObject(612), FloatObject(792)])
-    form_extra = {"/Type": NameObject("/XObject"), "/Subtype": NameObject("/Form"), "/BBox": bbox}
-    forms: list[StreamObject] = []
-    for level in range(writer_depth):
-        body = leaf if level == writer_depth - 1 else b"\n".join([f"/X{level + 1} Do".encode()] * fanout)
-        forms.append(_stream(body, extra=form_extra))
-    refs = [writer._add_object(form) for form in forms]
-    for level, form in enumerate(forms[:-1]):
-        form[NameObject("/Resources")] = DictionaryObject(
-            {NameObject("/XObject"): DictionaryObject({NameObject(f"/X{level + 1}"): refs[level + 1]})})
-    return DictionaryObject({NameObject("/X0"): refs[0]})
-
-
 def test_deeply_nested_forms_are_refused() -> None:
     xobjects, content = _forms(40, 1, b"BT /F1 12 Tf 72 700 Td (deep) Tj ET"), b"/X0 Do"
     with pytest.raises(InputError, match=f"nested more than {pdf_budget.MAX_PDF_FORM_DEPTH} deep"):
@@ -196,15 +135,8 @@ def test_without_a_budget_pdfminer_decodes_as_before() -> None:
 
 
 def test_too_many_pages_are_refused_after_walking_only_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    import io
-
     from pdfminer.pdfpage import PDFPage
 
-    writer = PdfWriter()
-    for _ in range(60):
-        writer.add_blank_page(10, 10)
-    out = io.BytesIO()
-    writer.write(out)
     monkeypatch.setattr("auditor.documents.detect.MAX_PDF_PAGES", 20)
     walked: list[int] = []
     real = PDFPage.create_pages
@@ -216,5 +148,5 @@ def test_too_many_pages_are_refused_after_walking_only_the_limit(monkeypatch: py
 
     monkeypatch.setattr(PDFPage, "create_pages", counting)
     with pytest.raises(InputError, match="more than 20 pages; refused"):
-        load_bytes(out.getvalue(), "many.pdf")
+        load_bytes(blank_pages(60), "many.pdf")
     assert len(walked) == 21

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from auditor.documents import pdf_budget
-from tests.test_pdf_limits import _pdf, _text_page
+from bench.lib.hostile_pdf import pdf as _pdf
+from bench.lib.hostile_pdf import text_page as _text_page
 
 from .conftest import upload
 
