@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextvars
 import io
+import threading
 import time
 import zlib
 from collections.abc import Iterator, Sequence
@@ -209,13 +210,20 @@ def _check_filters(stream: PDFStream, budget: Budget) -> None:
 
 
 _GUARD_INSTALLED = False
+_GUARD_LOCK = threading.Lock()
 
 
 def _install_decode_guard() -> None:
-    """Wrap ``PDFStream.decode`` once; without an active budget it behaves exactly as pdfminer's."""
+    """Wrap ``PDFStream.decode`` once (the service loads PDFs in several threads); without an active
+    budget it behaves exactly as pdfminer's."""
     global _GUARD_INSTALLED
-    if _GUARD_INSTALLED:
-        return
+    with _GUARD_LOCK:
+        if not _GUARD_INSTALLED:
+            _wrap_decode()
+            _GUARD_INSTALLED = True
+
+
+def _wrap_decode() -> None:
     original = PDFStream.decode
 
     def decode(self: PDFStream) -> None:
@@ -228,7 +236,6 @@ def _install_decode_guard() -> None:
         budget.spend_bytes(len(self.data or b""))
 
     PDFStream.decode = decode  # type: ignore[method-assign]
-    _GUARD_INSTALLED = True
 
 
 class BudgetedInterpreter(PDFPageInterpreter):
