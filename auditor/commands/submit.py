@@ -13,7 +13,6 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from auditor.errors import AuditorError, InputError
@@ -54,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     import httpx
 
     from auditor.atomic import write_atomic
+    from auditor.documents.loader import max_document_bytes, read_document_bytes
     from auditor.outcome import parse_fail_on
     from auditor.reports.render import EXTENSIONS
 
@@ -61,13 +61,9 @@ def run(args: argparse.Namespace) -> int:
 
     parse_fail_on(args.fail_on)
     formats = parse_formats(args.format, args.output)
-    path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{args.file}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{args.file}: cannot read ({exc.strerror or exc})") from None
+    # The same guard as `auditor check`: regular files only, opened before they are judged, and
+    # never read past the upload limit (the server would refuse the excess anyway).
+    data = read_document_bytes(args.file, max_document_bytes())
     token = args.token or os.environ.get("AUDITOR_TOKEN")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if args.idempotency_key:

@@ -71,3 +71,21 @@ def test_submit_failures_are_one_line_and_exit_2(serve, capsys, args: list[str],
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_submit_reads_files_as_check_does_fifo_refused_and_size_capped(tmp_path: Path, capsys, monkeypatch) -> None:
+    """No server is needed: the file is refused before any request (a FIFO would hang a plain read)."""
+    import os
+
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    assert main(["submit", str(fifo), "--server", "http://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert "pipe.txt" in err and err.count("\n") == 1 and "Traceback" not in err
+
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * 2048)
+    monkeypatch.setenv("AUDITOR_MAX_UPLOAD_BYTES", "1024")
+    assert main(["submit", str(big), "--server", "http://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert "big.txt" in err and "ConnectError" not in err and err.count("\n") == 1
