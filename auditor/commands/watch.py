@@ -1,12 +1,12 @@
 """``auditor watch add|list|show|pause|resume|run-due``: scheduled re-audits.
 
-``add``, ``list``, ``show``, ``pause`` and ``resume`` are clients of a running ``auditor serve`` with ``--server`` (token
-from ``--token`` or ``AUDITOR_TOKEN``); without it they work on the store directly (``--database``,
-the ``local`` tenant for new watches, every tenant's watches listed: whoever can open the database
-is its operator). ``run-due`` works on the store directly, for deployments that prefer system cron
-or a Kubernetes CronJob to a long-running service: it creates the runs that are due (exactly once per
-scheduled time, whoever else is scheduling), executes their audits in this process, then stores the
-diffs and sends the webhooks. Exit codes: 0 done, 2 error.
+``add``, ``list``, ``show``, ``pause`` and ``resume`` are clients of a running ``auditor serve``
+with ``--server`` (token from ``--token`` or ``AUDITOR_TOKEN``); without it they work on the store
+directly (``--database``, the ``local`` tenant for new watches, every tenant's watches listed:
+whoever can open the database is its operator). ``run-due`` works on the store directly, for
+deployments that prefer system cron or a Kubernetes CronJob to a long-running service: it creates
+the runs that are due (exactly once per scheduled time, whoever else is scheduling), executes their
+audits in this process, then stores the diffs and sends the webhooks. Exit codes: 0 done, 2 error.
 """
 
 from __future__ import annotations
