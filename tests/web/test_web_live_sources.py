@@ -48,7 +48,8 @@ def test_the_page_shows_per_source_states_live(browser: Any, held: tuple[Server,
         page.wait_for_selector("#sources tr[data-source=pubmed][data-state=running]", timeout=30_000)
         during = page.eval_on_selector_all("#sources tbody tr", ROWS)
         # PubMed is being asked; Crossref waits for its answer; the index was downloaded before the audit.
-        assert during == [["pubmed", "running", "0"], ["crossref", "pending", "0"], ["retraction_watch", "pending", "1"]]
+        assert during == [["pubmed", "running", "0"], ["crossref", "pending", "0"],
+                          ["retraction_watch", "pending", "1"]]
         assert page.locator("#sources tr[data-source=pubmed] .state").inner_text() == "asking"
         assert "0 of 2 references checked" in page.locator("#progress-text").inner_text()
         assert upstream.counts["crossref"] == 0
