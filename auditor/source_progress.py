@@ -12,7 +12,7 @@ A snapshot is ``{"pubmed": {...}, "crossref": {...}, "retraction_watch": {...}}`
   (the audit finished and every answer arrived), ``failed`` (some answer could not be had after
   retries: the references that needed it are ``unchecked``; set the moment it happens), or
   ``skipped`` (never needed, or switched off: Retraction Watch while replaying a cassette);
-* ``requests``: HTTP requests sent for it so far (cache hits are free);
+* ``requests``: HTTP requests behind the answers received so far (cache hits are free);
 * ``errors``: calls that came back without (part of) their answer.
 
 Retraction Watch is a local index (downloaded at most daily before the audit starts): ``requests``

@@ -36,7 +36,7 @@ class SourceProgress(BaseModel):
                                "the audit finished and every answer arrived; failed: some answer could not be "
                                "had after retries (those references are unchecked); skipped: not needed, or "
                                "switched off")
-    requests: int = Field(description="HTTP requests sent to it so far (cache hits are free)")
+    requests: int = Field(description="HTTP requests behind the answers received so far (cache hits are free)")
     errors: int = Field(description="calls that came back without (part of) their answer")
 
 
@@ -56,7 +56,8 @@ class Progress(BaseModel):
     total: int = Field(description="references in the document")
     sources: SourcesProgress | None = Field(None, description="per-source state, saved with the references "
                                             "count (about once a second) and at the end; all pending while "
-                                            "queued; null for a job that ended without reporting it")
+                                            "queued; a failed or cancelled job keeps the last state saved; "
+                                            "null for a job that ended without reporting any")
 
 
 class Summary(BaseModel):
