@@ -4,7 +4,8 @@ Steps: load the stored bytes (``load_bytes``), ``parse_document``, ``audit_docum
 ``open_sources``, ``render`` all four formats, ``exit_code``; then :func:`auditor.store.jobs.complete`
 writes reports and outcome in one transaction, only while this worker holds the lease. While the
 audit runs, a heartbeat renews the lease every ``heartbeat_s``, records progress (references done,
-and the per-source state the pipeline reports) and stops the audit when the job was cancelled or the lease was lost.
+and the per-source state the pipeline reports) and stops the audit when the job was cancelled or
+the lease was lost.
 
 Any engine can call :func:`execute_job` for a job it has claimed (the embedded runner does; a
 procrastinate task can too).

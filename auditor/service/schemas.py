@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNCHECKED
+from auditor.source_progress import SOURCES
 from auditor.store.tables import Job
 
 Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
@@ -47,8 +48,7 @@ class SourcesProgress(BaseModel):
                                              "(at most daily) download; done once consulted")
 
 
-PENDING_SOURCES = {name: {"state": "pending", "requests": 0, "errors": 0}
-                   for name in ("pubmed", "crossref", "retraction_watch")}
+PENDING_SOURCES = {name: {"state": "pending", "requests": 0, "errors": 0} for name in SOURCES}
 
 
 class Progress(BaseModel):

@@ -318,8 +318,16 @@ def test_keyboard_only_and_narrow_screens(browser: Any, server: Server) -> None:
         order.append(page.evaluate("(e => e.id || e.textContent.trim())(document.activeElement)"))
     assert order[:7] == ["Skip to content", "reference-auditor", "Upload", "Past audits", "Watches", "Sign out",
                          "file"]
-    for path in ("/", "/audits", "/watches", "/signin"):
+    job = upload_api(server, "judy", SEED_000.read_bytes(), SEED_000.name)
+    with server.api("judy") as client:
+        assert client.post("/v1/watches", files={"file": (SEED_000.name, SEED_000.read_bytes(), "text/plain")},
+                           data={"cron": "0 6 * * 1"}).status_code == 201
+    for path in ("/", "/audits", "/watches", f"/audits/{job['id']}", "/signin"):
         page.goto(server.url + path)
+        if path.startswith("/audits/"):
+            page.wait_for_selector("#sources tr[data-source=pubmed][data-state=done]")
+        elif path in ("/audits", "/watches"):
+            page.wait_for_selector("tbody tr td button")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
     labelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select')]
         .every(i => i.labels && i.labels.length > 0)""")
