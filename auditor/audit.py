@@ -18,6 +18,7 @@ from auditor.judging.retraction_watch import apply_retraction_watch
 from auditor.judging.titles import STOPWORDS
 from auditor.model import AuditReport, ParsedDocument, ParsedFields, Record, ReferenceAudit
 from auditor.resolve import ResolutionMemo, Resolver
+from auditor.source_progress import Emit, SourceProgress
 from auditor.sources.base import CrossrefSource, EntrezSource
 from auditor.sources.entrez import build_term
 from auditor.sources.retraction_watch import IndexState
@@ -64,6 +65,7 @@ async def audit_documents(
     crossref: CrossrefSource,
     progress: Callable[[int], None] | None = None,
     retractions: IndexState | None = None,
+    sources_progress: Emit | None = None,
 ) -> list[AuditReport]:
     """Resolve and judge every reference of every document; documents run concurrently.
 
@@ -72,8 +74,12 @@ async def audit_documents(
     several times in one) is resolved once. ``retractions`` is the local Retraction Watch index (see
     ``auditor.sources.retraction_watch.open_for_audit``); every shell passes it, and ``None`` means
     it is not in use (``--replay``, or switched off), which leaves ``consulted`` without it.
+    ``sources_progress`` receives the per-source state (:mod:`auditor.source_progress`) on every change.
     """
     memo = ResolutionMemo()
+    tracker = SourceProgress(sources_progress, retractions) if sources_progress is not None else None
+    if tracker is not None:
+        entrez, crossref = tracker.observe("pubmed", entrez), tracker.observe("crossref", crossref)
 
     async def one(doc: ParsedDocument) -> AuditReport:
         resolver = Resolver(
@@ -86,7 +92,10 @@ async def audit_documents(
             audits = tuple(apply_retraction_watch(a, retractions) for a in audits)
         return AuditReport(parsed=doc, audits=audits, requests=resolver.requests)
 
-    return list(await asyncio.gather(*(one(doc) for doc in documents)))
+    reports = list(await asyncio.gather(*(one(doc) for doc in documents)))
+    if tracker is not None:
+        tracker.finish()
+    return reports
 
 
 async def reaudit_documents(
@@ -97,6 +106,7 @@ async def reaudit_documents(
     status_entrez: EntrezSource | None = None,
     status_crossref: CrossrefSource | None = None,
     retractions: IndexState | None = None,
+    sources_progress: Emit | None = None,
 ) -> list[AuditReport]:
     """A re-run that reuses what the previous run established (scheduled watches).
 
@@ -106,8 +116,15 @@ async def reaudit_documents(
     yesterday is seen today. The rest, and any re-checked reference the judge no longer accepts,
     go through the full resolver. Judging and the Retraction Watch step are the same as
     :func:`audit_documents`, so the verdicts cannot depend on which path a reference took.
+    ``sources_progress`` is as for :func:`audit_documents` (status checks count under their source).
     """
     from auditor.recheck import known_matches, known_positions, recheck_by_identifier
+
+    tracker = SourceProgress(sources_progress, retractions) if sources_progress is not None else None
+    if tracker is not None:
+        status_entrez = tracker.observe("pubmed", status_entrez or entrez)
+        status_crossref = tracker.observe("crossref", status_crossref or crossref)
+        entrez, crossref = tracker.observe("pubmed", entrez), tracker.observe("crossref", crossref)
 
     # One identifier look-up for all documents together: EFetch takes 200 PMIDs per request and
     # Crossref 20 DOIs, so a batch of documents costs little more than one.
@@ -152,4 +169,7 @@ async def reaudit_documents(
     for doc in documents:
         starts.append(offset)
         offset += len(doc.references)
-    return list(await asyncio.gather(*(one(d, s) for d, s in zip(documents, starts, strict=True))))
+    reports = list(await asyncio.gather(*(one(d, s) for d, s in zip(documents, starts, strict=True))))
+    if tracker is not None:
+        tracker.finish()
+    return reports

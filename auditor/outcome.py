@@ -96,3 +96,21 @@ def exit_code(reports: Sequence[AuditReport], fail_on: frozenset[str]) -> int:
     if failing:
         return EXIT_FINDINGS
     return EXIT_UNCHECKED if unchecked else EXIT_OK
+
+
+FLAGGED_VERDICTS = ("minor", "major", "not_found")
+"""Verdicts that flag a reference for a reader, whatever ``--fail-on`` says. ``unchecked`` is not
+among them: it says a check could not be made (a source failed, or the entry could not be parsed),
+not that the reference is wrong, and it already has its own outcome (exit 3)."""
+
+
+def is_flagged(verdict: str, flags: Iterable[str]) -> bool:
+    """A flagged reference: judged ``minor``, ``major`` or ``not_found``, or carrying any flag
+    (``retracted``, ``corrected``, ``expression_of_concern``) whatever its verdict."""
+    return verdict in FLAGGED_VERDICTS or any(f in FLAGS for f in flags)
+
+
+def flagged_references(reports: Sequence[AuditReport]) -> int:
+    """How many references of ``reports`` are flagged (:func:`is_flagged`): what the service stores
+    per audit at finish, so "has flagged references" means the same under every ``fail_on``."""
+    return sum(1 for report in reports for audit in report.audits if is_flagged(audit.verdict, audit.flags))

@@ -1,12 +1,12 @@
-"""``auditor watch add|list|show|run-due``: scheduled re-audits.
+"""``auditor watch add|list|show|pause|resume|run-due``: scheduled re-audits.
 
-``add``, ``list`` and ``show`` are clients of a running ``auditor serve`` with ``--server`` (token
-from ``--token`` or ``AUDITOR_TOKEN``); without it they work on the store directly (``--database``,
-the ``local`` tenant for new watches, every tenant's watches listed: whoever can open the database
-is its operator). ``run-due`` works on the store directly, for deployments that prefer system cron
-or a Kubernetes CronJob to a long-running service: it creates the runs that are due (exactly once per
-scheduled time, whoever else is scheduling), executes their audits in this process, then stores the
-diffs and sends the webhooks. Exit codes: 0 done, 2 error.
+``add``, ``list``, ``show``, ``pause`` and ``resume`` are clients of a running ``auditor serve``
+with ``--server`` (token from ``--token`` or ``AUDITOR_TOKEN``); without it they work on the store
+directly (``--database``, the ``local`` tenant for new watches, every tenant's watches listed:
+whoever can open the database is its operator). ``run-due`` works on the store directly, for
+deployments that prefer system cron or a Kubernetes CronJob to a long-running service: it creates
+the runs that are due (exactly once per scheduled time, whoever else is scheduling), executes their
+audits in this process, then stores the diffs and sends the webhooks. Exit codes: 0 done, 2 error.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from auditor.outcome import DEFAULT_FAIL_ON
 
 
 def add_arguments(sub: Any) -> None:
-    p = sub.add_parser("watch", help="scheduled re-audits: add, list, show, run-due",
+    p = sub.add_parser("watch", help="scheduled re-audits: add, list, show, pause, resume, run-due",
                        description="Watch documents: re-audit them on a schedule and report what changed.")
     actions = p.add_subparsers(dest="watch_command", required=True)
 
@@ -48,6 +48,11 @@ def add_arguments(sub: Any) -> None:
     show = actions.add_parser("show", help="one watch and its recent runs")
     show.add_argument("id", metavar="ID")
     client_options(show)
+    for name, what in (("pause", "stop scheduling a watch (run-now still runs it)"),
+                       ("resume", "schedule it again from its next tick (missed runs are not fired)")):
+        toggle = actions.add_parser(name, help=what)
+        toggle.add_argument("id", metavar="ID")
+        client_options(toggle)
     due = actions.add_parser("run-due", help="run every due watch now, in this process (for system cron)")
     due.add_argument("--database", metavar="URL",
                      help="SQLAlchemy URL (default: AUDITOR_DATABASE_URL, then the default SQLite file)")
@@ -75,7 +80,8 @@ def _line(w: dict[str, Any]) -> str:
     from auditor.watch.diff_render import plain
 
     hook = "webhook" if w.get("webhook_url") else "no webhook"
-    return (f"{w['id']}  {w['cron']}  {w['timezone']}  next {w.get('next_run_at') or '-'}  {w['notify']}  "
+    state = "paused" if w.get("paused") else "active"
+    return (f"{w['id']}  {w['cron']}  {w['timezone']}  next {w.get('next_run_at') or '-'}  {state}  {w['notify']}  "
             f"{hook}  {plain(w['filename'])}")
 
 
@@ -100,6 +106,9 @@ def _remote(args: argparse.Namespace) -> int:
             elif args.watch_command == "list":
                 for w in _checked(client.get("/v1/watches"), 200)["items"]:
                     print(_line(w))
+            elif args.watch_command in ("pause", "resume"):
+                paused = args.watch_command == "pause"
+                print(_line(_checked(client.patch(f"/v1/watches/{args.id}", json={"paused": paused}), 200)))
             else:
                 watch = _checked(client.get(f"/v1/watches/{args.id}"), 200)
                 runs = _checked(client.get(f"/v1/watches/{args.id}/runs", params={"limit": 10}), 200)["items"]
@@ -183,6 +192,11 @@ def _local(args: argparse.Namespace) -> int:
         elif args.watch_command == "list":
             for w in store_watches.list_watches(db, None, limit=10_000):
                 print(_line(_as_dict(w)))
+        elif args.watch_command in ("pause", "resume"):
+            toggled = store_watches.set_paused(db, args.id, args.watch_command == "pause")
+            if toggled is None:
+                raise InputError(f"no watch {args.id}")
+            print(_line(_as_dict(toggled)))
         else:
             watch = store_watches.get_watch(db, args.id)
             if watch is None:
@@ -198,7 +212,7 @@ def _local(args: argparse.Namespace) -> int:
 
 def _as_dict(w: Any) -> dict[str, Any]:
     return {"id": w.id, "filename": w.filename, "cron": w.cron, "timezone": w.timezone, "notify": w.notify,
-            "webhook_url": w.webhook_url, "fail_on": w.fail_on,
+            "webhook_url": w.webhook_url, "fail_on": w.fail_on, "paused": bool(w.paused),
             "next_run_at": w.next_run_at.isoformat() if w.next_run_at else None,
             "last_scheduled_for": w.last_scheduled_for.isoformat() if w.last_scheduled_for else None}
 

@@ -3,8 +3,9 @@
 Steps: load the stored bytes (``load_bytes``), ``parse_document``, ``audit_documents`` through
 ``open_sources``, ``render`` all four formats, ``exit_code``; then :func:`auditor.store.jobs.complete`
 writes reports and outcome in one transaction, only while this worker holds the lease. While the
-audit runs, a heartbeat renews the lease every ``heartbeat_s``, records progress (references done)
-and stops the audit when the job was cancelled or the lease was lost.
+audit runs, a heartbeat renews the lease every ``heartbeat_s``, records progress (references done,
+and the per-source state the pipeline reports) and stops the audit when the job was cancelled or
+the lease was lost.
 
 Any engine can call :func:`execute_job` for a job it has claimed (the embedded runner does; a
 procrastinate task can too).
@@ -95,17 +96,23 @@ def problem(slug: str, title: str, detail: str, status: int = 500) -> dict[str, 
 
 async def execute_job(db: Database, job: Job, owner: str, settings: Settings, job_settings: JobSettings) -> JobResult:
     """Run a job this worker has claimed (``owner`` holds its lease) to one of its end states."""
-    from auditor.outcome import exit_code, parse_fail_on
+    from auditor.outcome import exit_code, flagged_references, parse_fail_on
     from auditor.sources import open_sources
     from auditor.watch.runs import audit_for_job
 
     started = time.monotonic()
     result = JobResult(job.id, "running", 0.0)
     done = 0
+    sources_state: dict[str, Any] | None = None
 
     def progress(n: int) -> None:
         nonlocal done
         done += n
+
+    def sources_progress(snapshot: dict[str, Any]) -> None:
+        """The pipeline reports per-source state; the shell only keeps the latest for the heartbeat."""
+        nonlocal sources_state
+        sources_state = snapshot
 
     async def audit() -> list[AuditReport]:
         if job_settings.test_delay_s:
@@ -119,7 +126,8 @@ async def execute_job(db: Database, job: Job, owner: str, settings: Settings, jo
             try:
                 # Watch runs re-audit cheaply; every job consults the Retraction Watch index.
                 return await audit_for_job(db, job.id, [parsed], sources, cfg, progress=progress,
-                                           replaying=job_settings.replay_cassette is not None)
+                                           replaying=job_settings.replay_cassette is not None,
+                                           sources_progress=sources_progress)
             finally:
                 result.counters = {name: c.as_dict() for name, c in sources.counters().items()}
 
@@ -134,7 +142,8 @@ async def execute_job(db: Database, job: Job, owner: str, settings: Settings, jo
             await asyncio.wait({task}, timeout=job_settings.heartbeat_s)
             if task.done():
                 break
-            beat = await asyncio.to_thread(store_jobs.heartbeat, db, job.id, owner, job_settings.lease_s, done)
+            beat = await asyncio.to_thread(store_jobs.heartbeat, db, job.id, owner, job_settings.lease_s, done,
+                                           sources_state)
             if not beat.held:
                 log.warning("job %s: lease lost; abandoning this execution", job.id)
                 return finish("lost")
@@ -156,12 +165,13 @@ async def execute_job(db: Database, job: Job, owner: str, settings: Settings, jo
     try:
         rendered = await asyncio.to_thread(render_all, reports)
         code = exit_code(reports, parse_fail_on(job.fail_on))
+        flagged = flagged_references(reports)
     except Exception as exc:  # noqa: BLE001 - a bug in rendering fails this job; it must not loop
         ok = await asyncio.to_thread(store_jobs.finish_unsuccessfully, db, job.id, owner, "failed", _failure(exc))
         return finish("failed" if ok else "lost")
     summary = reports[0].summary
     status = await asyncio.to_thread(store_jobs.complete, db, job.id, owner, rendered, summary, code,
-                                     sum(summary.values()))
+                                     sum(summary.values()), flagged=flagged, progress_sources=sources_state)
     return finish(status)
 
 

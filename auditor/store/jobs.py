@@ -33,7 +33,6 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from auditor.errors import EXIT_FINDINGS
 from auditor.store.engine import Database
 from auditor.store.tables import (
     ACTIVE_STATUSES,
@@ -148,13 +147,15 @@ def list_jobs(db: Database, tenant_id: int, *, status: str | None = None, before
               limit: int = 50, flagged: bool | None = None) -> tuple[list[Job], int | None]:
     """Newest first; returns the page and the cursor (a seq) for the next page, or None at the end.
 
-    ``flagged``: True keeps audits whose outcome is findings (exit code 1), False succeeded ones without.
+    ``flagged``: True keeps succeeded audits with at least one flagged reference (the count stored at
+    finish, :func:`auditor.outcome.flagged_references`; independent of ``fail_on``), False succeeded
+    audits with none. Audits not (yet) succeeded match neither.
     """
     query = select(Job).where(Job.tenant_id == tenant_id)
     if flagged is True:
-        query = query.where(Job.exit_code == EXIT_FINDINGS)
+        query = query.where(Job.status == "succeeded", Job.flagged_references > 0)
     elif flagged is False:
-        query = query.where(Job.status == "succeeded", Job.exit_code != EXIT_FINDINGS)
+        query = query.where(Job.status == "succeeded", Job.flagged_references == 0)
     if status is not None:
         query = query.where(Job.status == status)
     if before_seq is not None:
@@ -244,11 +245,14 @@ def _held(job_id: str, owner: str) -> Any:
     return and_(Job.id == job_id, Job.lease_owner == owner, Job.status == "running")
 
 
-def heartbeat(db: Database, job_id: str, owner: str, lease_s: float, progress_done: int | None = None) -> Heartbeat:
-    """Renew the lease (and record progress); tells the worker whether to go on."""
+def heartbeat(db: Database, job_id: str, owner: str, lease_s: float, progress_done: int | None = None,
+              progress_sources: dict[str, Any] | None = None) -> Heartbeat:
+    """Renew the lease (and record progress: references done, per-source state); tells the worker whether to go on."""
     values: dict[str, Any] = {"lease_expires_at": utcnow() + timedelta(seconds=lease_s)}
     if progress_done is not None:
         values["progress_done"] = progress_done
+    if progress_sources is not None:
+        values["progress_sources"] = progress_sources
     with db.write() as session:
         result = session.execute(update(Job).where(_held(job_id, owner)).values(**values))
         if result.rowcount == 0:
@@ -258,8 +262,12 @@ def heartbeat(db: Database, job_id: str, owner: str, lease_s: float, progress_do
 
 
 def complete(db: Database, job_id: str, owner: str, reports: list[RenderedReport], summary: dict[str, int],
-             exit_code: int, progress_done: int) -> str:
-    """Finish a job: ``succeeded`` (reports stored), ``cancelled`` (cancel won the race), or ``lost``."""
+             exit_code: int, progress_done: int, *, flagged: int | None = None,
+             progress_sources: dict[str, Any] | None = None) -> str:
+    """Finish a job: ``succeeded`` (reports stored), ``cancelled`` (cancel won the race), or ``lost``.
+
+    ``flagged`` is the count of flagged references (:func:`auditor.outcome.flagged_references`) that
+    the list's ``flagged`` filter queries; ``progress_sources`` the pipeline's final per-source state."""
     now = utcnow()
     with db.write() as session:
         job = session.scalar(select(Job).where(_held(job_id, owner)).with_for_update())
@@ -279,6 +287,9 @@ def complete(db: Database, job_id: str, owner: str, reports: list[RenderedReport
         job.summary = summary
         job.exit_code = exit_code
         job.progress_done = progress_done
+        job.flagged_references = flagged
+        if progress_sources is not None:
+            job.progress_sources = progress_sources
         return "succeeded"
 
 

@@ -35,6 +35,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -125,6 +126,12 @@ class Job(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    progress_sources: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """Per-source state (``pubmed``, ``crossref``, ``retraction_watch``) as the audit pipeline last
+    reported it (:mod:`auditor.source_progress`); saved with each heartbeat and at the end."""
+    flagged_references: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """References of a succeeded audit that are flagged (:func:`auditor.outcome.flagged_references`),
+    stored at finish so the list's ``flagged`` filter is a query, independent of ``fail_on``."""
 
     __table_args__ = (
         Index("ix_jobs_tenant_seq", "tenant_id", "seq"),
@@ -220,6 +227,9 @@ class Watch(Base):
     last_scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     """The latest scheduled time that was given a run; the next due time is after it."""
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """None while paused."""
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Skipped by every scheduler; a manual run still runs. Resuming skips the ticks missed meanwhile."""
 
     __table_args__ = (
         Index("ix_watches_tenant_seq", "tenant_id", "seq"),

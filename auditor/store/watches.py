@@ -83,26 +83,54 @@ def list_watches(db: Database, tenant_id: int | None, limit: int = 100) -> list[
 
 def update_watch(db: Database, watch_id: str, tenant_id: int, changes: dict[str, Any],
                  now: datetime | None = None) -> tuple[Watch | None, str | None]:
-    """Apply validated ``changes``; returns the watch and a new secret when a webhook was added."""
+    """Apply validated ``changes``; returns the watch and a new secret when a webhook was added.
+
+    ``paused`` may be among them: see :func:`set_paused` for what pausing and resuming do."""
     now = now or utcnow()
     secret = None
     with db.write() as session:
         watch = session.scalar(select(Watch).where(Watch.id == watch_id, Watch.tenant_id == tenant_id))
         if watch is None:
             return None, None
+        was_paused = watch.paused
         for key, value in changes.items():
             setattr(watch, key, value)
         if watch.webhook_url and not watch.webhook_secret:
             secret = watch.webhook_secret = secrets.token_urlsafe(32)
         if not watch.webhook_url:
             watch.webhook_secret = None
-        schedule = Schedule.parse(watch.cron, watch.timezone)
-        if "cron" in changes or "timezone" in changes:
-            # A new schedule starts now: no catch-up run for ticks of the new schedule before the change.
-            watch.last_scheduled_for = max(watch.last_scheduled_for or now, now)
-            watch.next_run_at = _next(schedule, now)
-        watch.updated_at = now
+        _reschedule(watch, "cron" in changes or "timezone" in changes, was_paused, now)
         return watch, secret
+
+
+def _reschedule(watch: Watch, schedule_changed: bool, was_paused: bool, now: datetime) -> None:
+    """Nothing is scheduled while paused. A new schedule, or a resumed one, starts ``now``: no
+    catch-up run for the ticks before the change (a resumed watch skips the runs it missed)."""
+    if watch.paused:
+        watch.next_run_at = None
+    elif schedule_changed or was_paused:
+        watch.last_scheduled_for = max(watch.last_scheduled_for or now, now)
+        watch.next_run_at = _next(Schedule.parse(watch.cron, watch.timezone), now)
+    watch.updated_at = now
+
+
+def set_paused(db: Database, watch_id: str, paused: bool, tenant_id: int | None = None,
+               now: datetime | None = None) -> Watch | None:
+    """Pause or resume a watch (``tenant_id`` None: any tenant's, for the operator's CLI); None if missing.
+
+    Pausing clears ``next_run_at``; resuming schedules the next tick after ``now``, so the ticks
+    that passed while paused never run. A watch already in the asked state is left as it is."""
+    now = now or utcnow()
+    with db.write() as session:
+        query = select(Watch).where(Watch.id == watch_id)
+        if tenant_id is not None:
+            query = query.where(Watch.tenant_id == tenant_id)
+        watch = session.scalar(query.with_for_update())
+        if watch is None or watch.paused == paused:
+            return watch
+        watch.paused = paused
+        _reschedule(watch, False, not paused, now)
+        return watch
 
 
 def delete_watch(db: Database, watch_id: str, tenant_id: int) -> bool:
@@ -122,10 +150,15 @@ def delete_watch(db: Database, watch_id: str, tenant_id: int) -> bool:
 
 
 def _insert_run(db: Database, watch: Watch, scheduled_for: datetime, trigger: str,
-                next_run_at: datetime | None) -> WatchRun | None:
-    """Insert the run for (watch, scheduled_for) and advance the watch; None when it exists already."""
+                next_run_at: datetime | None, unless_paused: bool = False) -> WatchRun | None:
+    """Insert the run for (watch, scheduled_for) and advance the watch; None when it exists already.
+
+    ``unless_paused``: also None when the watch was paused since the caller read it (checked in the
+    same transaction, so a pause that committed first always wins)."""
     try:
         with db.write() as session:
+            if unless_paused and session.scalar(select(Watch.paused).where(Watch.id == watch.id)) is not False:
+                return None
             run = WatchRun(id=str(uuid.uuid4()), watch_id=watch.id, scheduled_for=scheduled_for, trigger=trigger,
                            status="pending", created_at=utcnow(), notified=False)
             session.add(run)
@@ -139,11 +172,14 @@ def _insert_run(db: Database, watch: Watch, scheduled_for: datetime, trigger: st
 
 
 def create_due_runs(db: Database, now: datetime | None = None) -> list[WatchRun]:
-    """A run for every watch whose schedule came due (the latest missed time only), exactly once."""
+    """A run for every watch whose schedule came due (the latest missed time only), exactly once.
+
+    Paused watches are skipped: this is the one place every scheduler (the embedded loop,
+    ``auditor watch run-due``, a periodic task) decides what is due."""
     now = now or utcnow()
     with db.read() as session:
         candidates = list(session.scalars(select(Watch).where(
-            or_(Watch.next_run_at.is_(None), Watch.next_run_at <= now))))
+            Watch.paused.is_(False), or_(Watch.next_run_at.is_(None), Watch.next_run_at <= now))))
     created: list[WatchRun] = []
     for watch in candidates:
         schedule = Schedule.parse(watch.cron, watch.timezone)
@@ -152,7 +188,7 @@ def create_due_runs(db: Database, now: datetime | None = None) -> list[WatchRun]
             with db.write() as session:
                 session.execute(update(Watch).where(Watch.id == watch.id).values(next_run_at=_next(schedule, now)))
             continue
-        run = _insert_run(db, watch, when, "schedule", _next(schedule, now))
+        run = _insert_run(db, watch, when, "schedule", _next(schedule, now), unless_paused=True)
         if run is not None:
             created.append(run)
     return created

@@ -23,6 +23,7 @@ from typing import Any
 
 from auditor.config import Settings
 from auditor.model import AuditReport, ParsedDocument
+from auditor.source_progress import Emit
 from auditor.store import watches as store_watches
 from auditor.store.engine import Database
 from auditor.watch.diff import diff_reports
@@ -44,8 +45,11 @@ def _env_number(name: str, default: float) -> float:
 
 async def audit_for_job(db: Database, job_id: str, documents: Sequence[ParsedDocument], sources: Any,
                         settings: Settings, progress: Callable[[int], None] | None = None,
-                        replaying: bool = False) -> list[AuditReport]:
-    """The audit of one job; ``sources`` is what :func:`auditor.sources.open_sources` yielded."""
+                        replaying: bool = False, sources_progress: Emit | None = None) -> list[AuditReport]:
+    """The audit of one job; ``sources`` is what :func:`auditor.sources.open_sources` yielded.
+
+    ``progress`` counts references done; ``sources_progress`` receives the per-source state
+    (:mod:`auditor.source_progress`), both from the audit pipeline."""
     from auditor.audit import audit_documents, reaudit_documents
     from auditor.sources import open_sources
     from auditor.sources.retraction_watch import open_for_audit
@@ -55,13 +59,13 @@ async def audit_for_job(db: Database, job_id: str, documents: Sequence[ParsedDoc
         previous = None if replaying else await asyncio.to_thread(store_watches.previous_report_for_job, db, job_id)
         if previous is None:
             return await audit_documents(documents, sources.entrez, sources.crossref, progress=progress,
-                                         retractions=retractions)
+                                         retractions=retractions, sources_progress=sources_progress)
         prior = json.loads(previous)
         status_mode = "no-cache" if settings.cache_mode == "no-cache" else "refresh"
         async with open_sources(dataclasses.replace(settings, cache_mode=status_mode)) as status:
             reports = await reaudit_documents(documents, [prior] * len(documents), sources.entrez,
                                               sources.crossref, status.entrez, status.crossref,
-                                              retractions=retractions)
+                                              retractions=retractions, sources_progress=sources_progress)
         if progress is not None:
             progress(sum(len(d.references) for d in documents))
         return reports

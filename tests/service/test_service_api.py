@@ -17,10 +17,21 @@ def test_seed_000_end_to_end_gives_the_clis_bytes_in_every_format(serve, cli_rep
         job = resp.json()
         assert resp.headers["location"] == f"/v1/audits/{job['id']}"
         assert int(resp.headers["retry-after"]) >= 1
-        assert job["status"] == "queued" and job["progress"] == {"done": 0, "total": 30}
+        pending = {"state": "pending", "requests": 0, "errors": 0}
+        assert job["status"] == "queued" and job["progress"] == {
+            "done": 0, "total": 30,
+            "sources": {"pubmed": pending, "crossref": pending, "retraction_watch": pending}}
         done = wait_for(client, job["id"])
         assert done["status"] == "succeeded", done
+        sources = done["progress"].pop("sources")
         assert done["progress"] == {"done": 30, "total": 30}
+        # Replayed: both services asked and answered (30 requests in all, as the report says); the
+        # Retraction Watch index is off while replaying.
+        assert {k: v["state"] for k, v in sources.items()} == {
+            "pubmed": "done", "crossref": "done", "retraction_watch": "skipped"}
+        assert sources["pubmed"]["requests"] + sources["crossref"]["requests"] == 30
+        assert sources["pubmed"]["errors"] == sources["crossref"]["errors"] == 0
+        assert done["flagged_references"] == 26  # 3 minor + 7 major + 16 not_found, no flags
         assert done["summary"] == {"verified": 4, "minor": 3, "major": 7, "not_found": 16, "unchecked": 0}
         assert (done["outcome"], done["exit_code"]) == ("findings", 1)
         assert done["started_at"] and done["finished_at"] and done["error"] is None and done["attempts"] == 1

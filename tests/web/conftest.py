@@ -81,13 +81,18 @@ class Server:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.token(tenant)}"}, timeout=30)
 
 
-def _start(tmp: Path) -> Server:
+def start_server(tmp: Path, env_extra: dict[str, str] | None = None, replay: bool = True) -> Server:
+    """``auditor serve`` on a free port; ``replay`` answers every job from seed 000's cassette, otherwise
+    ``env_extra`` points the sources at a local fake (``AUDITOR_ENTREZ_URL``, ...)."""
     database = f"sqlite:///{tmp / 'web.sqlite3'}"
     config = tmp / "limits.toml"
-    config.write_text("ncbi_rps = 1000.0\ncrossref_rps = 1000.0\ncrossref_concurrency = 8\n", encoding="utf-8")
+    config.write_text("ncbi_rps = 1000.0\ncrossref_rps = 1000.0\ncrossref_concurrency = 8\n"
+                      "retry_wait_initial_s = 0.01\nretry_wait_max_s = 0.02\n", encoding="utf-8")
     log = tmp / "serve.log"
-    env = {**_env(), "AUDITOR_REPLAY_CASSETTE": str(CASSETTE_000), "AUDITOR_POLL_INTERVAL": "0.1",
-           "AUDITOR_MAX_UPLOAD_BYTES": str(MAX_UPLOAD)}
+    env = {**_env(), "AUDITOR_POLL_INTERVAL": "0.1", "AUDITOR_MAX_UPLOAD_BYTES": str(MAX_UPLOAD),
+           **(env_extra or {})}
+    if replay:
+        env["AUDITOR_REPLAY_CASSETTE"] = str(CASSETTE_000)
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "auditor", "serve", "--port", "0", "--database", database,
                                  "--config", str(config), "--log-level", "warning"], env=env, stdout=out, stderr=out)
@@ -107,15 +112,19 @@ def _start(tmp: Path) -> Server:
     raise AssertionError("auditor serve did not start")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = _start(tmp_path_factory.mktemp("web"))
-    yield srv
+def stop_server(srv: Server) -> None:
     srv.proc.terminate()
     try:
         srv.proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         srv.proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = start_server(tmp_path_factory.mktemp("web"))
+    yield srv
+    stop_server(srv)
 
 
 @pytest.fixture

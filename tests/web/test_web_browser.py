@@ -111,6 +111,17 @@ def test_sign_in_upload_progress_report_filters_downloads(browser: Any, server: 
         peek = "() => { try { return parent.document.title } catch (e) { return 'blocked' } }"
         assert page.frames[1].evaluate(peek) == "blocked"
 
+        # Per-source state beside the count: both services asked and done; Retraction Watch is off when replaying.
+        states = page.eval_on_selector_all("#sources tbody tr", "rows => rows.map(r => [r.dataset.source, "
+                                           "r.dataset.state, r.querySelector('.requests').textContent])")
+        job_id = page.url.rsplit("/", 1)[1]
+        with server.api("alice") as client:
+            sources = client.get(f"/v1/audits/{job_id}").json()["progress"]["sources"]
+        assert states == [[name, sources[name]["state"], str(sources[name]["requests"])]
+                          for name in ("pubmed", "crossref", "retraction_watch")]
+        assert [s[1] for s in states] == ["done", "done", "skipped"]
+        assert page.locator("#sources tr[data-source=retraction_watch] .state").inner_text() == "not needed"
+
         page.locator("#report").scroll_into_view_if_needed()
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(screenshots / "web-report.png"))
@@ -307,8 +318,16 @@ def test_keyboard_only_and_narrow_screens(browser: Any, server: Server) -> None:
         order.append(page.evaluate("(e => e.id || e.textContent.trim())(document.activeElement)"))
     assert order[:7] == ["Skip to content", "reference-auditor", "Upload", "Past audits", "Watches", "Sign out",
                          "file"]
-    for path in ("/", "/audits", "/watches", "/signin"):
+    job = upload_api(server, "judy", SEED_000.read_bytes(), SEED_000.name)
+    with server.api("judy") as client:
+        assert client.post("/v1/watches", files={"file": (SEED_000.name, SEED_000.read_bytes(), "text/plain")},
+                           data={"cron": "0 6 * * 1"}).status_code == 201
+    for path in ("/", "/audits", "/watches", f"/audits/{job['id']}", "/signin"):
         page.goto(server.url + path)
+        if path.startswith("/audits/"):
+            page.wait_for_selector("#sources tr[data-source=pubmed][data-state=done]")
+        elif path in ("/audits", "/watches"):
+            page.wait_for_selector("tbody tr td button")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
     labelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select')]
         .every(i => i.labels && i.labels.length > 0)""")
@@ -354,6 +373,34 @@ def test_watches_add_run_now_runs_diff_delete(browser: Any, server: Server) -> N
         page.wait_for_function("() => document.querySelector('#watches-body').textContent.includes('No watches yet')")
         with server.api("kate") as client:
             assert client.get("/v1/watches").json()["items"] == []
+
+
+def test_pause_and_resume_a_watch_from_the_page(browser: Any, server: Server) -> None:
+    with server.api("lena") as client:
+        created = client.post("/v1/watches", files={"file": (SEED_000.name, SEED_000.read_bytes(), "text/plain")},
+                              data={"cron": "0 6 * * 1"})
+        assert created.status_code == 201, created.text
+        watch = created.json()
+    with signed_in(browser, server, "lena") as page:
+        page.click("text=Watches")
+        page.wait_for_url("**/watches")
+        row = page.locator("#watches-body tr").first
+        row.wait_for()
+        assert row.locator(".watch-state").inner_text() == "active"
+        page.click(f"button[aria-label='Pause the watch of {SEED_000.name}']")
+        page.wait_for_function("() => document.querySelector('#watches-body .watch-state').textContent === 'paused'")
+        assert row.get_attribute("data-paused") == "true"
+        assert row.locator("td").nth(3).inner_text() == "—"  # no next run while paused
+        assert page.locator("#watch-status").inner_text() == f"Paused the watch of {SEED_000.name}."
+        with server.api("lena") as client:
+            shown = client.get(f"/v1/watches/{watch['id']}").json()
+        assert shown["paused"] is True and shown["next_run_at"] is None
+        page.click(f"button[aria-label='Resume the watch of {SEED_000.name}']")
+        page.wait_for_function("() => document.querySelector('#watches-body .watch-state').textContent === 'active'")
+        with server.api("lena") as client:
+            shown = client.get(f"/v1/watches/{watch['id']}").json()
+            assert shown["paused"] is False and shown["next_run_at"]
+            assert client.delete(f"/v1/watches/{watch['id']}").status_code == 204
 
 
 @pytest.mark.parametrize("path", ["/", "/signin", "/audits", "/watches", "/audits/x", "/static/app.js"])

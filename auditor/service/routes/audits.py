@@ -90,8 +90,10 @@ def list_audits(
     request: Request,
     who: Annotated[Principal, Depends(principal)],
     status: Status | None = None,
-    flagged: Annotated[bool | None, Query(description="true: only audits whose outcome is 'findings' (some "
-                                          "reference hit fail_on); false: only succeeded audits without")] = None,
+    flagged: Annotated[bool | None, Query(description="true: only succeeded audits with a flagged reference "
+                                          "(verdict minor, major or not_found, or a retracted, corrected or "
+                                          "expression_of_concern flag; fail_on plays no part); false: only "
+                                          "succeeded audits with none")] = None,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> AuditList:

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response
 from fastapi import UploadFile as Upload
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from auditor.errors import ConfigError
 from auditor.outcome import DEFAULT_FAIL_ON, parse_fail_on
@@ -50,8 +50,10 @@ class WatchOut(BaseModel):
                                        "signatures; it is never shown again")
     created_at: datetime
     updated_at: datetime
-    next_run_at: datetime | None
+    next_run_at: datetime | None = Field(description="null while paused")
     last_scheduled_for: datetime | None
+    paused: bool = Field(description="a paused watch is skipped by every scheduler; run now still runs it, and "
+                         "resuming does not fire the runs missed meanwhile")
     links: dict[str, str]
 
     @classmethod
@@ -61,7 +63,7 @@ class WatchOut(BaseModel):
                    notify=w.notify, fail_on=[v for v in w.fail_on.split(",") if v] or ["none"],  # type: ignore[arg-type]
                    webhook_url=w.webhook_url, webhook_secret=secret, created_at=w.created_at,
                    updated_at=w.updated_at, next_run_at=w.next_run_at, last_scheduled_for=w.last_scheduled_for,
-                   links={"self": path, "runs": f"{path}/runs", "run_now": f"{path}/run"})
+                   paused=bool(w.paused), links={"self": path, "runs": f"{path}/runs", "run_now": f"{path}/run"})
 
 
 class WatchList(BaseModel):
@@ -75,6 +77,8 @@ class WatchPatch(BaseModel):
     webhook_url: str | None = Field(None, max_length=2048, description="empty string removes the webhook")
     notify: Notify | None = None
     fail_on: str | None = Field(None, max_length=200)
+    paused: StrictBool | None = Field(None, description="true pauses the schedule; false resumes it from the next "
+                                "scheduled time after now (missed runs are not fired)")
 
 
 class Delivery(BaseModel):
@@ -209,6 +213,8 @@ def patch_watch(request: Request, watch_id: str, patch: WatchPatch,
         changes["notify"] = patch.notify
     if patch.fail_on is not None:
         changes["fail_on"] = _fail_on(patch.fail_on)
+    if patch.paused is not None:
+        changes["paused"] = patch.paused
     watch, secret = store_watches.update_watch(context(request).db, watch_id, who.tenant_id, changes)
     if watch is None:
         raise ProblemError(404, f"no watch {watch_id}", slug="not-found")

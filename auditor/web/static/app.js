@@ -10,9 +10,10 @@
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var CSRF = csrfMeta ? csrfMeta.getAttribute('content') : '';
 
-  function api(method, url, body) {
+  function api(method, url, body, contentType) {
     var headers = { 'Accept': 'application/json' };
     if (method !== 'GET' && CSRF) { headers['X-CSRF-Token'] = CSRF; }
+    if (contentType) { headers['Content-Type'] = contentType; }
     return fetch(url, { method: method, headers: headers, body: body, credentials: 'same-origin' })
       .then(function (response) {
         if (response.status === 401) { window.location.assign('/signin'); }
@@ -131,6 +132,22 @@
       document.getElementById('report-slot').appendChild(frame);
     }
 
+    var STATE_TEXT = { pending: 'waiting', running: 'asking', done: 'done', failed: 'failed (some references unchecked)',
+      skipped: 'not needed' };
+
+    /* progress.sources: per-source state from the job status, shown beside the references count */
+    function showSources(sources) {
+      ['pubmed', 'crossref', 'retraction_watch'].forEach(function (name) {
+        var row = document.querySelector('#sources tr[data-source="' + name + '"]');
+        var s = sources && sources[name];
+        if (!row || !s) { return; }
+        row.setAttribute('data-state', s.state);
+        row.querySelector('.state').textContent = (STATE_TEXT[s.state] || s.state) +
+          (s.errors ? ' — ' + s.errors + ' call(s) unanswered' : '');
+        row.querySelector('.requests').textContent = String(s.requests);
+      });
+    }
+
     function poll() {
       api('GET', base).then(function (result) {
         if (!result.ok) { show(error, problemText(result)); text.textContent = ''; return; }
@@ -142,6 +159,7 @@
         var percent = total ? Math.round(100 * done / total) : (job.status === 'succeeded' ? 100 : 0);
         if (job.status === 'succeeded') { percent = 100; done = total; }
         text.textContent = done + ' of ' + total + ' references checked (' + percent + '%) — ' + job.status;
+        showSources(job.progress.sources);
         if (job.status === 'succeeded') { finished(job); return; }
         if (job.status === 'failed') { show(error, 'The audit failed: ' + problemText({ status: 500, data: job.error })); return; }
         if (job.status === 'cancelled') { show(error, 'The audit was cancelled.'); return; }
@@ -182,7 +200,9 @@
       tr.appendChild(name);
       tr.appendChild(el('td', job.status));
       tr.appendChild(el('td', new Date(job.created_at).toLocaleString()));
-      tr.appendChild(el('td', job.summary ? summaryText(job.summary) + ' — ' + job.outcome :
+      var flaggedText = job.flagged_references === null || job.flagged_references === undefined ? '' :
+        ' · ' + job.flagged_references + ' flagged';
+      tr.appendChild(el('td', job.summary ? summaryText(job.summary) + flaggedText + ' — ' + job.outcome :
         job.progress.done + ' / ' + job.progress.total));
       var actions = el('td');
       var active = job.status === 'queued' || job.status === 'running';
@@ -225,7 +245,7 @@
     load();
   }
 
-  /* ---- watches: add, run now, runs and their diffs, delete ---- */
+  /* ---- watches: add, pause/resume, run now, runs and their diffs, delete ---- */
   function watchesPage() {
     var form = document.getElementById('watch-form');
     var status = document.getElementById('watch-status');
@@ -299,11 +319,22 @@
     }
 
     function row(watch) {
-      var tr = el('tr');
+      var tr = el('tr', null, { 'data-paused': watch.paused ? 'true' : 'false' });
       tr.appendChild(el('td', watch.filename));
       tr.appendChild(el('td', watch.cron + ' (' + watch.timezone + ')'));
+      tr.appendChild(el('td', watch.paused ? 'paused' : 'active', { 'class': 'watch-state' }));
       tr.appendChild(el('td', watch.next_run_at ? new Date(watch.next_run_at).toLocaleString() : '—'));
       var actions = el('td', null, { 'class': 'actions' });
+      /* the same PATCH a program sends; the api() helper adds the CSRF header */
+      actions.appendChild(button(watch.paused ? 'Resume' : 'Pause',
+        (watch.paused ? 'Resume the watch of ' : 'Pause the watch of ') + watch.filename, function () {
+          var body = JSON.stringify({ paused: !watch.paused });
+          api('PATCH', '/v1/watches/' + encodeURIComponent(watch.id), body, 'application/json').then(function (result) {
+            if (!result.ok) { show(error, problemText(result)); return; }
+            status.textContent = (result.data.paused ? 'Paused' : 'Resumed') + ' the watch of ' + watch.filename + '.';
+            load();
+          });
+        }));
       actions.appendChild(button('Run now', 'Run ' + watch.filename + ' now', function () {
         api('POST', '/v1/watches/' + encodeURIComponent(watch.id) + '/run').then(function (result) {
           if (!result.ok) { show(error, problemText(result)); return; }
@@ -332,7 +363,7 @@
         result.data.items.forEach(function (w) { body.appendChild(row(w)); });
         if (!result.data.items.length) {
           var empty = el('tr');
-          empty.appendChild(el('td', 'No watches yet.', { colspan: '4' }));
+          empty.appendChild(el('td', 'No watches yet.', { colspan: '5' }));
           body.appendChild(empty);
         }
       });

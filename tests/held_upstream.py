@@ -1,0 +1,79 @@
+"""A local stand-in for PubMed, Crossref and the Retraction Watch CSV that holds PubMed's answers.
+
+PubMed (``/entrez/...``) waits until the test sets ``release``, then answers 503 (so, after retries,
+PubMed has failed); Crossref (``/crossref/...``) answers an empty work list at once; ``/rw.csv`` is a
+Retraction Watch copy with no rows. A test can therefore watch a job while PubMed is busy and see
+every per-source state for real. Loopback only, a port the OS picked.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+CROSSREF_EMPTY = b'{"status": "ok", "message-type": "work-list", "message": {"items": [], "total-results": 0}}'
+RW_HEADER = (Path(__file__).resolve().parent / "fixtures" / "retraction_watch" /
+             "sandbox_retraction_watch.csv").read_text(encoding="utf-8").splitlines()[0].encode() + b"\n"
+DOCUMENT = (b"Notes\n\nReferences\n\n"
+            b"1. Roe R, Doe J. A trial of nothing in particular. J Notes. 2001;12:101-109.\n"
+            b"2. Poe E. Another study of the same nothing. Ann Notes. 2003;4:55-60.\n")
+"""Two references with a full locator, so PubMed's ECitMatch is the first question and Crossref waits for it."""
+
+
+@dataclass
+class HeldUpstream:
+    url: str = ""
+    release: threading.Event = field(default_factory=threading.Event)
+    pubmed_asked: threading.Event = field(default_factory=threading.Event)
+    counts: dict[str, int] = field(default_factory=lambda: {"pubmed": 0, "crossref": 0, "retraction_watch": 0})
+
+
+@contextmanager
+def held_upstream() -> Iterator[HeldUpstream]:
+    state = HeldUpstream()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _send(self, status: int, body: bytes = b"", media: str = "application/json") -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", media)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(length)
+            if self.path.startswith("/entrez/"):
+                state.counts["pubmed"] += 1
+                state.pubmed_asked.set()
+                state.release.wait(timeout=60)
+                self._send(503)
+            elif self.path.startswith("/rw.csv"):
+                state.counts["retraction_watch"] += 1
+                self._send(200, RW_HEADER, "text/csv")
+            else:
+                state.counts["crossref"] += 1
+                self._send(200, CROSSREF_EMPTY)
+
+        do_GET = do_POST = _answer  # noqa: N815 - http.server's naming
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield state
+    finally:
+        state.release.set()
+        server.shutdown()
+        server.server_close()
