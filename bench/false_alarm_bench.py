@@ -84,7 +84,10 @@ REVIEWED: dict[str, tuple[str, str]] = {
                                              "carries the 1966 original year"),
     "Luman ET, Barker LE": ("record differs", "the record's author list lacks its first author"),
     "Barata RB, França AP": ("record differs", "the record's volume holds the survey year"),
-    "Morris R (2011) The Psychology of Stroke": ("record differs", "the record's journal carries the article number"),
+    "American Diabetes Association. 5. Facilitating": ("record differs", "the gold record's title is '5' and its "
+                                                        "journal holds the chapter title"),
+    "Munoz N, Castellsague X, Gonzalez ABd": ("print differs", "the print spells out the title's 'HPV' and adds "
+                                             "'Chapter 1.'"),
     "Sassetti CM, Boyd DH, Rubin EJ": ("sandbox lacks the DOI", "the emulated Crossref does not hold this DOI"),
     "Cole ST, Brosch R, Parkhill J": ("sandbox lacks the DOI", "the emulated Crossref does not hold this DOI"),
     "Sambandamurthy VK, Derrick SC": ("sandbox lacks the DOI", "the emulated Crossref does not hold this DOI"),

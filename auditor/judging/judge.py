@@ -19,7 +19,7 @@ from auditor.judging.authors import format_record_author, record_name
 from auditor.judging.codes import severity_of
 from auditor.judging.compare import Comparison, borrowed_title, compare, same_work, score_candidate
 from auditor.judging.fields import field_issues
-from auditor.judging.journals import journal_agrees
+from auditor.judging.journals import glued_to_title, journal_agrees
 from auditor.judging.normalize import norm_text
 from auditor.judging.pages import expand_ranges, record_pages
 from auditor.judging.sources import disagreements
@@ -313,6 +313,9 @@ def _comparison(ref: Reference, record: Record, group: Sequence[Record] = ()) ->
         names = [n for r in group for n in (r.journal, *r.journal_abbrevs) if n]
         if journal_agrees(ref.parsed.journal, names):
             c = dataclasses.replace(c, journal=True)
+        elif glued_to_title(ref.parsed.title, ref.parsed.journal, record.title, names or
+                            (record.journal, *record.journal_abbrevs)):
+            c = dataclasses.replace(c, journal=True, title="same")
     # Only rescue titles the parser evidently lost; a "minor" title (subtitle added, say) is real.
     if c.title in ("related", "different", None) and _raw_has_title(ref, record):
         c = dataclasses.replace(c, title="same")

@@ -21,7 +21,7 @@ _AUTHOR_YEAR_RE = re.compile(
     r"\s+(?P<rest>.+)$"
 )
 _TAIL_RE = re.compile(
-    r"(?P<journal>[^.?!]*?[^\s.,?!])\.?,?\s+(?P<vol>\d+[A-Z]?(?:\s+Suppl(?:ement)?\.?\s*\d*)?)\s*(?:\((?P<iss>[^()]{1,20})\))?\s*"
+    r"(?P<journal>[^.?!]*?[^\s.,?!])\.?,?\s+(?P<vol>[A-Z]?\d+[A-Z]?(?:\s+Suppl(?:ement)?\.?\s*\d*)?)\s*(?:\((?P<iss>[^()]{1,20})\))?\s*"
     r"(?:[:,]\s*" + _PAGES + r"|[:,]?)\.?\s*$"
 )
 _RSC_RE = re.compile(

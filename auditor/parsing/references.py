@@ -49,10 +49,14 @@ _SOURCE_RE = re.compile(
 _ANY_YEAR_RE = re.compile(r"(?<![\d/.-])(?P<year>1[6-9]\d\d|20\d\d)[a-z]?(?![\d/-])")
 
 _DOI_RE = re.compile(
-    r"(?:https?://(?:dx\.)?doi\.org/|\bdoi\s*[:.]?\s*|\bDOI\s*[:.]?\s*)?\b(10\.\d{4,9}/[^\s\"<>]+)",
+    r"(?:https?://(?:dx\.)?doi\.org/|\bdoi\s*[:.]?\s*|\bDOI\s*[:.]?\s*)?\b(10\.\d{4,9}/(?:\(SICI\)[^\s\"]+|[^\s\"<>]+))",
     re.IGNORECASE,
 )
 # ``PMID: 1``, ``PubMed PMID: 1``, PLOS's ``PubMed: 1`` and SciELO's ``PMid:1``.
+# Wiley's SICI DOIs carry ``<...>`` (``46:6<400::AID-ASI2>3.0.CO;2-Y``), so only they may hold brackets.
+# A DOI broken by a space after one of its dots (``10.1371/journal. pbio.0060118``) is rejoined when
+# what follows is a DOI segment (lower-case letters, a dot, digits), never an ordinary word.
+_DOI_CONTINUATION_RE = re.compile(r"\s([a-z]{2,8}\.\d[\w.]*)")
 _PMID_RE = re.compile(r"\b(?:PubMed\s+PMID|PMID|PubMed)\s*:?\s*(\d{1,9})\b", re.IGNORECASE)
 _PMCID_RE = re.compile(r"\b(?:PubMed\s+Central\s+)?(?:PMCID\s*:?\s*)?PMC(?:PMC)?\s*(\d{3,9})\b", re.IGNORECASE)
 _NOISE_RE = re.compile(
@@ -70,7 +74,9 @@ _TRAILING_DEBRIS_RE = re.compile(r"(?:\s*[.;,:])+\s*$")
 # turns ``Year;Vol:`` into ``Prolif.1991. 24:``; both are restored before the anchor is sought.
 _TAIL_PAGES = r"[A-Za-z]?\d+(?:\s?[–-]\s?[A-Za-z]?\d+)?\.?$"
 _TAIL_VOLUME = r"\d{1,4}(?:\s?\(\d{1,4}\))?"
-_GLUED_VOLUME_RE = re.compile(rf"(?<=[a-z])({_TAIL_VOLUME}:\s?{_TAIL_PAGES})")
+# ``Med J101:`` too: a journal's closing ``J`` glued to the volume is the same loss, whereas a letter
+# before a volume in its own right (``Phys Scr T106: 48``) is kept as part of the volume.
+_GLUED_VOLUME_RE = re.compile(rf"(?:(?<=[a-z])|(?<=\sJ))({_TAIL_VOLUME}:\s?{_TAIL_PAGES})")
 _YEAR_DOT_VOLUME_RE = re.compile(rf"\.\s*((?:1[6-9]|20)\d\d)\.\s+({_TAIL_VOLUME})\s?:\s?(?={_TAIL_PAGES})")
 # A print date repeated before the anchor: ``Jan 2014;``, ``November 10, 2011 2011;``, ``2010/06/01 2010;``.
 _TRAILING_MONTH_RE = re.compile(
@@ -270,11 +276,15 @@ def _extract_ids(text: str) -> tuple[str, str | None, str | None, str | None]:
     doi = pmid = pmcid = None
     m = _DOI_RE.search(text)
     if m:
-        doi = m.group(1).rstrip(".,;:]}>").lower()
+        end = m.end()
+        cont = _DOI_CONTINUATION_RE.match(text, end) if m.group(1).endswith(".") else None
+        if cont:
+            end = cont.end()
+        doi = (m.group(1) + (cont.group(1) if cont else "")).rstrip(".,;:]}>").lower()
         # A closing bracket is kept only when the DOI opened it: ``10.1002/abc(85)`` but not ``(doi:10.1/x)``.
         while doi.endswith(")") and doi.count(")") > doi.count("("):
             doi = doi[:-1].rstrip(".,;:")
-        text = text[: m.start()] + " " + text[m.end() :]
+        text = text[: m.start()] + " " + text[end:]
     m = _PMID_RE.search(text)
     if m:
         pmid = m.group(1)
