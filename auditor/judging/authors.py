@@ -113,6 +113,16 @@ def initials_from_given(given: str) -> str:
 def record_name(author: RecordAuthor) -> Name:
     if author.collective and not author.family:
         return Name(norm_text(author.collective), "", collective=True)
+    family = author.family or ""
+    if family and all(w in PARTICLES for w in _surname_words(family)):
+        # ``family: VAN, given: DEN BOSSCHE P.`` (initials ``DENBOSSCHEP``): a split that left only the
+        # particle as the family; the given name holds the rest of the surname and, last, the initials.
+        words = [w for w in re.split(r"[\s.\-‐]+", author.given or "") if w]
+        if len(words) >= 2 and re.fullmatch(r"[A-Z]{1,3}", words[-1]) and all(len(w) > 1 for w in words[:-1]):
+            return _name(f"{family} {' '.join(words[:-1])}", words[-1])
+        glued = (author.initials or "").replace(".", "").replace(" ", "")
+        if len(glued) >= 5 and glued.isupper():
+            return _name(f"{family} {glued[:-1]}", glued[-1])
     initials = (author.initials or "").replace(".", "").replace(" ", "").upper()
     if not initials and author.given:
         initials = initials_from_given(author.given)

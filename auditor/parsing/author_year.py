@@ -7,6 +7,8 @@ anchor failed:
 * ASM/Harvard: ``Authors. 2018. Title. Journal 62:e01195-18.``
 * APA-like/older PLOS: ``Authors (2018) Title. Journal 11(3): 123-130.``
 * RSC/ACS: ``Authors, Journal, 2013, 135, 6562-9.``
+* Harvard with labelled locators (Brazilian Journal of Biology and other SciELO lists):
+  ``SURNAME, I.I. and SURNAME, I., 2020. Title. Journal, vol. 128, no. 3, pp. 264-273.``
 """
 
 from __future__ import annotations
@@ -97,6 +99,32 @@ def parse_abnt(text: str) -> AuthorYear | None:
     journal = journal.split(",")[0].strip(" .")
     return AuthorYear(", ".join(names), title.strip(" ."), journal or None, int(m["year"]), m["vol"], m["iss"],
                       m["pages"])
+
+
+_HARVARD_VOL_RE = re.compile(
+    r"^(?P<authors>[^()]{2,900}?),\s+" + _YEAR + r"\.\s+(?P<rest>.+?)[,.]\s*vol\.\s*(?P<vol>\d[\w-]{0,9})"
+    r"(?:,\s*no\.\s*(?P<iss>[\w-]{1,12}))?"
+    r"(?:,\s*(?:pp?\.\s*)?(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]\s*[A-Za-z]?\d+)?))?\.?\s*$"
+)
+
+
+def parse_harvard_vol(text: str) -> AuthorYear | None:
+    """``BAYRAKTAR, M., ... and GUREL, A., 2020. Title. Journal, vol. 128, pp. 264-273.``
+
+    The year closes the author list after a comma; the journal is the last sentence before ``vol.``.
+    Anything after the locator other than the identifiers the parser has already cut out means
+    another shape, so the whole string must end with the locator.
+    """
+    if "vol." not in text:
+        return None
+    m = _HARVARD_VOL_RE.match(text)
+    if m is None:
+        return None
+    title, _, journal = m["rest"].rpartition(". ")
+    if not title:
+        return None
+    return AuthorYear(m["authors"].strip(" ,"), title.strip(" ."), journal.strip(" .") or None, int(m["year"]),
+                      m["vol"], m["iss"], m["pages"])
 
 
 def parse_rsc(text: str) -> AuthorYear | None:

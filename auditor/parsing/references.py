@@ -27,7 +27,14 @@ from __future__ import annotations
 import re
 
 from auditor.model import ParsedFields
-from auditor.parsing.author_year import AuthorYear, parse_abnt, parse_author_year, parse_ieee, parse_rsc
+from auditor.parsing.author_year import (
+    AuthorYear,
+    parse_abnt,
+    parse_author_year,
+    parse_harvard_vol,
+    parse_ieee,
+    parse_rsc,
+)
 from auditor.parsing.authors import parse_apa_authors, parse_authors, split_authors_from_title
 
 _MONTH = (
@@ -361,6 +368,9 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
     ieee = _fields_from(parse_ieee(text), doi, pmid, pmcid)
     if ieee is not None:
         return ieee, _implausible(ieee, "", text)
+    harvard = _fields_from(parse_harvard_vol(text), doi, pmid, pmcid)
+    if harvard is not None:
+        return harvard, _implausible(harvard, "", text)
     rsc = _fields_from(parse_rsc(text), doi, pmid, pmcid)
     if rsc is not None:
         return rsc, None
@@ -518,7 +528,9 @@ def _names_not_title(title: str | None) -> bool:
 def _fields_from(found: AuthorYear | None, doi: str | None, pmid: str | None, pmcid: str | None) -> ParsedFields | None:
     if found is None:
         return None
-    names = parse_authors(found.authors, strict=True) or parse_apa_authors(found.authors)
+    # A list that reads whole as ``Surname, I.`` persons is one (``SALIM, B., DE MEEÛS, T.`` would split
+    # the Vancouver way into ``DE MEEÛS`` and ``T.``); otherwise the Vancouver reading.
+    names = parse_apa_authors(found.authors) or parse_authors(found.authors, strict=True)
     if names is None and _GROUP_RE.search(found.authors) and not re.search(r"[\d,;]", found.authors):
         names = ((found.authors.strip(" ."),), False)  # ``The WHO Collaborative Study (1992) ...``
     if names is None:
