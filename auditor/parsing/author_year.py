@@ -65,13 +65,16 @@ def parse_ieee(text: str) -> AuthorYear | None:
                       m["vol"], m["iss"], pages)
 
 
-_ABNT_AUTHOR = r"[^;.,]{2,60},\s(?:[A-Z\u00C0-\u00DE]\.\s?-?|(?:de|da|do|dos|das|e)\s)+"
+_ABNT_AUTHOR = (r"[^;.,]{2,60},\s(?:[A-Z\u00C0-\u00DE]\.\s?-?|[A-Z\u00C0-\u00DE]-[A-Z\u00C0-\u00DE](?=;)"
+                r"|(?:de|da|do|dos|das|e)\s)+")
 _ABNT_RE = re.compile(
     r"^(?P<authors>(?:" + _ABNT_AUTHOR + r";\s?)*" + _ABNT_AUTHOR + r")\s*(?P<rest>[A-Z\u00C0-\u00DE].+?),"
     r"\s*v\.\s*(?P<vol>\d{1,5})(?:[.,]\s*n\.\s*(?P<iss>[\w-]{1,10}))?"
+    r"(?:,\s*(?P<eloc>e\d{2,}))?"  # ``v. 27, e0208, 2021``: an e-locator without ``p.``
     r"(?:,\s*p\.\s*(?P<pages>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?))?"
-    r",\s*(?:[^,\d]{0,25}\s)?" + _YEAR + r"\.?(?:\s.*)?$"
+    r"[,.]\s*(?:[^,\d]{0,25}\s)?" + _YEAR + r"\.?(?:\s.*)?$"
 )
+_LAST_SENTENCE_RE = re.compile(r"^(?P<title>.*[.?!])\s+(?P<journal>[^\s].*)$")
 
 
 def parse_abnt(text: str) -> AuthorYear | None:
@@ -93,12 +96,12 @@ def parse_abnt(text: str) -> AuthorYear | None:
             return None
         names.append(f"{surname.strip()} {initials}")
     rest = re.sub(r",?\s*\[s\.\s?l\.\]", "", m["rest"], flags=re.IGNORECASE)  # ``[s. l.]``: no place
-    title, _, journal = rest.rpartition(". ")
-    if not title:
+    split = _LAST_SENTENCE_RE.match(rest)  # a title may end with ``?`` as well as a full stop
+    if split is None:
         return None
-    journal = journal.split(",")[0].strip(" .")
+    title, journal = split["title"], split["journal"].split(",")[0].strip(" .")
     return AuthorYear(", ".join(names), title.strip(" ."), journal or None, int(m["year"]), m["vol"], m["iss"],
-                      m["pages"])
+                      m["eloc"] or m["pages"])
 
 
 _HARVARD_VOL_RE = re.compile(
@@ -147,6 +150,7 @@ def parse_author_year(text: str, abbrevs: frozenset[str] = frozenset()) -> Autho
         return None
     rest = m["rest"].strip()
     year = int(m["y1"] or m["y2"])
+    rest = re.sub(rf",\s*{year}\.?$", ".", rest)  # ``Revista Linhas, 17(35), 45-67, 2016.``: the year again
     # The tail is at the end; starting the search near it keeps a long, unmatched entry from
     # costing quadratic backtracking (no journal is 300 characters long).
     tail = _TAIL_RE.search(rest, max(0, len(rest) - 300))
