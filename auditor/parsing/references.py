@@ -36,6 +36,7 @@ from auditor.parsing.author_year import (
     parse_rsc,
 )
 from auditor.parsing.authors import parse_apa_authors, parse_authors, split_authors_from_title
+from auditor.parsing.chapters import parse_chapter
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
@@ -362,6 +363,9 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
 
     if "uppl" in text:
         text = _GLUED_SUPPLEMENT_RE.sub(" ", text)  # ``2010;15Suppl 2:3099``: the anchor needs the space
+    chapter = _fields_from(parse_chapter(text), doi, pmid, pmcid)
+    if chapter is not None:
+        return chapter, None
     abnt = _fields_from(parse_abnt(text), doi, pmid, pmcid)
     if abnt is not None:
         return abnt, _implausible(abnt, "", text)
