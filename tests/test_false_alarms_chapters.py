@@ -8,9 +8,9 @@ import pytest
 from auditor.model import Record, RecordAuthor
 from tests.false_alarm_cases import judged, parsed
 
-BRONFENBRENNER = ("Bronfenbrenner U, Morris PA. The bioecological model of human development. In: Damon W, Lerner RM, "
-                  "Pearson E, van der Veere CN, editors. Handbook of Child Psychology. 6. ed. Hoboken, NJ: John Wiley & "
-                  "Sons; 2007. p. 793-828. https://doi.org/10.1002/9780470147658.chpsy0114")
+BRONFENBRENNER = ("Bronfenbrenner U, Morris PA. The bioecological model of human development. In: Damon W, Lerner "
+                  "RM, Pearson E, van der Veere CN, editors. Handbook of Child Psychology. 6. ed. Hoboken, NJ: John Wiley "
+                  "& Sons; 2007. p. 793-828. https://doi.org/10.1002/9780470147658.chpsy0114")
 ZIV = ("ZIV, M. (1991). Vitrification: morphological and physiological disorders of in vitro plants. In: P.C. DEBERGH "
        "and R.H. ZIMMERMAN, eds. Micropropagation: technology and application. Dordrecht: KluwerAcademic Publishers, "
        "pp. 45-69 http://dx.doi.org/10.1007/978-94-009-2075-0_4.")
@@ -25,9 +25,9 @@ CARVALHO = ("Carvalho, L. C.; Gallardo, D.; Nevado, M. T. Local municipalitiesâ€
 ALZOLA = ("Alzola, M. (2017). Virtues and their explanatory and predictive power in the workplace. In A. Sison, G. "
           "Beabout, & I. Ferrero (Eds.), Handbook of virtues ethics in business and management. Netherlands: Springer. "
           "https://doi.org/10.1007/978-94-007-6510-8")
-COHEN = ("Cohen, S., Gottlieb, B., & Underwood, L. (2000). Social relationships and health. In S. Cohen, L. Underwood, & "
-         "B. Gottlieb (Eds.), Social support measurement and intervention (pp. 3-28). New York: Oxford University "
-         "Press.")
+COHEN = ("Cohen, S., Gottlieb, B., & Underwood, L. (2000). Social relationships and health. In S. Cohen, L. "
+         "Underwood, & B. Gottlieb (Eds.), Social support measurement and intervention (pp. 3-28). New York: "
+         "Oxford University Press.")
 
 
 @pytest.mark.parametrize(("raw", "authors", "title", "book", "year", "pages"), [

@@ -147,8 +147,8 @@ def test_sici_doi_keeps_its_angle_brackets() -> None:
 
 
 def test_a_doi_broken_by_a_space_after_its_dot_is_rejoined() -> None:
-    raw = ("Andreone F, Carpenter AI, Cox N, du Preez L, Freeman K, et al. (2008) The challenge of conserving amphibian "
-           "megadiversity in Madagascar. PLoS Biol 6(5): e118 doi:10.1371/journal. pbio.0060118")
+    raw = ("Andreone F, Carpenter AI, Cox N, du Preez L, Freeman K, et al. (2008) The challenge of conserving "
+           "amphibian megadiversity in Madagascar. PLoS Biol 6(5): e118 doi:10.1371/journal. pbio.0060118")
     assert parsed(raw).parsed.doi == "10.1371/journal.pbio.0060118"
     ordinary = "Smith J. A title. J Biol. 2001;3:4. doi:10.1000/abc. Published online."
     assert parsed(ordinary).parsed.doi == "10.1000/abc"
