@@ -9,8 +9,8 @@ from auditor.model import Record, RecordAuthor
 from tests.false_alarm_cases import judged, parsed
 
 BRONFENBRENNER = ("Bronfenbrenner U, Morris PA. The bioecological model of human development. In: Damon W, Lerner "
-                  "RM, Pearson E, van der Veere CN, editors. Handbook of Child Psychology. 6. ed. Hoboken, NJ: John Wiley "
-                  "& Sons; 2007. p. 793-828. https://doi.org/10.1002/9780470147658.chpsy0114")
+                  "RM, Pearson E, van der Veere CN, editors. Handbook of Child Psychology. 6. ed. Hoboken, NJ: John "
+                  "Wiley & Sons; 2007. p. 793-828. https://doi.org/10.1002/9780470147658.chpsy0114")
 ZIV = ("ZIV, M. (1991). Vitrification: morphological and physiological disorders of in vitro plants. In: P.C. DEBERGH "
        "and R.H. ZIMMERMAN, eds. Micropropagation: technology and application. Dordrecht: KluwerAcademic Publishers, "
        "pp. 45-69 http://dx.doi.org/10.1007/978-94-009-2075-0_4.")
