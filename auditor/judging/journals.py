@@ -28,7 +28,7 @@ from auditor.judging.normalize import fold, norm_text
 _PAREN = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _WORD = re.compile(r"[0-9a-z]+")
 _STOP = frozenset({"and", "of", "the", "for", "in", "on", "de", "la", "le", "des", "der", "und",
-                   "y", "et", "du", "di", "da", "del", "section"})
+                   "y", "et", "du", "di", "da", "del", "section", "series", "ser"})
 # The place word of pre-2000 Royal Society titles (``Proc R Soc Lond B``, ``Philos Trans R Soc Lond``):
 # today's titles and Crossref's short forms drop it, and no journal is told apart by it alone.
 _PLACE = frozenset({"lond", "london"})
