@@ -76,7 +76,6 @@ REVIEWED: dict[str, tuple[str, str]] = {
     "Schwarz G. Estimating the dimension": ("print error", "Ann Stat 6 is 1978, the print says 1974"),
     "Owusu C, Buist DS, Field TS": ("print error", "J Clin Oncol 26 pages 549-555, the print says 523-526"),
     "Li JZ, Absher DM, Tang H": ("print error", "the printed DOI is another paper's, with the pages glued on"),
-    "Andreone F, Carpenter AI, Cox N": ("print error", "the printed DOI is broken by a space (journal. pbio...)"),
     "Moher D, Liberati A, Tetzlaff J": ("record differs", "PRISMA was published in several journals; the gold record "
                                         "mixes the PLoS Med and Ann Intern Med versions"),
     "Moher, D., Liberati, A., Tetslaff": ("record differs", "the print cites the Ann Intern Med version, the gold "
