@@ -7,6 +7,8 @@ worse, as "not found"; keeping a single normaliser makes the keys agree everywhe
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Iterable
 
 _DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
 
@@ -47,3 +49,16 @@ def text_hash(raw: str) -> str:
     """Whitespace-normalised SHA-256 (16 hex digits) of a reference's text: with its number, the
     identity of a bibliography entry from one run to the next (diffs, cheap re-audits)."""
     return hashlib.sha256(" ".join(raw.split()).encode("utf-8")).hexdigest()[:16]
+
+
+_ISSN_RE = re.compile(r"^(\d{4})-?(\d{3}[\dX])$")
+
+
+def norm_issns(values: Iterable[object]) -> tuple[str, ...]:
+    """``0962-8452`` / ``09628452`` / ``1471-295x`` -> ``NNNN-NNNX``, deduplicated, order kept; junk dropped."""
+    out: list[str] = []
+    for value in values:
+        m = _ISSN_RE.match(value.strip().upper()) if isinstance(value, str) else None
+        if m and f"{m[1]}-{m[2]}" not in out:
+            out.append(f"{m[1]}-{m[2]}")
+    return tuple(out)

@@ -232,6 +232,9 @@ class Record:
     """Full journal title."""
     journal_abbrevs: tuple[str, ...] = ()
     """Every short form the source knows (MedlineTA, ISO abbreviation, Crossref short titles)."""
+    issns: tuple[str, ...] = ()
+    """The journal's ISSNs as the source gives them (EFetch ``ISSN`` and ``ISSNLinking``, Crossref
+    ``ISSN``/``issn-type``), upper-case ``NNNN-NNNX``: two records sharing one name the same journal."""
     year: int | None = None
     """Year of the issue (print) when known, else the earliest date."""
     online_year: int | None = None

@@ -113,6 +113,17 @@ def initials_from_given(given: str) -> str:
 def record_name(author: RecordAuthor) -> Name:
     if author.collective and not author.family:
         return Name(norm_text(author.collective), "", collective=True)
+    family = author.family or ""
+    if family and all(w in PARTICLES for w in _surname_words(family)):
+        # ``family: VAN, given: DEN BOSSCHE P.`` (initials ``DENBOSSCHEP``): a split that left only the
+        # particle as the family; the given name holds the rest of the surname and, last, the initials.
+        words = [w for w in re.split(r"[\s.\-‐]+", author.given or "") if w]
+        k = 0
+        while k < len(words) and len(words[k]) > 1:
+            k += 1
+        rest = "".join(words[k:])
+        if 0 < k < len(words) and rest.isupper() and len(rest) <= 3:
+            return _name(f"{family} {' '.join(words[:k])}", rest)
     initials = (author.initials or "").replace(".", "").replace(" ", "").upper()
     if not initials and author.given:
         initials = initials_from_given(author.given)
@@ -156,7 +167,13 @@ def _particle_only(ref: Name, rec: Name) -> bool:
     if not rec.words or any(w not in PARTICLES for w in rec.words) or not rec.initials:
         return False
     head = rec.surname + rec.initials[0].lower()
-    return ref.surname.startswith(head) and _initials_agree(ref.initials, rec.initials[1:])
+    if ref.surname.startswith(head) and _initials_agree(ref.initials, rec.initials[1:]):
+        return True
+    # ``DE SOUSAVF`` for ``DE SOUSA VF``: the rest of the surname was glued onto the initials.
+    for k in range(2, len(rec.initials)):
+        if ref.surname == rec.surname + rec.initials[:k].lower() and _initials_agree(ref.initials, rec.initials[k:]):
+            return True
+    return False
 
 
 @lru_cache(maxsize=65536)

@@ -19,7 +19,7 @@ from auditor.judging.authors import format_record_author, record_name
 from auditor.judging.codes import severity_of
 from auditor.judging.compare import Comparison, borrowed_title, compare, same_work, score_candidate
 from auditor.judging.fields import field_issues
-from auditor.judging.journals import journal_agrees
+from auditor.judging.journals import glued_to_title, journal_agrees
 from auditor.judging.normalize import norm_text
 from auditor.judging.pages import expand_ranges, record_pages
 from auditor.judging.sources import disagreements
@@ -259,7 +259,7 @@ def judge(
     findings = [
         _finding(reference, i.code, i.message, field=i.field, document_value=i.document_value,
                  record_value=i.record_value, source=source, identifier=ident)
-        for i in field_issues(ref, primary, _comparison(reference, primary, group))
+        for i in field_issues(ref, primary, _comparison(reference, primary, group, cands))
     ]
     findings += _identifier_issues(reference, group, cands, record, consulted_d)
     verdict = _verdict(findings)
@@ -305,14 +305,22 @@ def _unparsed(
                           match=_match(record, record.source, None), suggested=suggest(record), consulted=consulted)
 
 
-def _comparison(ref: Reference, record: Record, group: Sequence[Record] = ()) -> Comparison:
+def _comparison(ref: Reference, record: Record, group: Sequence[Record] = (),
+                candidates: Sequence[Record] = ()) -> Comparison:
     c = compare(ref.parsed, record)
     if c.journal is False:
         # Every name the registries give the journal counts (PubMed's MedlineTA, ISO abbreviation and
-        # full title, Crossref's container and short titles): one view's form is enough.
-        names = [n for r in group for n in (r.journal, *r.journal_abbrevs) if n]
+        # full title, Crossref's container and short titles): one view's form is enough. A candidate
+        # of another work that shares an ISSN with the matched work is in the same journal, so its
+        # names count too (Crossref's ``Proceedings of the Royal Society B`` beside PubMed's ``Proc Biol Sci``).
+        issns = {i for r in group for i in r.issns}
+        same_journal = [r for r in candidates if issns & set(r.issns)] if issns else []
+        names = [n for r in (*group, *same_journal) for n in (r.journal, *r.journal_abbrevs) if n]
         if journal_agrees(ref.parsed.journal, names):
             c = dataclasses.replace(c, journal=True)
+        elif glued_to_title(ref.parsed.title, ref.parsed.journal, record.title, names or
+                            (record.journal, *record.journal_abbrevs)):
+            c = dataclasses.replace(c, journal=True, title="same")
     # Only rescue titles the parser evidently lost; a "minor" title (subtitle added, say) is real.
     if c.title in ("related", "different", None) and _raw_has_title(ref, record):
         c = dataclasses.replace(c, title="same")

@@ -7,6 +7,8 @@ anchor failed:
 * ASM/Harvard: ``Authors. 2018. Title. Journal 62:e01195-18.``
 * APA-like/older PLOS: ``Authors (2018) Title. Journal 11(3): 123-130.``
 * RSC/ACS: ``Authors, Journal, 2013, 135, 6562-9.``
+* Harvard with labelled locators (Brazilian Journal of Biology and other SciELO lists):
+  ``SURNAME, I.I. and SURNAME, I., 2020. Title. Journal, vol. 128, no. 3, pp. 264-273.``
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ _AUTHOR_YEAR_RE = re.compile(
     r"\s+(?P<rest>.+)$"
 )
 _TAIL_RE = re.compile(
-    r"(?P<journal>[^.?!]*?[^\s.,?!])\.?,?\s+(?P<vol>\d+[A-Z]?(?:\s+Suppl(?:ement)?\.?\s*\d*)?)\s*(?:\((?P<iss>[^()]{1,20})\))?\s*"
+    r"(?P<journal>[^.?!]*?[^\s.,?!])\.?,?\s+(?P<vol>[A-Z]?\d+[A-Z]?(?:\s+Suppl(?:ement)?\.?\s*\d*)?)\s*(?:\((?P<iss>[^()]{1,20})\))?\s*"
     r"(?:[:,]\s*" + _PAGES + r"|[:,]?)\.?\s*$"
 )
 _RSC_RE = re.compile(
@@ -63,13 +65,16 @@ def parse_ieee(text: str) -> AuthorYear | None:
                       m["vol"], m["iss"], pages)
 
 
-_ABNT_AUTHOR = r"[^;.,]{2,60},\s(?:[A-Z\u00C0-\u00DE]\.\s?-?|(?:de|da|do|dos|das|e)\s)+"
+_ABNT_AUTHOR = (r"[^;.,]{2,60},\s(?:[A-Z\u00C0-\u00DE]\.\s?-?|[A-Z\u00C0-\u00DE]-[A-Z\u00C0-\u00DE](?=;)"
+                r"|(?:de|da|do|dos|das|e)\s)+")
 _ABNT_RE = re.compile(
     r"^(?P<authors>(?:" + _ABNT_AUTHOR + r";\s?)*" + _ABNT_AUTHOR + r")\s*(?P<rest>[A-Z\u00C0-\u00DE].+?),"
     r"\s*v\.\s*(?P<vol>\d{1,5})(?:[.,]\s*n\.\s*(?P<iss>[\w-]{1,10}))?"
+    r"(?:,\s*(?P<eloc>e\d{2,}))?"  # ``v. 27, e0208, 2021``: an e-locator without ``p.``
     r"(?:,\s*p\.\s*(?P<pages>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?))?"
-    r",\s*(?:[^,\d]{0,25}\s)?" + _YEAR + r"\.?(?:\s.*)?$"
+    r"[,.]\s*(?:[^,\d]{0,25}\s)?" + _YEAR + r"\.?(?:\s.*)?$"
 )
+_LAST_SENTENCE_RE = re.compile(r"^(?P<title>.*[.?!])\s+(?P<journal>[^\s].*)$")
 
 
 def parse_abnt(text: str) -> AuthorYear | None:
@@ -91,12 +96,38 @@ def parse_abnt(text: str) -> AuthorYear | None:
             return None
         names.append(f"{surname.strip()} {initials}")
     rest = re.sub(r",?\s*\[s\.\s?l\.\]", "", m["rest"], flags=re.IGNORECASE)  # ``[s. l.]``: no place
-    title, _, journal = rest.rpartition(". ")
+    split = _LAST_SENTENCE_RE.match(rest)  # a title may end with ``?`` as well as a full stop
+    if split is None:
+        return None
+    title, journal = split["title"], split["journal"].split(",")[0].strip(" .")
+    return AuthorYear(", ".join(names), title.strip(" ."), journal or None, int(m["year"]), m["vol"], m["iss"],
+                      m["eloc"] or m["pages"])
+
+
+_HARVARD_VOL_RE = re.compile(
+    r"^(?P<authors>[^()]{2,900}?),\s+" + _YEAR + r"\.\s+(?P<rest>.+?)[,.]\s*vol\.\s*(?P<vol>\d[\w-]{0,9})"
+    r"(?:,\s*no\.\s*(?P<iss>[\w-]{1,12}))?"
+    r"(?:,\s*(?:pp?\.\s*)?(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]\s*[A-Za-z]?\d+)?))?\.?\s*$"
+)
+
+
+def parse_harvard_vol(text: str) -> AuthorYear | None:
+    """``BAYRAKTAR, M., ... and GUREL, A., 2020. Title. Journal, vol. 128, pp. 264-273.``
+
+    The year closes the author list after a comma; the journal is the last sentence before ``vol.``.
+    Anything after the locator other than the identifiers the parser has already cut out means
+    another shape, so the whole string must end with the locator.
+    """
+    if "vol." not in text:
+        return None
+    m = _HARVARD_VOL_RE.match(text)
+    if m is None:
+        return None
+    title, _, journal = m["rest"].rpartition(". ")
     if not title:
         return None
-    journal = journal.split(",")[0].strip(" .")
-    return AuthorYear(", ".join(names), title.strip(" ."), journal or None, int(m["year"]), m["vol"], m["iss"],
-                      m["pages"])
+    return AuthorYear(m["authors"].strip(" ,"), title.strip(" ."), journal.strip(" .") or None, int(m["year"]),
+                      m["vol"], m["iss"], m["pages"])
 
 
 def parse_rsc(text: str) -> AuthorYear | None:
@@ -119,6 +150,7 @@ def parse_author_year(text: str, abbrevs: frozenset[str] = frozenset()) -> Autho
         return None
     rest = m["rest"].strip()
     year = int(m["y1"] or m["y2"])
+    rest = re.sub(rf",\s*{year}\.?$", ".", rest)  # ``Revista Linhas, 17(35), 45-67, 2016.``: the year again
     # The tail is at the end; starting the search near it keeps a long, unmatched entry from
     # costing quadratic backtracking (no journal is 300 characters long).
     tail = _TAIL_RE.search(rest, max(0, len(rest) - 300))

@@ -126,9 +126,17 @@ def split_authors_from_title(segment: str) -> tuple[str, str] | None:
 
 
 _APA_NAME_RE = re.compile(
-    r"\s*(?:&\s*|and\s+)?(?P<sur>[^\W\d_][^,&()]{0,60}?),\s+(?P<ini>(?:[A-Z\u00C0-\u00DE][a-z]?\.\s?-?\s?){1,4})"
-    r"(?:,\s*(?P<suffix>Jr\.|Sr\.|II|III))?\s*(?:,|$)"
+    r"\s*(?:&\s*|(?:and|e|y)\s+)?(?P<sur>[^\W\d_][^,;&()]{0,60}?),\s*"
+    r"(?P<ini>[A-Z\u00C0-\u00DE][a-z]?\.(?:\s?-?\s?(?:(?:de|da|do|dos|das|del)\s)?[A-Z\u00C0-\u00DE][a-z]?\.){0,4}"
+    r"(?:\s?[A-Z\u00C0-\u00DE](?=\s*(?:[;,]|$)))?\s?"  # ``I.R`` / ``G.A;``: the last initial without its dot
+    r"|[A-Z\u00C0-\u00DE]{1,3}(?:-[A-Z\u00C0-\u00DE])?(?=\s*(?:;|$)))"
+    r"(?:\s(?:de|da|do|dos|das|del)\.?)?"  # ``Souza, F. F. de.``: the particle printed after the initials
+    r"(?:,\s*(?P<suffix>Jr\.|Sr\.|II|III))?\s*(?:[,;]|$|(?=(?:&|and\s|e\s|y\s)))"
 )
+"""One ``Surname, I. I.`` person of an APA/Harvard/SciELO list. Persons are separated by ``,`` or
+``;`` and the last one joined by ``&``, ``and`` or (Portuguese, Spanish) ``e``/``y``, with or without
+a comma before it (``Koyama, R. and Souza, R. T.``, ``Hasenack, H.; Laps, R.R.; & Hartz, S.M.``). Bare
+capitals count as initials only before ``;`` or the end (``Sauvé, J-S; Mongeon, P.``)."""
 
 
 def parse_apa_authors(segment: str) -> tuple[tuple[str, ...], bool] | None:
@@ -144,7 +152,7 @@ def parse_apa_authors(segment: str) -> tuple[tuple[str, ...], bool] | None:
         m = _APA_NAME_RE.match(text, pos)
         if m is None or m.end() == pos:
             return None
-        initials = re.sub(r"[.\s]", "", m["ini"])
+        initials = re.sub(r"[.\s]|\b(?:de|da|do|dos|das|del)\b", "", m["ini"])
         suffix = f" {m['suffix'].rstrip('.')}" if m["suffix"] else ""
         names.append(f"{m['sur'].strip()} {initials}{suffix}")
         pos = m.end()

@@ -27,8 +27,16 @@ from __future__ import annotations
 import re
 
 from auditor.model import ParsedFields
-from auditor.parsing.author_year import AuthorYear, parse_abnt, parse_author_year, parse_ieee, parse_rsc
+from auditor.parsing.author_year import (
+    AuthorYear,
+    parse_abnt,
+    parse_author_year,
+    parse_harvard_vol,
+    parse_ieee,
+    parse_rsc,
+)
 from auditor.parsing.authors import parse_apa_authors, parse_authors, split_authors_from_title
+from auditor.parsing.chapters import parse_chapter
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
@@ -49,10 +57,14 @@ _SOURCE_RE = re.compile(
 _ANY_YEAR_RE = re.compile(r"(?<![\d/.-])(?P<year>1[6-9]\d\d|20\d\d)[a-z]?(?![\d/-])")
 
 _DOI_RE = re.compile(
-    r"(?:https?://(?:dx\.)?doi\.org/|\bdoi\s*[:.]?\s*|\bDOI\s*[:.]?\s*)?\b(10\.\d{4,9}/[^\s\"<>]+)",
+    r"(?:https?://(?:dx\.)?doi\.org/|\bdoi\s*[:.]?\s*|\bDOI\s*[:.]?\s*)?\b(10\.\d{4,9}/(?:\(SICI\)[^\s\"]+|[^\s\"<>]+))",
     re.IGNORECASE,
 )
 # ``PMID: 1``, ``PubMed PMID: 1``, PLOS's ``PubMed: 1`` and SciELO's ``PMid:1``.
+# Wiley's SICI DOIs carry ``<...>`` (``46:6<400::AID-ASI2>3.0.CO;2-Y``), so only they may hold brackets.
+# A DOI broken by a space after one of its dots (``10.1371/journal. pbio.0060118``) is rejoined when
+# what follows is a DOI segment (lower-case letters, a dot, digits), never an ordinary word.
+_DOI_CONTINUATION_RE = re.compile(r"\s([a-z]{2,8}\.\d[\w.]*)")
 _PMID_RE = re.compile(r"\b(?:PubMed\s+PMID|PMID|PubMed)\s*:?\s*(\d{1,9})\b", re.IGNORECASE)
 _PMCID_RE = re.compile(r"\b(?:PubMed\s+Central\s+)?(?:PMCID\s*:?\s*)?PMC(?:PMC)?\s*(\d{3,9})\b", re.IGNORECASE)
 _NOISE_RE = re.compile(
@@ -70,7 +82,9 @@ _TRAILING_DEBRIS_RE = re.compile(r"(?:\s*[.;,:])+\s*$")
 # turns ``Year;Vol:`` into ``Prolif.1991. 24:``; both are restored before the anchor is sought.
 _TAIL_PAGES = r"[A-Za-z]?\d+(?:\s?[–-]\s?[A-Za-z]?\d+)?\.?$"
 _TAIL_VOLUME = r"\d{1,4}(?:\s?\(\d{1,4}\))?"
-_GLUED_VOLUME_RE = re.compile(rf"(?<=[a-z])({_TAIL_VOLUME}:\s?{_TAIL_PAGES})")
+# ``Med J101:`` too: a journal's closing ``J`` glued to the volume is the same loss, whereas a letter
+# before a volume in its own right (``Phys Scr T106: 48``) is kept as part of the volume.
+_GLUED_VOLUME_RE = re.compile(rf"(?:(?<=[a-z])|(?<=\sJ))({_TAIL_VOLUME}:\s?{_TAIL_PAGES})")
 _YEAR_DOT_VOLUME_RE = re.compile(rf"\.\s*((?:1[6-9]|20)\d\d)\.\s+({_TAIL_VOLUME})\s?:\s?(?={_TAIL_PAGES})")
 # A print date repeated before the anchor: ``Jan 2014;``, ``November 10, 2011 2011;``, ``2010/06/01 2010;``.
 _TRAILING_MONTH_RE = re.compile(
@@ -270,11 +284,15 @@ def _extract_ids(text: str) -> tuple[str, str | None, str | None, str | None]:
     doi = pmid = pmcid = None
     m = _DOI_RE.search(text)
     if m:
-        doi = m.group(1).rstrip(".,;:]}>").lower()
+        end = m.end()
+        cont = _DOI_CONTINUATION_RE.match(text, end) if m.group(1).endswith(".") else None
+        if cont:
+            end = cont.end()
+        doi = (m.group(1) + (cont.group(1) if cont else "")).rstrip(".,;:]}>").lower()
         # A closing bracket is kept only when the DOI opened it: ``10.1002/abc(85)`` but not ``(doi:10.1/x)``.
         while doi.endswith(")") and doi.count(")") > doi.count("("):
             doi = doi[:-1].rstrip(".,;:")
-        text = text[: m.start()] + " " + text[m.end() :]
+        text = text[: m.start()] + " " + text[end:]
     m = _PMID_RE.search(text)
     if m:
         pmid = m.group(1)
@@ -345,12 +363,18 @@ def _parse(raw: str) -> tuple[ParsedFields, str | None]:
 
     if "uppl" in text:
         text = _GLUED_SUPPLEMENT_RE.sub(" ", text)  # ``2010;15Suppl 2:3099``: the anchor needs the space
+    chapter = _fields_from(parse_chapter(text), doi, pmid, pmcid)
+    if chapter is not None:
+        return chapter, None
     abnt = _fields_from(parse_abnt(text), doi, pmid, pmcid)
     if abnt is not None:
         return abnt, _implausible(abnt, "", text)
     ieee = _fields_from(parse_ieee(text), doi, pmid, pmcid)
     if ieee is not None:
         return ieee, _implausible(ieee, "", text)
+    harvard = _fields_from(parse_harvard_vol(text), doi, pmid, pmcid)
+    if harvard is not None:
+        return harvard, _implausible(harvard, "", text)
     rsc = _fields_from(parse_rsc(text), doi, pmid, pmcid)
     if rsc is not None:
         return rsc, None
@@ -508,7 +532,9 @@ def _names_not_title(title: str | None) -> bool:
 def _fields_from(found: AuthorYear | None, doi: str | None, pmid: str | None, pmcid: str | None) -> ParsedFields | None:
     if found is None:
         return None
-    names = parse_authors(found.authors, strict=True) or parse_apa_authors(found.authors)
+    # A list that reads whole as ``Surname, I.`` persons is one (``SALIM, B., DE MEEÛS, T.`` would split
+    # the Vancouver way into ``DE MEEÛS`` and ``T.``); otherwise the Vancouver reading.
+    names = parse_apa_authors(found.authors) or parse_authors(found.authors, strict=True)
     if names is None and _GROUP_RE.search(found.authors) and not re.search(r"[\d,;]", found.authors):
         names = ((found.authors.strip(" ."),), False)  # ``The WHO Collaborative Study (1992) ...``
     if names is None:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.identifiers import norm_issns
 from auditor.model import Record, RecordAuthor, Update, UpdateKind
 
 UPDATE_TYPES: dict[str, UpdateKind] = {
@@ -147,6 +148,8 @@ def parse_item(item: Mapping[str, Any]) -> Record:
         title=_clean(_first(item.get("title"))),
         journal=_clean(_first(item.get("container-title"))),
         journal_abbrevs=tuple(abbrevs),
+        issns=norm_issns([*(item.get("ISSN") or ()), *(t.get("value") for t in item.get("issn-type") or ()
+                                                         if isinstance(t, Mapping))]),
         year=print_year or (min(candidates) if candidates else None),
         online_year=online_year,
         volume=_first(item.get("volume")),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from auditor.identifiers import norm_issns
 from auditor.model import Record, RecordAuthor, Update
 from auditor.sources.base import CitMatchOutcome, CitMatchStatus
 
@@ -116,6 +117,8 @@ def parse_article(node: ET.Element) -> Record | None:
         if value and value not in abbrevs:
             abbrevs.append(value)
 
+    issns = norm_issns([*(_text(i) for i in (journal.findall("ISSN") if journal is not None else ())),
+                        _text(citation.find("MedlineJournalInfo/ISSNLinking"))])
     pages = _text(article.find("Pagination/MedlinePgn"))
     start = _text(article.find("Pagination/StartPage"))
     end = _text(article.find("Pagination/EndPage"))
@@ -148,6 +151,7 @@ def parse_article(node: ET.Element) -> Record | None:
         title=_text(article.find("ArticleTitle")) or _text(article.find("VernacularTitle")),
         journal=_text(journal.find("Title")) if journal is not None else None,
         journal_abbrevs=tuple(abbrevs),
+        issns=issns,
         year=_year(issue.find("PubDate")) if issue is not None else None,
         online_year=online,
         volume=_text(issue.find("Volume")) if issue is not None else None,
