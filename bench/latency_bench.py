@@ -6,7 +6,10 @@ with no cache, in alternating repetitions, each in its own subprocess whose ``PY
 at that version's tree. Before each run the sandbox's rate windows and counters are reset, so the
 runs cannot throttle each other. Printed (and written to ``bench/results/``): the median wall time
 of each, their ratio, the requests each sent per service (client counters and the sandbox's own
-count), and whether every reference got the same verdict, match and finding codes.
+count), whether every reference got the same verdict, match and finding codes, and, for each
+version's median run, every request's timeline (asked, let go by the limiter, answered) with the
+phases it forms (``bench/lib/timeline.py``): when ECitMatch answered, how the Crossref searches
+were paced, and how long the PubMed sweep ran on after the last search.
 
     python bench/latency_bench.py [--base REV] [--repeats 5] [--sandbox DIR] [--seed FILE] [--out FILE]
 
