@@ -6,7 +6,10 @@ with no cache, in alternating repetitions, each in its own subprocess whose ``PY
 at that version's tree. Before each run the sandbox's rate windows and counters are reset, so the
 runs cannot throttle each other. Printed (and written to ``bench/results/``): the median wall time
 of each, their ratio, the requests each sent per service (client counters and the sandbox's own
-count), and whether every reference got the same verdict, match and finding codes.
+count), whether every reference got the same verdict, match and finding codes, and, for each
+version's median run, every request's timeline (asked, let go by the limiter, answered) with the
+phases it forms (``bench/lib/timeline.py``): when ECitMatch answered, how the Crossref searches
+were paced, and how long the PubMed sweep ran on after the last search.
 
     python bench/latency_bench.py [--base REV] [--repeats 5] [--sandbox DIR] [--seed FILE] [--out FILE]
 
@@ -35,6 +38,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    # Appended, never first: a child's PYTHONPATH names the auditor/ it measures, which must win.
+    sys.path.append(str(ROOT))
+from bench.lib.timeline import PHASE_HEADER, Event, markdown_rows, phases, request_kind  # noqa: E402
+
 SEED_000 = ROOT / "seeds" / "000_594f0db58d351876.txt"
 SANDBOX_OPTIONS = ("--latency-ms", "250")
 """Real limits are the emulator's defaults; only the latency is added."""
@@ -43,13 +51,57 @@ SANDBOX_OPTIONS = ("--latency-ms", "250")
 # -- child: one audit with whatever ``auditor`` PYTHONPATH provides ----------------------------
 
 
+class _SendTimes(list[float]):
+    """``ServiceCounters.send_times`` that also remembers which task each send belongs to."""
+
+    def __init__(self, existing: list[float], by_task: dict[object, float]) -> None:
+        super().__init__(existing)
+        self.by_task = by_task
+
+    def append(self, value: float) -> None:
+        self.by_task[asyncio.current_task()] = value
+        super().append(value)
+
+
+def _record_requests(events: list[dict[str, Any]], start: list[float]) -> None:
+    """Wrap ``HttpClient._send`` of whichever ``auditor`` is imported to log every request.
+
+    ``queued`` is when the client asked, ``sent`` when the service's limiter let the request go
+    (the moment ``_send`` appends to ``send_times``, in every version measured), ``answered`` when
+    the body was read. Observation only: the request itself is unchanged.
+    """
+    from auditor.sources import http
+
+    original = http.HttpClient._send
+    sent_by_task: dict[object, float] = {}
+
+    async def send(self: Any, service: str, method: str, url: str, wire: Any) -> Any:
+        queued = time.monotonic()
+        counters = self.counters[service]
+        if not isinstance(counters.send_times, _SendTimes):
+            counters.send_times = _SendTimes(counters.send_times, sent_by_task)
+        try:
+            return await original(self, service, method, url, wire)
+        finally:
+            sent = sent_by_task.pop(asyncio.current_task(), queued)
+            events.append({"service": service, "kind": request_kind(service, url, dict(wire)),
+                           "queued": queued - start[0], "sent": sent - start[0],
+                           "answered": time.monotonic() - start[0]})
+
+    http.HttpClient._send = send  # type: ignore[method-assign]
+
+
 def _child(seed: str, entrez_base: str, crossref_base: str) -> None:
-    """Audit ``seed`` once, cold, and print one JSON line (wall, counters, verdicts)."""
+    """Audit ``seed`` once, cold, and print one JSON line (wall, counters, verdicts, request timeline)."""
     from auditor.audit import audit_documents
     from auditor.config import Settings
     from auditor.documents.loader import load_document
     from auditor.parsing import parse_document
     from auditor.sources import open_sources
+
+    events: list[dict[str, Any]] = []
+    clock = [0.0]
+    _record_requests(events, clock)
 
     document = parse_document(load_document(seed))
     settings = Settings.load(None, environ={}, entrez_url=f"{entrez_base}/entrez/eutils/",
@@ -59,6 +111,7 @@ def _child(seed: str, entrez_base: str, crossref_base: str) -> None:
     async def run() -> dict[str, Any]:
         async with open_sources(settings) as sources:
             start = time.perf_counter()
+            clock[0] = time.monotonic()
             (report,) = await audit_documents([document], sources.entrez, sources.crossref)
             wall = time.perf_counter() - start
             counters = {name: c.as_dict() for name, c in sources.counters().items()}
@@ -73,7 +126,9 @@ def _child(seed: str, entrez_base: str, crossref_base: str) -> None:
                 "flags": sorted(audit.flags),
                 "consulted": audit.consulted,
             })
-        return {"wall_s": wall, "requests": report.requests, "counters": counters, "verdicts": verdicts}
+        return {"wall_s": wall, "requests": report.requests, "counters": counters, "verdicts": verdicts,
+                "events": sorted(events, key=lambda e: e["sent"]),
+                "auditor": str(Path(audit_documents.__code__.co_filename).parent)}
 
     print(json.dumps(asyncio.run(run())))
 
@@ -111,9 +166,19 @@ def _differences(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run whose wall time is the (lower) median, so its timeline stands for the figure quoted."""
+    ordered = sorted(runs, key=lambda r: r["wall_s"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def _summary(runs: list[dict[str, Any]], sandbox_counts: list[int]) -> dict[str, Any]:
     walls = [r["wall_s"] for r in runs]
+    median_run = _median_run(runs)
+    events = [Event(**e) for e in median_run["events"]]
     return {
+        "median_run_phases": phases(events, median_run["wall_s"]),
+        "median_run_timeline": [e.as_dict() for e in events],
         "wall_median_s": round(statistics.median(walls), 3),
         "wall_runs_s": [round(w, 3) for w in walls],
         "requests_client": sorted({r["requests"] for r in runs}),
@@ -229,6 +294,12 @@ def markdown(result: dict[str, Any]) -> str:
         f"Verdicts, matches, findings, flags and consulted sources identical for all {result['references']} "
         f"references: **{'yes' if result['verdicts_identical'] else 'no'}**"
         + ("" if result["verdicts_identical"] else f" ({len(result['verdict_differences'])} differ)") + ".",
+        "",
+        "Where the median run's time went (seconds from the start of the audit; `bench/lib/timeline.py`):",
+        "",
+        PHASE_HEADER,
+        markdown_rows(f"{result['base']['rev']} ({result['base']['commit'][:7]})", result["base"]["median_run_phases"]),
+        markdown_rows(f"this branch ({result['new']['commit'][:7]})", result["new"]["median_run_phases"]),
         "",
     ])
 

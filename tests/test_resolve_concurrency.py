@@ -203,3 +203,33 @@ def test_a_reference_joining_a_doi_group_already_sent_is_marked_like_the_group()
     assert '"10.1/shared"[doi]' in entrez.terms[0]
     assert sum(t.count('"10.1/shared"[doi]') for t in entrez.terms) == 1
     assert out[1].consulted == out[18].consulted == {"pubmed": "answered", "crossref": "answered"}
+
+
+def test_a_work_crossref_matched_is_looked_up_in_pubmed_by_its_doi_not_by_the_printed_title() -> None:
+    # Why the sweep waits for a reference's search (issue 10): ECitMatch misses this miscited
+    # reference (wrong page), Crossref's scored search still matches it, and only the DOI Crossref
+    # found leads to PubMed's record, whose title the printed one does not share. Asking PubMed by
+    # title before Crossref has answered would save the wait and lose the record (seed 000's
+    # references 14, 26 and 27 against the sandbox).
+    ref = _ref(1, "Opioid growth factor receptor axis")
+    crossref_record = Record("crossref", doi="10.1/ogf", title="Opioid growth factor receptor axis")
+    pubmed_record = Record("pubmed", pmid="2001", doi="10.1/ogf", title="OGF-OGFr axis: homeostatic regulator",
+                           journal_abbrevs=("Biochem Pharmacol",), year=2012, volume="84", first_page="746")
+
+    class _SlowCrossref(FakeCrossref):
+        """Answers after PubMed could have been asked something else (as a real search would)."""
+
+        async def search_bibliographic(self, text: str, rows: int = 5) -> SourceResult[list[Record]]:
+            for _ in range(10):
+                await asyncio.sleep(0)
+            return await super().search_bibliographic(text, rows)
+
+    async def run() -> tuple[list, FakeEntrez]:
+        entrez = FakeEntrez([pubmed_record])
+        resolver = Resolver(entrez, _SlowCrossref([crossref_record]), same_work=_same_title, esearch_term=_term)
+        return await asyncio.wait_for(resolver.resolve([ref]), TIMEOUT_S), entrez
+
+    (res,), entrez = asyncio.run(run())
+    assert entrez.terms == ['("10.1/ogf"[doi])']
+    assert {(c.source, c.pmid or c.doi) for c in res.candidates} == {("crossref", "10.1/ogf"), ("pubmed", "2001")}
+    assert res.consulted == {"pubmed": "answered", "crossref": "answered"}
