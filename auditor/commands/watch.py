@@ -1,6 +1,6 @@
-"""``auditor watch add|list|show|run-due``: scheduled re-audits.
+"""``auditor watch add|list|show|edit|delete|run-due``: scheduled re-audits.
 
-``add``, ``list`` and ``show`` are clients of a running ``auditor serve`` with ``--server`` (token
+``add``, ``list``, ``show``, ``edit`` and ``delete`` are clients of a running ``auditor serve`` with ``--server`` (token
 from ``--token`` or ``AUDITOR_TOKEN``); without it they work on the store directly (``--database``,
 the ``local`` tenant for new watches, every tenant's watches listed: whoever can open the database
 is its operator). ``run-due`` works on the store directly, for deployments that prefer system cron
@@ -24,7 +24,7 @@ from auditor.outcome import DEFAULT_FAIL_ON
 
 
 def add_arguments(sub: Any) -> None:
-    p = sub.add_parser("watch", help="scheduled re-audits: add, list, show, run-due",
+    p = sub.add_parser("watch", help="scheduled re-audits: add, list, show, edit, delete, run-due",
                        description="Watch documents: re-audit them on a schedule and report what changed.")
     actions = p.add_subparsers(dest="watch_command", required=True)
 
@@ -48,6 +48,17 @@ def add_arguments(sub: Any) -> None:
     show = actions.add_parser("show", help="one watch and its recent runs")
     show.add_argument("id", metavar="ID")
     client_options(show)
+    edit = actions.add_parser("edit", help="change a watch's schedule, webhook or notification policy")
+    edit.add_argument("id", metavar="ID")
+    edit.add_argument("--cron", metavar="EXPR", help="new 5-field cron expression")
+    edit.add_argument("--timezone", metavar="ZONE", help="new IANA zone of the cron fields")
+    edit.add_argument("--webhook", metavar="URL", help='new webhook URL ("" removes the webhook)')
+    edit.add_argument("--notify", choices=("changes", "always", "retractions"))
+    edit.add_argument("--fail-on", metavar="VERDICTS")
+    client_options(edit)
+    delete = actions.add_parser("delete", help="stop watching (runs and deliveries go; their audits stay)")
+    delete.add_argument("id", metavar="ID")
+    client_options(delete)
     due = actions.add_parser("run-due", help="run every due watch now, in this process (for system cron)")
     due.add_argument("--database", metavar="URL",
                      help="SQLAlchemy URL (default: AUDITOR_DATABASE_URL, then the default SQLite file)")
@@ -82,7 +93,7 @@ def _line(w: dict[str, Any]) -> str:
 def _remote(args: argparse.Namespace) -> int:
     import httpx
 
-    from .submit import ServiceError
+    from .submit import ServiceError, _problem
 
     try:
         with _client(args) as client:
@@ -93,13 +104,20 @@ def _remote(args: argparse.Namespace) -> int:
                     form["webhook_url"] = args.webhook
                 watch = _checked(client.post("/v1/watches", files={"file": (args.file, data)}, data=form), 201)
                 print(watch["id"])
-                if watch.get("webhook_secret"):
-                    print(f"webhook secret (shown once; verify X-Auditor-Signature with it): "
-                          f"{watch['webhook_secret']}", file=sys.stderr)
+                _print_secret(watch.get("webhook_secret"))
                 print(f"next run {watch.get('next_run_at')}", file=sys.stderr)
             elif args.watch_command == "list":
                 for w in _checked(client.get("/v1/watches"), 200)["items"]:
                     print(_line(w))
+            elif args.watch_command == "edit":
+                watch = _checked(client.patch(f"/v1/watches/{args.id}", json=_edits(args)), 200)
+                print(_line(watch))
+                _print_secret(watch.get("webhook_secret"))
+            elif args.watch_command == "delete":
+                resp = client.delete(f"/v1/watches/{args.id}")
+                if resp.status_code != 204:
+                    raise _problem(resp)
+                print(f"deleted watch {args.id}", file=sys.stderr)
             else:
                 watch = _checked(client.get(f"/v1/watches/{args.id}"), 200)
                 runs = _checked(client.get(f"/v1/watches/{args.id}/runs", params={"limit": 10}), 200)["items"]
@@ -107,6 +125,21 @@ def _remote(args: argparse.Namespace) -> int:
     except httpx.HTTPError as exc:
         raise ServiceError(f"{args.server}: {type(exc).__name__}: {exc}") from None
     return 0
+
+
+def _edits(args: argparse.Namespace) -> dict[str, str]:
+    """The PATCH body: only the options given (``--webhook ""`` removes the webhook)."""
+    edits = {key: value for key, value in (("cron", args.cron), ("timezone", args.timezone),
+                                           ("webhook_url", args.webhook), ("notify", args.notify),
+                                           ("fail_on", args.fail_on)) if value is not None}
+    if not edits:
+        raise InputError("watch edit: nothing to change; give --cron, --timezone, --webhook, --notify or --fail-on")
+    return edits
+
+
+def _print_secret(secret: str | None) -> None:
+    if secret:
+        print(f"webhook secret (shown once; verify X-Auditor-Signature with it): {secret}", file=sys.stderr)
 
 
 async def run_due(db: Any, settings: Any, job_settings: Any, owner: str) -> tuple[int, int]:
@@ -139,7 +172,7 @@ def _read(path_text: str) -> bytes:
 
 
 def _local(args: argparse.Namespace) -> int:
-    """``add``/``list``/``show`` on the store itself, with the API's validation rules."""
+    """``add``/``list``/``show``/``edit``/``delete`` on the store itself, with the API's validation rules."""
     import hashlib
 
     from auditor.errors import ConfigError
@@ -175,14 +208,45 @@ def _local(args: argparse.Namespace) -> int:
                 timezone=schedule.timezone, notify=args.notify, fail_on=policy, webhook_url=args.webhook,
                 sha256=hashlib.sha256(data).hexdigest())
             print(created.watch.id)
-            if created.secret:
-                print(f"webhook secret (shown once; verify X-Auditor-Signature with it): {created.secret}",
-                      file=sys.stderr)
+            _print_secret(created.secret)
             print(f"next run {created.watch.next_run_at.isoformat() if created.watch.next_run_at else '-'}",
                   file=sys.stderr)
         elif args.watch_command == "list":
             for w in store_watches.list_watches(db, None, limit=10_000):
                 print(_line(_as_dict(w)))
+        elif args.watch_command in ("edit", "delete"):
+            edits = _edits(args) if args.watch_command == "edit" else {}
+            watch = store_watches.get_watch(db, args.id)
+            if watch is None:
+                raise InputError(f"no watch {args.id}")
+            if args.watch_command == "delete":
+                store_watches.delete_watch(db, watch.id, watch.tenant_id)
+                print(f"deleted watch {args.id}", file=sys.stderr)
+                return 0
+            changes: dict[str, Any] = {}
+            if "cron" in edits or "timezone" in edits:
+                try:
+                    schedule = Schedule.parse(edits.get("cron", watch.cron), edits.get("timezone", watch.timezone))
+                except ScheduleError as exc:
+                    raise ConfigError(str(exc)) from None
+                changes.update(cron=schedule.cron, timezone=schedule.timezone)
+            if "webhook_url" in edits:
+                url = edits["webhook_url"].strip() or None
+                if url:
+                    try:
+                        asyncio.run(check_target(url, AddressPolicy.from_env()))
+                    except WebhookRefused as exc:
+                        raise ConfigError(f"--webhook: {exc}") from None
+                changes["webhook_url"] = url
+            if "notify" in edits:
+                changes["notify"] = edits["notify"]
+            if "fail_on" in edits:
+                changes["fail_on"] = ",".join(sorted(parse_fail_on(edits["fail_on"]))) or "none"
+            updated, secret = store_watches.update_watch(db, watch.id, watch.tenant_id, changes)
+            if updated is None:
+                raise InputError(f"no watch {args.id}")
+            print(_line(_as_dict(updated)))
+            _print_secret(secret)
         else:
             watch = store_watches.get_watch(db, args.id)
             if watch is None:
