@@ -6,7 +6,8 @@ the ``local`` tenant for new watches, every tenant's watches listed: whoever can
 is its operator). ``run-due`` works on the store directly, for deployments that prefer system cron
 or a Kubernetes CronJob to a long-running service: it creates the runs that are due (exactly once per
 scheduled time, whoever else is scheduling), executes their audits in this process, then stores the
-diffs and sends the webhooks. Exit codes: 0 done, 2 error.
+diffs and sends the webhooks (each a delivery job of its own, also those a previous process left
+waiting). Exit codes: 0 done, 2 error.
 """
 
 from __future__ import annotations
@@ -142,11 +143,14 @@ def _print_secret(secret: str | None) -> None:
         print(f"webhook secret (shown once; verify X-Auditor-Signature with it): {secret}", file=sys.stderr)
 
 
-async def run_due(db: Any, settings: Any, job_settings: Any, owner: str) -> tuple[int, int]:
-    """Due runs -> their jobs, executed here -> finalised. Returns (runs created, runs finalised)."""
+async def run_due(db: Any, settings: Any, job_settings: Any, owner: str) -> tuple[int, int, int]:
+    """Due runs -> their jobs, executed here -> finalised -> their webhooks sent.
+
+    Returns (runs created, runs finalised, webhooks delivered)."""
     from auditor.jobs.execute import execute_job, replay_context
     from auditor.store import jobs as store_jobs
     from auditor.store import watches as store_watches
+    from auditor.watch.delivery import send_waiting
     from auditor.watch.runs import finalize_ready_runs
 
     created = await asyncio.to_thread(store_watches.create_due_runs, db)
@@ -158,8 +162,9 @@ async def run_due(db: Any, settings: Any, job_settings: Any, owner: str) -> tupl
                                           job_settings.max_attempts, job_id)
             if job is not None:  # another worker may have taken it: it will finish it
                 await execute_job(db, job, owner, settings, job_settings)
-    finalized = await finalize_ready_runs(db)
-    return len(created), finalized
+    finalized = await finalize_ready_runs(db, job_settings.public_url)
+    delivered = await send_waiting(db)  # every waiting delivery, also those an earlier process left
+    return len(created), finalized, delivered
 
 
 def _read(path_text: str) -> bytes:
@@ -282,8 +287,9 @@ def run(args: argparse.Namespace) -> int:
     db = open_store(args.database)
     try:
         owner = f"run-due:{socket.gethostname()}:{os.getpid()}"
-        created, finalized = asyncio.run(run_due(db, settings, job_settings, owner))
+        created, finalized, delivered = asyncio.run(run_due(db, settings, job_settings, owner))
     finally:
         db.dispose()
-    print(f"{created} watch run(s) were due; {finalized} run(s) finalised", file=sys.stderr)
+    print(f"{created} watch run(s) were due; {finalized} run(s) finalised; {delivered} webhook(s) delivered",
+          file=sys.stderr)
     return 0

@@ -272,16 +272,22 @@ def claim_finalization(db: Database, now: datetime | None = None, limit: int = 2
 def finish_run(db: Database, run_id: str, *, status: str, previous_run_id: str | None = None,
                diff: dict[str, Any] | None = None, notified: bool = False,
                delivery: dict[str, Any] | None = None) -> None:
-    """Store the outcome of finalisation (and the delivery with its attempts) in one transaction."""
+    """Store the outcome of finalisation in one transaction, with the delivery job when one is due.
+
+    ``delivery`` is ``{"id", "url", "payload"}``: the row is created ``pending`` (once per run: its
+    id is the run id) and sent by :mod:`auditor.watch.delivery`, after this commit.
+    """
     with db.write() as session:
         values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "notified": notified,
                                   "previous_run_id": previous_run_id}
         if diff is not None:
             values.update(diff=diff, summary=diff.get("summary"), flags_gained=diff.get("flags_gained"))
         session.execute(update(WatchRun).where(WatchRun.id == run_id).values(**values))
-        if delivery is not None:
-            session.add(WebhookDelivery(id=delivery["delivery_id"], run_id=run_id, url=delivery["url"],
-                                        delivered=delivery["delivered"], attempts=delivery["attempts"],
+        if delivery is not None and session.scalar(
+                select(WebhookDelivery.id).where(WebhookDelivery.id == delivery["id"])) is None:
+            # A pending delivery job, committed with the diff: sending is a job of its own.
+            session.add(WebhookDelivery(id=delivery["id"], run_id=run_id, url=delivery["url"], delivered=False,
+                                        attempts=[], status="pending", payload=delivery["payload"],
                                         created_at=utcnow()))
 
 

@@ -5,7 +5,8 @@
   checks through a cache-bypassing client); everything else is :func:`auditor.audit.audit_documents`.
   Both consult the Retraction Watch index.
 * :func:`finalize_ready_runs` diffs each finished run against the watch's previous successful run,
-  stores the diff, and delivers the signed webhook when the watch's ``notify`` policy says so:
+  stores the diff and, in the same transaction, a pending webhook delivery job when the watch's
+  ``notify`` policy says so (:mod:`auditor.watch.delivery` sends it, as a job of its own):
   ``changes`` (default: any change; the first run is the baseline and notifies nothing),
   ``always`` (every run), ``retractions`` (a cited work newly retracted).
 * :func:`scheduler_loop` is the embedded runner's periodic step: due runs, their jobs, finalisation.
@@ -26,7 +27,8 @@ from auditor.model import AuditReport, ParsedDocument
 from auditor.store import watches as store_watches
 from auditor.store.engine import Database
 from auditor.watch.diff import diff_reports
-from auditor.watch.webhooks import AddressPolicy, DeliveryPolicy, deliver
+from auditor.watch.links import link
+from auditor.watch.webhooks import AddressPolicy, DeliveryPolicy
 
 log = logging.getLogger("auditor.watch")
 
@@ -78,7 +80,7 @@ def _should_notify(notify: str, diff: dict[str, Any], first: bool) -> bool:
     return not first and bool(diff.get("changes"))
 
 
-def _payload(watch: Any, run: Any, job: Any, diff: dict[str, Any]) -> dict[str, Any]:
+def _payload(watch: Any, run: Any, job: Any, diff: dict[str, Any], public_url: str | None) -> dict[str, Any]:
     base = f"/v1/watches/{watch.id}/runs/{run.id}"
     return {
         "event": "watch.run",
@@ -87,15 +89,16 @@ def _payload(watch: Any, run: Any, job: Any, diff: dict[str, Any]) -> dict[str, 
                 "job_id": job.id},
         "summary": diff.get("summary"),
         "diff": diff,
-        "links": {"run": base, "diff": f"{base}/diff",
-                  "report_json": f"/v1/audits/{job.id}/report?format=json",
-                  "report_html": f"/v1/audits/{job.id}/report?format=html"},
+        "links": {"run": link(public_url, base), "diff": link(public_url, f"{base}/diff"),
+                  "report_json": link(public_url, f"/v1/audits/{job.id}/report?format=json"),
+                  "report_html": link(public_url, f"/v1/audits/{job.id}/report?format=html")},
     }
 
 
-async def finalize_ready_runs(db: Database, policy: AddressPolicy | None = None,
-                              delivery: DeliveryPolicy | None = None) -> int:
-    """Diff and notify every run whose job has finished; returns how many runs were finalised."""
+async def finalize_ready_runs(db: Database, public_url: str | None = None) -> int:
+    """Diff every run whose job has finished, store the diff and, when the watch's policy asks for a
+    notification, the pending delivery job (sent by :mod:`auditor.watch.delivery`, never here);
+    returns how many runs were finalised."""
     claimed = await asyncio.to_thread(store_watches.claim_finalization, db)
     for run, watch, job in claimed:
         if job.status != "succeeded":
@@ -114,39 +117,50 @@ async def finalize_ready_runs(db: Database, policy: AddressPolicy | None = None,
             log.error("watch %s run %s: cannot diff: %s", watch.id, run.id, exc)
             await asyncio.to_thread(store_watches.finish_run, db, run.id, status="failed")
             continue
-        record = None
-        notified = False
+        delivery = None
         if watch.webhook_url and watch.webhook_secret and _should_notify(watch.notify, diff, prior is None):
-            result = await deliver(watch.webhook_url, _payload(watch, run, job, diff), watch.webhook_secret,
-                                   policy=policy, delivery=delivery, delivery_id=run.id)
-            record = result.to_dict()
-            notified = result.delivered
+            body = json.dumps(_payload(watch, run, job, diff, public_url), ensure_ascii=False).encode("utf-8")
+            delivery = {"id": run.id, "url": watch.webhook_url, "payload": body}
         await asyncio.to_thread(store_watches.finish_run, db, run.id, status="done",
-                                previous_run_id=prior[0].id if prior else None, diff=diff,
-                                notified=notified, delivery=record)
+                                previous_run_id=prior[0].id if prior else None, diff=diff, delivery=delivery)
         keep = int(_env_number(KEEP_RUNS_ENV, 100))
         await asyncio.to_thread(store_watches.prune_runs, db, watch.id, keep)
     return len(claimed)
 
 
-async def tick(db: Database, wake: Callable[[], None] | None = None, policy: AddressPolicy | None = None,
-               delivery: DeliveryPolicy | None = None) -> tuple[int, int]:
+async def tick(db: Database, wake: Callable[[], None] | None = None, public_url: str | None = None,
+               deliveries: asyncio.Event | None = None) -> tuple[int, int]:
     """One scheduler step: create due runs and their jobs, finalise finished runs."""
     created = await asyncio.to_thread(store_watches.create_due_runs, db)
     jobs = await asyncio.to_thread(store_watches.ensure_jobs, db)
     if jobs and wake is not None:
         wake()
-    finalized = await finalize_ready_runs(db, policy, delivery)
+    finalized = await finalize_ready_runs(db, public_url)
+    if finalized and deliveries is not None:
+        deliveries.set()
     return len(created), finalized
 
 
 async def scheduler_loop(db: Database, wake: Callable[[], None] | None = None,
-                         interval_s: float | None = None) -> None:
-    """Forever: :func:`tick`, then sleep ``interval_s`` (``AUDITOR_WATCH_INTERVAL``, default 5 s)."""
+                         interval_s: float | None = None, public_url: str | None = None,
+                         policy: AddressPolicy | None = None, delivery: DeliveryPolicy | None = None) -> None:
+    """Forever: :func:`tick`, then sleep ``interval_s`` (``AUDITOR_WATCH_INTERVAL``, default 5 s).
+
+    Beside it runs :func:`auditor.watch.delivery.delivery_loop`, the embedded runner's webhook job
+    kind, woken as soon as a tick finalised a run.
+    """
+    from auditor.watch.delivery import delivery_loop
+
     interval = interval_s or 5.0
-    while True:
-        try:
-            await tick(db, wake)
-        except Exception:  # noqa: BLE001 - keep scheduling through store hiccups
-            log.exception("watch scheduler step failed")
-        await asyncio.sleep(interval)
+    woken = asyncio.Event()
+    sender = asyncio.create_task(delivery_loop(db, woken, interval, policy, delivery), name="auditor-webhooks")
+    try:
+        while True:
+            try:
+                await tick(db, wake, public_url, woken)
+            except Exception:  # noqa: BLE001 - keep scheduling through store hiccups
+                log.exception("watch scheduler step failed")
+            await asyncio.sleep(interval)
+    finally:
+        sender.cancel()
+        await asyncio.gather(sender, return_exceptions=True)

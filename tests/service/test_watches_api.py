@@ -59,11 +59,13 @@ def _create(client: httpx.Client, **form: str) -> httpx.Response:
                        data=form)
 
 
-def _wait_run(client: httpx.Client, path: str, timeout: float = 60) -> dict[str, Any]:
+def _wait_run(client: httpx.Client, path: str, timeout: float = 60, delivered: bool = False) -> dict[str, Any]:
+    """The run once done (``delivered``: and its webhook delivery job finished too)."""
     deadline = time.monotonic() + timeout
     while True:
         body = client.get(path).json()
-        if body["status"] in ("done", "failed"):
+        sent = all(d["status"] in ("delivered", "failed") for d in body["deliveries"]) and bool(body["deliveries"])
+        if body["status"] in ("done", "failed") and (sent or not delivered):
             return body
         if time.monotonic() > deadline:
             raise AssertionError(f"run still {body['status']}")
@@ -108,9 +110,9 @@ def test_watch_lifecycle_runs_diffs_and_signed_deliveries(serve, receiver, monke
 
         first = client.post(f"/v1/watches/{watch['id']}/run")
         assert first.status_code == 202
-        run1 = _wait_run(client, first.headers["location"])
+        run1 = _wait_run(client, first.headers["location"], delivered=True)
         second = client.post(f"/v1/watches/{watch['id']}/run")
-        run2 = _wait_run(client, second.headers["location"])
+        run2 = _wait_run(client, second.headers["location"], delivered=True)
         assert run1["status"] == run2["status"] == "done" and run1["job_status"] == "succeeded"
         assert run2["summary"].startswith("no changes since ")
         assert run1["summary"].startswith("30 reference(s) added")  # the first run lists its baseline
@@ -128,7 +130,7 @@ def test_watch_lifecycle_runs_diffs_and_signed_deliveries(serve, receiver, monke
         assert headers[DELIVERY_HEADER] == run2["id"]
         assert body["summary"] == run2["summary"] and body["links"]["diff"].endswith("/diff")
         assert run2["notified"] is True
-        assert run2["deliveries"][0]["delivered"] is True
+        assert run2["deliveries"][0]["delivered"] is True and run2["deliveries"][0]["status"] == "delivered"
         assert run2["deliveries"][0]["attempts"][0]["status"] == 204
 
         runs = client.get(f"/v1/watches/{watch['id']}/runs").json()["items"]
