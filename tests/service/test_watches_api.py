@@ -66,7 +66,9 @@ def _wait_run(client: httpx.Client, path: str, timeout: float = 60, delivered: b
         body = client.get(path).json()
         sent = all(d["status"] in ("delivered", "failed") for d in body["deliveries"]) and bool(body["deliveries"])
         if body["status"] in ("done", "failed") and (sent or not delivered):
-            return body
+            # Read once more: the run and its deliveries are two reads, and the delivery job may
+            # have finished between them (it marks the run notified in the same transaction).
+            return client.get(path).json() if delivered else body
         if time.monotonic() > deadline:
             raise AssertionError(f"run still {body['status']}")
         time.sleep(0.05)
