@@ -48,25 +48,48 @@ async def audit_for_job(db: Database, job_id: str, documents: Sequence[ParsedDoc
                         settings: Settings, progress: Callable[[int], None] | None = None,
                         replaying: bool = False) -> list[AuditReport]:
     """The audit of one job; ``sources`` is what :func:`auditor.sources.open_sources` yielded."""
+    return await audit_for_jobs(db, [job_id] * len(documents), documents, sources, settings, progress, replaying)
+
+
+async def audit_for_jobs(db: Database, job_ids: Sequence[str], documents: Sequence[ParsedDocument], sources: Any,
+                         settings: Settings, progress: Callable[[int], None] | None = None,
+                         replaying: bool = False) -> list[AuditReport]:
+    """The audits of several jobs at once (``documents[i]`` belongs to ``job_ids[i]``), in one call.
+
+    Every watch re-audit among them goes into one :func:`auditor.audit.reaudit_documents` call, so
+    the identifier re-checks of all their documents share batches (EFetch of 200 PMIDs, Crossref DOI
+    filters); the rest are one :func:`auditor.audit.audit_documents` call. Reports come back in the
+    order of ``documents``.
+    """
     from auditor.audit import audit_documents, reaudit_documents
     from auditor.sources import open_sources
     from auditor.sources.retraction_watch import open_for_audit
 
     retractions = await open_for_audit(settings, sources.http)
     try:
-        previous = None if replaying else await asyncio.to_thread(store_watches.previous_report_for_job, db, job_id)
-        if previous is None:
-            return await audit_documents(documents, sources.entrez, sources.crossref, progress=progress,
-                                         retractions=retractions)
-        prior = json.loads(previous)
-        status_mode = "no-cache" if settings.cache_mode == "no-cache" else "refresh"
-        async with open_sources(dataclasses.replace(settings, cache_mode=status_mode)) as status:
-            reports = await reaudit_documents(documents, [prior] * len(documents), sources.entrez,
-                                              sources.crossref, status.entrez, status.crossref,
-                                              retractions=retractions)
-        if progress is not None:
-            progress(sum(len(d.references) for d in documents))
-        return reports
+        priors: dict[str, Any] = {}
+        if not replaying:
+            for job_id in dict.fromkeys(job_ids):
+                previous = await asyncio.to_thread(store_watches.previous_report_for_job, db, job_id)
+                if previous is not None:
+                    priors[job_id] = json.loads(previous)
+        again = [i for i, job_id in enumerate(job_ids) if job_id in priors]
+        fresh = [i for i in range(len(documents)) if i not in set(again)]
+        reports: dict[int, AuditReport] = {}
+        if fresh:
+            done = await audit_documents([documents[i] for i in fresh], sources.entrez, sources.crossref,
+                                         progress=progress, retractions=retractions)
+            reports.update(zip(fresh, done, strict=True))
+        if again:
+            status_mode = "no-cache" if settings.cache_mode == "no-cache" else "refresh"
+            async with open_sources(dataclasses.replace(settings, cache_mode=status_mode)) as status:
+                done = await reaudit_documents([documents[i] for i in again], [priors[job_ids[i]] for i in again],
+                                               sources.entrez, sources.crossref, status.entrez, status.crossref,
+                                               retractions=retractions)
+            reports.update(zip(again, done, strict=True))
+            if progress is not None:
+                progress(sum(len(documents[i].references) for i in again))
+        return [reports[i] for i in range(len(documents))]
     finally:
         if retractions is not None and retractions.index is not None:
             retractions.index.close()
