@@ -9,72 +9,32 @@ cassette (no network); the receiver is on 127.0.0.1, allowed through AUDITOR_WEB
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import column, func, select, table
 
-from auditor.store import migrate
 from auditor.store import watches as store_watches
 from auditor.store.engine import Database
 from auditor.store.tables import Job, WatchRun, WebhookDelivery
 from auditor.store.tokens import ensure_tenant
-from auditor.watch.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from auditor.watch.webhooks import DELIVERY_HEADER
+from tests.webhook_receiver import Receiver, serve_receiver
 
 from .test_procrastinate_pg import CLAIMED, SEED, _stop, _worker
+from .test_procrastinate_pg import store as store  # noqa: F401 - the fixture
 
 
 @pytest.fixture
-def store(postgres_db: str) -> Iterator[Database]:
-    db = Database(postgres_db)
-    migrate.upgrade(db)
-    yield db
-    db.dispose()
+def receiver() -> Iterator[tuple[str, Receiver]]:
+    with serve_receiver() as served:
+        yield served
 
 
-class _Receiver:
-    def __init__(self) -> None:
-        self.secrets: dict[str, str] = {}
-        """watch id -> secret"""
-        self.received: list[tuple[str, dict[str, Any]]] = []
-        self.lock = threading.Lock()
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, _Receiver]]:
-    state = _Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            payload = json.loads(body)
-            secret = state.secrets.get(payload["watch"]["id"], "")
-            ok = verify(secret, self.headers.get(TIMESTAMP_HEADER), body, self.headers.get(SIGNATURE_HEADER))
-            if ok:
-                with state.lock:
-                    state.received.append((self.headers.get(DELIVERY_HEADER) or "", payload))
-            self.send_response(204 if ok else 401)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", state
-    server.shutdown()
-    server.server_close()
-
-
-def _watch(db: Database, url: str, state: _Receiver) -> str:
+def _watch(db: Database, url: str, state: Receiver) -> str:
     tenant = ensure_tenant(db, "alice")
     created = store_watches.create_watch(
         db, tenant_id=tenant.tenant_id, filename=SEED.name, data=SEED.read_bytes(), cron="0 6 * * *",
@@ -99,7 +59,7 @@ def _wait_delivered(db: Database, watch_id: str, timeout: float, logs: list[Path
 
 
 def test_two_workers_fire_each_due_watch_exactly_once(store: Database, postgres_db: str, tmp_path: Path,
-                                                      receiver: tuple[str, _Receiver]) -> None:
+                                                      receiver: tuple[str, Receiver]) -> None:
     url, state = receiver
     before = _watch(store, url, state)  # due when the workers start
     logs = [tmp_path / "w1.log", tmp_path / "w2.log"]
@@ -133,7 +93,8 @@ def test_two_workers_fire_each_due_watch_exactly_once(store: Database, postgres_
     assert last_pass is not None and last_pass >= started + 3, (started, last_pass)
     # One delivery per run, sent once, after the run: the receiver saw each delivery id exactly once.
     assert {(d.id, d.status, len(d.attempts)) for d in deliveries} == {(r.id, "delivered", 1) for r in runs}
-    assert sorted(d for d, _ in state.received) == sorted(r.id for r in runs)
+    assert sorted(h[DELIVERY_HEADER] for h, _ in state.received) == sorted(r.id for r in runs)
+    assert state.refused == 0
     links = state.received[0][1]["links"]
     assert links["run"].startswith("https://auditor.example.org/v1/watches/")  # AUDITOR_PUBLIC_URL
     assert all(r.notified for r in runs)

@@ -4,54 +4,23 @@ signed webhook deliveries to a local receiver (allowed through AUDITOR_WEBHOOK_A
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 
-from auditor.watch.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, ReplayGuard, verify
+from auditor.watch.webhooks import DELIVERY_HEADER
+from tests.webhook_receiver import Receiver, serve_receiver
 
 from .conftest import SEED_000
 
 
-class _Receiver:
-    def __init__(self) -> None:
-        self.secret = ""
-        self.guard = ReplayGuard()
-        self.received: list[tuple[dict[str, str], dict[str, Any]]] = []
-        self.refused = 0
-
-
 @pytest.fixture
-def receiver() -> Iterator[tuple[str, _Receiver]]:
-    state = _Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            sig = self.headers.get(SIGNATURE_HEADER)
-            ok = verify(state.secret, self.headers.get(TIMESTAMP_HEADER), body, sig)
-            ok = ok and state.guard.first_use(sig or "")
-            if ok:
-                state.received.append((dict(self.headers), json.loads(body)))
-            else:
-                state.refused += 1
-            self.send_response(204 if ok else 401)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", state
-    server.shutdown()
-    server.server_close()
+def receiver() -> Iterator[tuple[str, Receiver]]:
+    with serve_receiver() as served:
+        yield served
 
 
 def _create(client: httpx.Client, **form: str) -> httpx.Response:
