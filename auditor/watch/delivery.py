@@ -59,6 +59,8 @@ async def send(db: Database, delivery_id: str, owner: str | None = None, policy:
         return "failed"
 
     async def record(attempt: DeliveryAttempt) -> None:
+        log.info("delivery %s: attempt %d to %s: %s", delivery_id, attempt.number, attempt.url,
+                 attempt.status if attempt.error is None else attempt.error)
         held = await asyncio.to_thread(store_deliveries.record_attempt, db, delivery_id, owner, asdict(attempt))
         if not held:
             raise DeliveryAborted(f"delivery {delivery_id}: claim lost")
