@@ -299,6 +299,8 @@ class SourceResult(Generic[T]):
 Verdict = Literal["verified", "minor", "major", "not_found", "unchecked"]
 VERDICT_ORDER: tuple[str, ...] = ("verified", "minor", "major", "not_found", "unchecked")
 Flag = Literal["retracted", "corrected", "expression_of_concern"]
+FLAG_ORDER: tuple[Flag, ...] = ("retracted", "expression_of_concern", "corrected")
+"""The order flags are listed in (most serious first), wherever they are listed."""
 Severity = Literal["info", "minor", "major", "error"]
 
 

@@ -7,14 +7,16 @@ It starts the sandbox (real rate limits, 250 ms latency), an ``auditor serve`` a
 webhook receiver that verifies every signature. Each document cites ``--refs`` real corpus works
 in Vancouver style (no DOIs or PMIDs printed). Then:
 
-1. run 1 (cold cache): every watch runs once (``POST /v1/watches/{id}/run``): the baseline;
+1. run 1 (cold cache): every watch runs once, all in one pass (one run per watch inserted together,
+   as the scheduler does when many watches come due at once): the baseline;
 2. 5 cited works are retracted and 3 others corrected through the sandbox's ``POST /_records``
    (each cited by exactly one document), and the Retraction Watch copy is refreshed once (the
    daily download);
 3. run 2 must report exactly those 8 changes, in the stored diffs and in the webhook deliveries,
    and nothing else; run 3 (nothing changed) must report nothing.
 
-It prints requests per reference (as the sandbox counted them) and wall time for each run.
+It prints requests per reference (as the sandbox counted them), wall time (until every run is done
+and every webhook delivery job has finished) and the load average for each run.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import threading
 import time
 import urllib.request
 from collections import Counter
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -119,27 +122,37 @@ def post_json(url: str, data: Any) -> Any:
         return json.load(reply)
 
 
-def run_all(client: Any, db: Any, watch_ids: list[str], timeout: float = 3600) -> tuple[float, list[dict[str, Any]]]:
-    """Start a run of every watch; wait by watching the store (polling 200 runs over the API would
-    load the very event loop the embedded workers run on), then read each run once over the API."""
+def run_all(db: Any, watch_ids: list[str], timeout: float = 3600) -> tuple[float, list[str]]:
+    """One pass over every watch, as the scheduler makes it: a run per watch, all inserted in one
+    transaction (the embedded runner's next tick gives them their jobs together, so their re-audits
+    share identifier batches). Wait by watching the store (polling 200 runs over the API would load
+    the very event loop the embedded workers run on) until every run is done and every webhook
+    delivery job has finished; returns (wall seconds, run ids)."""
+    import uuid
+
     from sqlalchemy import func, select
 
-    from auditor.store.tables import WatchRun
+    from auditor.store.tables import WatchRun, WebhookDelivery, utcnow
 
     started = time.monotonic()
-    locations = [client.post(f"/v1/watches/{w}/run").headers["location"] for w in watch_ids]
-    run_ids = [loc.rsplit("/", 1)[1] for loc in locations]
+    now = utcnow()
+    run_ids = [str(uuid.uuid4()) for _ in watch_ids]
+    with db.write() as session:
+        for i, (watch_id, run_id) in enumerate(zip(watch_ids, run_ids, strict=True)):
+            session.add(WatchRun(id=run_id, watch_id=watch_id, scheduled_for=now + timedelta(microseconds=i),
+                                 trigger="manual", status="pending", created_at=now, notified=False))
     while True:
         with db.read() as session:
             finished = session.scalar(select(func.count()).select_from(WatchRun).where(
                 WatchRun.id.in_(run_ids), WatchRun.status.in_(("done", "failed")))) or 0
-        if finished == len(run_ids):
+            sending = session.scalar(select(func.count()).select_from(WebhookDelivery).where(
+                WebhookDelivery.run_id.in_(run_ids), WebhookDelivery.status.in_(("pending", "sending")))) or 0
+        if finished == len(run_ids) and not sending:
             break
         if time.monotonic() - started > timeout:
             raise SystemExit("runs did not finish in time")
         time.sleep(1.0)
-    wall = time.monotonic() - started
-    return wall, [client.get(loc).json() for loc in locations]
+    return time.monotonic() - started, run_ids
 
 
 def requests_of(stats: dict[str, Any]) -> dict[str, int]:
@@ -245,7 +258,11 @@ def main() -> int:
                         figures["retraction_watch_download_requests"] = asyncio.run(daily())
                     sandbox.reset()
                     before = len(receiver.deliveries)
-                    wall, runs = run_all(client, db, watch_ids)
+                    load_before = os.getloadavg()
+                    wall, run_ids = run_all(db, watch_ids)
+                    load_after = os.getloadavg()
+                    runs = [client.get(f"/v1/watches/{w}/runs/{r}").json()
+                            for w, r in zip(watch_ids, run_ids, strict=True)]
                     stats = sandbox.stats()
                     per = requests_of(stats)
                     audit_requests = per.get("entrez", 0) + per.get("crossref", 0)
@@ -274,6 +291,8 @@ def main() -> int:
                         "expected_changes_reported": len(found) if not label.startswith("run 1") else None,
                         "other_changes": other_changes if not label.startswith("run 1") else None,
                         "deliveries": len(delivered),
+                        "load_average_1min_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
+                        "load_average_15min_after": round(load_after[2], 2),
                     }
                     if label.startswith("run 2"):
                         row["all_8_correct"] = found == {k: [v] for k, v in expected.items()}
@@ -287,12 +306,16 @@ def main() -> int:
             stop()
             hook_server.shutdown()
             db.dispose()
-    print("\n| run | wall | requests | per reference | 429s | changes reported | other changes | webhooks |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("\n| run | wall | requests | per reference | 429s | changes reported | other changes | webhooks | "
+          "load (1 min, before/after; 15 min) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in figures["runs"]:
+        load = r["load_average_1min_before_after"]
         print(f"| {r['run']} | {r['wall_s']} s | {r['requests']} | {r['requests_per_reference']} | "
               f"{r['rate_limited_429']} | {r['expected_changes_reported']} | {r['other_changes']} | "
-              f"{r['deliveries']} |")
+              f"{r['deliveries']} | {load[0]} / {load[1]}; {r['load_average_15min_after']} |")
+    print(f"webhook signatures refused: {figures['signatures_refused']}; Retraction Watch download: "
+          f"{figures.get('retraction_watch_download_requests')} request(s)")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return 0

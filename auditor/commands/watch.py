@@ -1,12 +1,14 @@
-"""``auditor watch add|list|show|pause|resume|run-due``: scheduled re-audits.
+"""``auditor watch add|list|show|edit|delete|pause|resume|run-due``: scheduled re-audits.
 
-``add``, ``list``, ``show``, ``pause`` and ``resume`` are clients of a running ``auditor serve``
-with ``--server`` (token from ``--token`` or ``AUDITOR_TOKEN``); without it they work on the store
-directly (``--database``, the ``local`` tenant for new watches, every tenant's watches listed:
-whoever can open the database is its operator). ``run-due`` works on the store directly, for
-deployments that prefer system cron or a Kubernetes CronJob to a long-running service: it creates
-the runs that are due (exactly once per scheduled time, whoever else is scheduling), executes their
-audits in this process, then stores the diffs and sends the webhooks. Exit codes: 0 done, 2 error.
+``add``, ``list``, ``show``, ``edit``, ``delete``, ``pause`` and ``resume`` are clients of a running
+``auditor serve`` with ``--server`` (token from ``--token`` or ``AUDITOR_TOKEN``); without it they
+work on the store directly (``--database``, the ``local`` tenant for new watches, every tenant's
+watches listed: whoever can open the database is its operator). ``run-due`` works on the store
+directly, for deployments that prefer system cron or a Kubernetes CronJob to a long-running
+service: it creates the runs that are due (exactly once per scheduled time, whoever else is
+scheduling), executes their audits in this process, then stores the diffs and sends the webhooks
+(each a delivery job of its own, also those a previous process left waiting). Exit codes: 0 done,
+2 error.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import asyncio
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError
@@ -24,7 +25,7 @@ from auditor.outcome import DEFAULT_FAIL_ON
 
 
 def add_arguments(sub: Any) -> None:
-    p = sub.add_parser("watch", help="scheduled re-audits: add, list, show, pause, resume, run-due",
+    p = sub.add_parser("watch", help="scheduled re-audits: add, list, show, edit, delete, pause, resume, run-due",
                        description="Watch documents: re-audit them on a schedule and report what changed.")
     actions = p.add_subparsers(dest="watch_command", required=True)
 
@@ -48,6 +49,17 @@ def add_arguments(sub: Any) -> None:
     show = actions.add_parser("show", help="one watch and its recent runs")
     show.add_argument("id", metavar="ID")
     client_options(show)
+    edit = actions.add_parser("edit", help="change a watch's schedule, webhook or notification policy")
+    edit.add_argument("id", metavar="ID")
+    edit.add_argument("--cron", metavar="EXPR", help="new 5-field cron expression")
+    edit.add_argument("--timezone", metavar="ZONE", help="new IANA zone of the cron fields")
+    edit.add_argument("--webhook", metavar="URL", help='new webhook URL ("" removes the webhook)')
+    edit.add_argument("--notify", choices=("changes", "always", "retractions"))
+    edit.add_argument("--fail-on", metavar="VERDICTS")
+    client_options(edit)
+    delete = actions.add_parser("delete", help="stop watching (runs and deliveries go; their audits stay)")
+    delete.add_argument("id", metavar="ID")
+    client_options(delete)
     for name, what in (("pause", "stop scheduling a watch (run-now still runs it)"),
                        ("resume", "schedule it again from its next tick (missed runs are not fired)")):
         toggle = actions.add_parser(name, help=what)
@@ -88,7 +100,7 @@ def _line(w: dict[str, Any]) -> str:
 def _remote(args: argparse.Namespace) -> int:
     import httpx
 
-    from .submit import ServiceError
+    from .submit import ServiceError, _problem
 
     try:
         with _client(args) as client:
@@ -99,13 +111,20 @@ def _remote(args: argparse.Namespace) -> int:
                     form["webhook_url"] = args.webhook
                 watch = _checked(client.post("/v1/watches", files={"file": (args.file, data)}, data=form), 201)
                 print(watch["id"])
-                if watch.get("webhook_secret"):
-                    print(f"webhook secret (shown once; verify X-Auditor-Signature with it): "
-                          f"{watch['webhook_secret']}", file=sys.stderr)
+                _print_secret(watch.get("webhook_secret"))
                 print(f"next run {watch.get('next_run_at')}", file=sys.stderr)
             elif args.watch_command == "list":
                 for w in _checked(client.get("/v1/watches"), 200)["items"]:
                     print(_line(w))
+            elif args.watch_command == "edit":
+                watch = _checked(client.patch(f"/v1/watches/{args.id}", json=_edits(args)), 200)
+                print(_line(watch))
+                _print_secret(watch.get("webhook_secret"))
+            elif args.watch_command == "delete":
+                resp = client.delete(f"/v1/watches/{args.id}")
+                if resp.status_code != 204:
+                    raise _problem(resp)
+                print(f"deleted watch {args.id}", file=sys.stderr)
             elif args.watch_command in ("pause", "resume"):
                 paused = args.watch_command == "pause"
                 print(_line(_checked(client.patch(f"/v1/watches/{args.id}", json={"paused": paused}), 200)))
@@ -118,11 +137,29 @@ def _remote(args: argparse.Namespace) -> int:
     return 0
 
 
-async def run_due(db: Any, settings: Any, job_settings: Any, owner: str) -> tuple[int, int]:
-    """Due runs -> their jobs, executed here -> finalised. Returns (runs created, runs finalised)."""
+def _edits(args: argparse.Namespace) -> dict[str, str]:
+    """The PATCH body: only the options given (``--webhook ""`` removes the webhook)."""
+    edits = {key: value for key, value in (("cron", args.cron), ("timezone", args.timezone),
+                                           ("webhook_url", args.webhook), ("notify", args.notify),
+                                           ("fail_on", args.fail_on)) if value is not None}
+    if not edits:
+        raise InputError("watch edit: nothing to change; give --cron, --timezone, --webhook, --notify or --fail-on")
+    return edits
+
+
+def _print_secret(secret: str | None) -> None:
+    if secret:
+        print(f"webhook secret (shown once; verify X-Auditor-Signature with it): {secret}", file=sys.stderr)
+
+
+async def run_due(db: Any, settings: Any, job_settings: Any, owner: str) -> tuple[int, int, int]:
+    """Due runs -> their jobs, executed here -> finalised -> their webhooks sent.
+
+    Returns (runs created, runs finalised, webhooks delivered)."""
     from auditor.jobs.execute import execute_job, replay_context
     from auditor.store import jobs as store_jobs
     from auditor.store import watches as store_watches
+    from auditor.watch.delivery import send_waiting
     from auditor.watch.runs import finalize_ready_runs
 
     created = await asyncio.to_thread(store_watches.create_due_runs, db)
@@ -134,21 +171,20 @@ async def run_due(db: Any, settings: Any, job_settings: Any, owner: str) -> tupl
                                           job_settings.max_attempts, job_id)
             if job is not None:  # another worker may have taken it: it will finish it
                 await execute_job(db, job, owner, settings, job_settings)
-    finalized = await finalize_ready_runs(db)
-    return len(created), finalized
+    finalized = await finalize_ready_runs(db, job_settings.public_url)
+    delivered = await send_waiting(db)  # every waiting delivery, also those an earlier process left
+    return len(created), finalized, delivered
 
 
 def _read(path_text: str) -> bytes:
-    try:
-        return Path(path_text).read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path_text}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{path_text}: cannot read ({exc.strerror or exc})") from None
+    """As ``auditor check`` reads: a regular file only (never a FIFO hang), capped at the upload limit."""
+    from auditor.documents.loader import max_document_bytes, read_document_bytes
+
+    return read_document_bytes(path_text, max_document_bytes())
 
 
 def _local(args: argparse.Namespace) -> int:
-    """``add``/``list``/``show`` on the store itself, with the API's validation rules."""
+    """``add``/``list``/``show``/``edit``/``delete`` on the store itself, with the API's validation rules."""
     import hashlib
 
     from auditor.errors import ConfigError
@@ -184,14 +220,45 @@ def _local(args: argparse.Namespace) -> int:
                 timezone=schedule.timezone, notify=args.notify, fail_on=policy, webhook_url=args.webhook,
                 sha256=hashlib.sha256(data).hexdigest())
             print(created.watch.id)
-            if created.secret:
-                print(f"webhook secret (shown once; verify X-Auditor-Signature with it): {created.secret}",
-                      file=sys.stderr)
+            _print_secret(created.secret)
             print(f"next run {created.watch.next_run_at.isoformat() if created.watch.next_run_at else '-'}",
                   file=sys.stderr)
         elif args.watch_command == "list":
             for w in store_watches.list_watches(db, None, limit=10_000):
                 print(_line(_as_dict(w)))
+        elif args.watch_command in ("edit", "delete"):
+            edits = _edits(args) if args.watch_command == "edit" else {}
+            watch = store_watches.get_watch(db, args.id)
+            if watch is None:
+                raise InputError(f"no watch {args.id}")
+            if args.watch_command == "delete":
+                store_watches.delete_watch(db, watch.id, watch.tenant_id)
+                print(f"deleted watch {args.id}", file=sys.stderr)
+                return 0
+            changes: dict[str, Any] = {}
+            if "cron" in edits or "timezone" in edits:
+                try:
+                    schedule = Schedule.parse(edits.get("cron", watch.cron), edits.get("timezone", watch.timezone))
+                except ScheduleError as exc:
+                    raise ConfigError(str(exc)) from None
+                changes.update(cron=schedule.cron, timezone=schedule.timezone)
+            if "webhook_url" in edits:
+                url = edits["webhook_url"].strip() or None
+                if url:
+                    try:
+                        asyncio.run(check_target(url, AddressPolicy.from_env()))
+                    except WebhookRefused as exc:
+                        raise ConfigError(f"--webhook: {exc}") from None
+                changes["webhook_url"] = url
+            if "notify" in edits:
+                changes["notify"] = edits["notify"]
+            if "fail_on" in edits:
+                changes["fail_on"] = ",".join(sorted(parse_fail_on(edits["fail_on"]))) or "none"
+            updated, secret = store_watches.update_watch(db, watch.id, watch.tenant_id, changes)
+            if updated is None:
+                raise InputError(f"no watch {args.id}")
+            print(_line(_as_dict(updated)))
+            _print_secret(secret)
         elif args.watch_command in ("pause", "resume"):
             toggled = store_watches.set_paused(db, args.id, args.watch_command == "pause")
             if toggled is None:
@@ -232,8 +299,9 @@ def run(args: argparse.Namespace) -> int:
     db = open_store(args.database)
     try:
         owner = f"run-due:{socket.gethostname()}:{os.getpid()}"
-        created, finalized = asyncio.run(run_due(db, settings, job_settings, owner))
+        created, finalized, delivered = asyncio.run(run_due(db, settings, job_settings, owner))
     finally:
         db.dispose()
-    print(f"{created} watch run(s) were due; {finalized} run(s) finalised", file=sys.stderr)
+    print(f"{created} watch run(s) were due; {finalized} run(s) finalised; {delivered} webhook(s) delivered",
+          file=sys.stderr)
     return 0

@@ -95,13 +95,35 @@ def problem(slug: str, title: str, detail: str, status: int = 500) -> dict[str, 
 
 
 async def execute_job(db: Database, job: Job, owner: str, settings: Settings, job_settings: JobSettings) -> JobResult:
-    """Run a job this worker has claimed (``owner`` holds its lease) to one of its end states."""
+    """Run a job this worker has claimed (``owner`` holds its lease) to one of its end states.
+
+    A watch re-audit takes its queued siblings along (:func:`auditor.store.watches.claim_reaudit_batch`,
+    leased to the same owner): their documents are re-checked in one call, so a pass over many
+    due watches costs one identifier batch, not one per watch. Each job still gets its own reports
+    and outcome. The result is the claimed job's, with the whole call's upstream counters.
+    """
+    from auditor.store import watches as store_watches
+
+    batch = [job]
+    if job_settings.replay_cassette is None:
+        batch += await asyncio.to_thread(store_watches.claim_reaudit_batch, db, job.id, owner, job_settings.lease_s,
+                                         job_settings.max_attempts)
+        if len(batch) > 1:
+            log.info("job %s: re-audited together with %d other watch run(s)", job.id, len(batch) - 1)
+    results = await execute_jobs(db, batch, owner, settings, job_settings)
+    return results[0]
+
+
+async def execute_jobs(db: Database, jobs: list[Job], owner: str, settings: Settings,
+                       job_settings: JobSettings) -> list[JobResult]:
+    """Run claimed jobs in one audit call; each ends in its own state (one failing fails only itself)."""
     from auditor.outcome import exit_code, flagged_references, parse_fail_on
     from auditor.sources import open_sources
-    from auditor.watch.runs import audit_for_job
+    from auditor.watch.runs import audit_for_jobs
 
     started = time.monotonic()
-    result = JobResult(job.id, "running", 0.0)
+    results = {job.id: JobResult(job.id, "running", 0.0) for job in jobs}
+    active = {job.id: job for job in jobs}
     done = 0
     sources_state: dict[str, Any] | None = None
 
@@ -114,27 +136,40 @@ async def execute_job(db: Database, job: Job, owner: str, settings: Settings, jo
         nonlocal sources_state
         sources_state = snapshot
 
-    async def audit() -> list[AuditReport]:
+    def finish(job_id: str, status: str) -> None:
+        results[job_id].status = status
+        results[job_id].duration_s = time.monotonic() - started
+        active.pop(job_id, None)
+
+    async def fail(job_id: str, error: dict[str, Any] | None) -> None:
+        ok = await asyncio.to_thread(store_jobs.finish_unsuccessfully, db, job_id, owner, "failed", error)
+        finish(job_id, "failed" if ok else "lost")
+
+    async def audit() -> dict[str, AuditReport]:
         if job_settings.test_delay_s:
             await asyncio.sleep(job_settings.test_delay_s)
-        stored = await asyncio.to_thread(store_jobs.load_document, db, job.id)
-        if stored is None:
-            raise LookupError("the job's document is gone")
-        parsed = await asyncio.to_thread(parse_bytes, stored.data, job.filename)
+        parsed: dict[str, ParsedDocument] = {}
+        for job in jobs:
+            try:
+                stored = await asyncio.to_thread(store_jobs.load_document, db, job.id)
+                if stored is None:
+                    raise LookupError("the job's document is gone")
+                parsed[job.id] = await asyncio.to_thread(parse_bytes, stored.data, job.filename)
+            except Exception as exc:  # noqa: BLE001 - one unreadable document fails its own job only
+                if len(jobs) == 1:
+                    raise
+                await fail(job.id, _failure(exc))
+        ids = [job_id for job_id in parsed if job_id in active]
         cfg = audit_settings(settings, job_settings)
         async with open_sources(cfg) as sources:
             try:
                 # Watch runs re-audit cheaply; every job consults the Retraction Watch index.
-                return await audit_for_job(db, job.id, [parsed], sources, cfg, progress=progress,
-                                           replaying=job_settings.replay_cassette is not None,
-                                           sources_progress=sources_progress)
+                reports = await audit_for_jobs(db, ids, [parsed[i] for i in ids], sources, cfg, progress=progress,
+                                               replaying=job_settings.replay_cassette is not None,
+                                               sources_progress=sources_progress)
             finally:
-                result.counters = {name: c.as_dict() for name, c in sources.counters().items()}
-
-    def finish(status: str) -> JobResult:
-        result.status = status
-        result.duration_s = time.monotonic() - started
-        return result
+                results[jobs[0].id].counters = {name: c.as_dict() for name, c in sources.counters().items()}
+        return dict(zip(ids, reports, strict=True))
 
     task = asyncio.ensure_future(audit())
     try:
@@ -142,16 +177,19 @@ async def execute_job(db: Database, job: Job, owner: str, settings: Settings, jo
             await asyncio.wait({task}, timeout=job_settings.heartbeat_s)
             if task.done():
                 break
-            beat = await asyncio.to_thread(store_jobs.heartbeat, db, job.id, owner, job_settings.lease_s, done,
-                                           sources_state)
-            if not beat.held:
-                log.warning("job %s: lease lost; abandoning this execution", job.id)
-                return finish("lost")
-            if beat.cancel_requested:
+            for job_id in list(active):
+                beat = await asyncio.to_thread(store_jobs.heartbeat, db, job_id, owner, job_settings.lease_s,
+                                               done if len(jobs) == 1 else None, sources_state)
+                if not beat.held:
+                    log.warning("job %s: lease lost; abandoning this execution", job_id)
+                    finish(job_id, "lost")
+                elif beat.cancel_requested:
+                    ok = await asyncio.to_thread(store_jobs.finish_unsuccessfully, db, job_id, owner, "cancelled")
+                    finish(job_id, "cancelled" if ok else "lost")
+            if not active:  # every job of the call was cancelled or lost: stop auditing
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
-                ok = await asyncio.to_thread(store_jobs.finish_unsuccessfully, db, job.id, owner, "cancelled")
-                return finish("cancelled" if ok else "lost")
+                return [results[job.id] for job in jobs]
     finally:
         if not task.done():
             task.cancel()
@@ -159,20 +197,25 @@ async def execute_job(db: Database, job: Job, owner: str, settings: Settings, jo
 
     error = _failure(task.exception())
     if error is not None:
-        ok = await asyncio.to_thread(store_jobs.finish_unsuccessfully, db, job.id, owner, "failed", error)
-        return finish("failed" if ok else "lost")
+        for job_id in list(active):
+            await fail(job_id, error)
+        return [results[job.id] for job in jobs]
     reports = task.result()
-    try:
-        rendered = await asyncio.to_thread(render_all, reports)
-        code = exit_code(reports, parse_fail_on(job.fail_on))
-        flagged = flagged_references(reports)
-    except Exception as exc:  # noqa: BLE001 - a bug in rendering fails this job; it must not loop
-        ok = await asyncio.to_thread(store_jobs.finish_unsuccessfully, db, job.id, owner, "failed", _failure(exc))
-        return finish("failed" if ok else "lost")
-    summary = reports[0].summary
-    status = await asyncio.to_thread(store_jobs.complete, db, job.id, owner, rendered, summary, code,
-                                     sum(summary.values()), flagged=flagged, progress_sources=sources_state)
-    return finish(status)
+    for job in jobs:
+        if job.id not in active or job.id not in reports:
+            continue
+        try:
+            rendered = await asyncio.to_thread(render_all, [reports[job.id]])
+            code = exit_code([reports[job.id]], parse_fail_on(job.fail_on))
+            flagged = flagged_references([reports[job.id]])
+        except Exception as exc:  # noqa: BLE001 - a bug in rendering fails this job; it must not loop
+            await fail(job.id, _failure(exc))
+            continue
+        summary = reports[job.id].summary
+        status = await asyncio.to_thread(store_jobs.complete, db, job.id, owner, rendered, summary, code,
+                                         sum(summary.values()), flagged=flagged, progress_sources=sources_state)
+        finish(job.id, status)
+    return [results[job.id] for job in jobs]
 
 
 def _failure(exc: BaseException | None) -> dict[str, Any] | None:

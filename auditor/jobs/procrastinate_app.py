@@ -10,6 +10,8 @@ period across all workers, and transactional enqueue.
   was cancelled or deleted is a no-op; a job whose lease another execution still holds raises
   :class:`JobBusy`, which procrastinate retries after a wait. Reports are written only by the lease
   holder, so a task run twice (a stalled retry racing a slow original) still has its effect once.
+* ``auditor.watch_tick`` (periodic) and ``auditor.deliver_webhook``: watches, in
+  :mod:`auditor.jobs.procrastinate_watch`.
 * ``auditor.sweep`` runs every ``AUDITOR_WORKER_SWEEP`` seconds (a periodic task, deferred once per
   period whatever the number of workers) and once when a worker starts. It retries procrastinate
   jobs whose worker stopped heartbeating (``get_stalled_jobs`` + ``retry_job``, procrastinate 3's
@@ -83,6 +85,7 @@ _TUNING_ENV: tuple[tuple[str, str], ...] = (
     ("AUDITOR_WORKER_STALLED_AFTER", "stalled_after_s"),
     ("AUDITOR_WORKER_SWEEP", "sweep_s"),
     ("AUDITOR_WORKER_POLL", "poll_s"),
+    ("AUDITOR_WORKER_WATCH", "watch_s"),
 )
 
 
@@ -99,6 +102,9 @@ class WorkerTuning:
     Each worker also sweeps once at start, so a restarted machine picks up its dead jobs at once."""
     poll_s: float = 5.0
     """Fallback poll for new jobs; LISTEN/NOTIFY wakes workers at once anyway."""
+    watch_s: int = 60
+    """Period of the watch pass (``auditor.watch_tick``: due runs, finalisation, webhooks); cron
+    fields are minutes, so 60 loses nothing. A divisor of 60, or a multiple of 60, works best."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> WorkerTuning:
@@ -114,7 +120,7 @@ class WorkerTuning:
                 raise ConfigError(f"{var}: {raw!r} is not a number") from None
             if not math.isfinite(number) or number <= 0:
                 raise ConfigError(f"{var}: {raw!r} must be a positive number")
-            values[name] = max(1, round(number)) if name == "sweep_s" else number
+            values[name] = max(1, round(number)) if name in ("sweep_s", "watch_s") else number
         return cls(**values)  # type: ignore[arg-type]
 
 
@@ -156,6 +162,9 @@ def build_app(database_url: str, *, tuning: WorkerTuning | None = None, sync: bo
     async def sweep(context: procrastinate.JobContext, timestamp: int) -> dict[str, int]:
         return await _sweep(context)
 
+    from .procrastinate_watch import register
+
+    register(app, tuning, QUEUE)  # the watch pass (periodic) and webhook deliveries
     return app
 
 
@@ -200,6 +209,9 @@ async def _run_audit(context: procrastinate.JobContext, job_id: str) -> str:
     log.info("job %s: %s in %.2f s", job.id, result.status, result.duration_s)
     if state.observer is not None:
         state.observer(result)
+    from .procrastinate_watch import after_audit
+
+    await after_audit(context.app, state, job.id)  # a watch run's job: its diff and webhook now
     return result.status
 
 

@@ -59,7 +59,8 @@ class EmbeddedRunner:
         self._loops.append(asyncio.create_task(self._beat(), name="auditor-worker-heartbeat"))
         from auditor.watch.runs import scheduler_loop
 
-        self._loops.append(asyncio.create_task(scheduler_loop(self.db, self.wake, self.job_settings.watch_interval_s),
+        self._loops.append(asyncio.create_task(scheduler_loop(self.db, self.wake, self.job_settings.watch_interval_s,
+                                                              self.job_settings.public_url),
                                                name="auditor-watch-scheduler"))
 
     def wake(self) -> None:

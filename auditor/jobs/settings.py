@@ -39,6 +39,8 @@ class JobSettings:
     test_delay_s: float = 0.0
     watch_interval_s: float = 5.0
     """How often the embedded runner looks for due watch runs and finished runs to finalise."""
+    public_url: str | None = None
+    """``AUDITOR_PUBLIC_URL``: base of the absolute links in webhook payloads (None: relative links)."""
 
     @property
     def heartbeat_s(self) -> float:
@@ -59,6 +61,9 @@ class JobSettings:
             if not math.isfinite(number) or number < 0 or (name != "test_delay_s" and number == 0):
                 raise ConfigError(f"{var}: {raw!r} must be a positive number")
             values[name] = number
+        from auditor.watch.links import PUBLIC_URL_ENV, parse_public_url
+
+        values["public_url"] = parse_public_url(env.get(PUBLIC_URL_ENV))
         cassette = env.get("AUDITOR_REPLAY_CASSETTE", "").strip()
         if cassette:
             if not os.path.isfile(cassette):

@@ -24,13 +24,13 @@ from auditor.judging.normalize import norm_text
 from auditor.judging.pages import expand_ranges, record_pages
 from auditor.judging.sources import disagreements
 from auditor.judging.suggest import suggest
-from auditor.model import Finding, Match, Record, Reference, ReferenceAudit, Verdict
+from auditor.model import FLAG_ORDER, Finding, Match, Record, Reference, ReferenceAudit, Verdict
 
 _FLAG_BY_UPDATE = {"retraction": "retracted", "correction": "corrected",
                    "expression_of_concern": "expression_of_concern"}
 _FLAG_BY_TYPE = {"retracted publication": "retracted", "corrected and republished article": "corrected"}
 _FLAG_CODE = {"retracted": "REF301", "corrected": "REF302", "expression_of_concern": "REF303"}
-_FLAG_ORDER = ("retracted", "expression_of_concern", "corrected")
+_FLAG_ORDER = FLAG_ORDER
 
 
 def identifier(record: Record) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from auditor.model import Finding, ReferenceAudit, Severity
+from auditor.model import FLAG_ORDER, Finding, ReferenceAudit, Severity
 from auditor.sources.retraction_watch import INDEX_NAME, IndexState, RetractionEntry
 
 CODE = "REF305"
@@ -20,7 +20,7 @@ MAX_FINDINGS = 10
 _FLAG = {"retraction": "retracted", "expression_of_concern": "expression_of_concern", "correction": "corrected"}
 _SEVERITY: dict[str, Severity] = {"retraction": "error", "expression_of_concern": "major", "correction": "info"}
 _LABEL = {"retraction": "Retraction", "expression_of_concern": "Expression of concern", "correction": "Correction"}
-_FLAG_ORDER = ("retracted", "expression_of_concern", "corrected")
+_FLAG_ORDER = FLAG_ORDER
 
 
 def standing(entries: list[RetractionEntry]) -> list[RetractionEntry]:

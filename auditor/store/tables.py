@@ -276,7 +276,15 @@ class WebhookDelivery(Base):
     url: Mapped[str] = mapped_column(Text)
     delivered: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    """Every attempt so far, appended as each one ends (what the run's page shows)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="failed", index=True)
+    """``pending`` (waiting for a sender), ``sending`` (claimed, under a lease), ``delivered``, ``failed``."""
+    payload: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    """The JSON body, fixed when the run finished, so every attempt and every re-run sends the same bytes."""
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 # The shared limiter and cache tables live in their own module; importing it here puts them on

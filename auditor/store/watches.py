@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from auditor.store import jobs as store_jobs
 from auditor.store.engine import Database
@@ -35,6 +36,10 @@ from auditor.store.tables import (
 )
 from auditor.watch.schedule import Schedule, due
 
+REAUDIT_BATCH = 50
+"""Watch re-audits executed together at most: their identifier checks share EFetch batches of 200
+PMIDs (50 documents of 30 references make 8 requests instead of 50), while several workers still
+share a large pass."""
 FINALIZE_LEASE = timedelta(minutes=10)
 """A finaliser that has not finished within this long is presumed dead and its run is reclaimed."""
 
@@ -212,12 +217,14 @@ def ensure_jobs(db: Database, max_runs: int = 100) -> list[str]:
     from auditor.documents.loader import load_bytes
     from auditor.parsing import parse_document
 
-    job_ids = []
-    for run, watch in rows:
-        try:
-            total = len(parse_document(load_bytes(watch.document, watch.filename)).references)
+    totals = []
+    for _run, watch in rows:  # parse first, then create the jobs back to back: a worker that takes the
+        try:                  # first re-audit finds the pass's others queued beside it (one batch)
+            totals.append(len(parse_document(load_bytes(watch.document, watch.filename)).references))
         except Exception:  # noqa: BLE001 - an unreadable document fails its job, with the reason
-            total = 0
+            totals.append(0)
+    job_ids = []
+    for (run, watch), total in zip(rows, totals, strict=True):
         job, _ = store_jobs.submit(db, tenant_id=watch.tenant_id, filename=watch.filename, data=watch.document,
                                    fail_on=watch.fail_on, total=total, idempotency_key=f"watch-run:{run.id}")
         with db.write() as session:
@@ -308,16 +315,22 @@ def claim_finalization(db: Database, now: datetime | None = None, limit: int = 2
 def finish_run(db: Database, run_id: str, *, status: str, previous_run_id: str | None = None,
                diff: dict[str, Any] | None = None, notified: bool = False,
                delivery: dict[str, Any] | None = None) -> None:
-    """Store the outcome of finalisation (and the delivery with its attempts) in one transaction."""
+    """Store the outcome of finalisation in one transaction, with the delivery job when one is due.
+
+    ``delivery`` is ``{"id", "url", "payload"}``: the row is created ``pending`` (once per run: its
+    id is the run id) and sent by :mod:`auditor.watch.delivery`, after this commit.
+    """
     with db.write() as session:
         values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "notified": notified,
                                   "previous_run_id": previous_run_id}
         if diff is not None:
             values.update(diff=diff, summary=diff.get("summary"), flags_gained=diff.get("flags_gained"))
         session.execute(update(WatchRun).where(WatchRun.id == run_id).values(**values))
-        if delivery is not None:
-            session.add(WebhookDelivery(id=delivery["delivery_id"], run_id=run_id, url=delivery["url"],
-                                        delivered=delivery["delivered"], attempts=delivery["attempts"],
+        if delivery is not None and session.scalar(
+                select(WebhookDelivery.id).where(WebhookDelivery.id == delivery["id"])) is None:
+            # A pending delivery job, committed with the diff: sending is a job of its own.
+            session.add(WebhookDelivery(id=delivery["id"], run_id=run_id, url=delivery["url"], delivered=False,
+                                        attempts=[], status="pending", payload=delivery["payload"],
                                         created_at=utcnow()))
 
 
@@ -342,3 +355,35 @@ def queued_run_jobs(db: Database) -> list[str]:
     with db.read() as session:
         return list(session.scalars(select(Job.id).join(WatchRun, WatchRun.job_id == Job.id).where(
             WatchRun.status == "pending", Job.status == "queued").order_by(Job.seq)))
+
+
+def _has_succeeded_before() -> Any:
+    """SQL: the run's watch has an earlier run whose audit succeeded (so this run is a re-audit)."""
+    earlier, earlier_job = aliased(WatchRun), aliased(Job)
+    return select(earlier.id).join(earlier_job, earlier_job.id == earlier.job_id).where(
+        earlier.watch_id == WatchRun.watch_id, earlier.seq < WatchRun.seq,
+        earlier_job.status == "succeeded").exists()
+
+
+def claim_reaudit_batch(db: Database, job_id: str, owner: str, lease_s: float, max_attempts: int,
+                        limit: int = REAUDIT_BATCH) -> list[Job]:
+    """When ``job_id`` is a watch re-audit: other queued watch re-audits, now leased to ``owner`` too.
+
+    A pass over many due watches creates one job per run (each run keeps its own audit and report);
+    the worker that takes the first one takes the others waiting beside it, so their identifier
+    checks share batches. Jobs another worker claimed first are simply not in the batch.
+    """
+    with db.read() as session:
+        mine = session.scalar(select(WatchRun.id).where(WatchRun.job_id == job_id, _has_succeeded_before()))
+        if mine is None:
+            return []
+        candidates = list(session.scalars(
+            select(Job.id).join(WatchRun, WatchRun.job_id == Job.id).where(
+                WatchRun.status == "pending", Job.status == "queued", Job.cancel_requested.is_(False),
+                Job.id != job_id, _has_succeeded_before()).order_by(Job.seq).limit(max(0, limit - 1))))
+    claimed = []
+    for candidate in candidates:
+        job = store_jobs.claim(db, owner, lease_s, max_attempts, candidate)
+        if job is not None:
+            claimed.append(job)
+    return claimed

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
 
 from auditor.errors import InputError
 from auditor.identifiers import text_hash
+from auditor.model import FLAG_ORDER, Match
 
 FLAG_WORDS = {
     "retracted": ("cited work retracted", "cited works retracted"),
@@ -35,9 +36,9 @@ FLAG_WORDS = {
                               "cited works given an expression of concern"),
     "corrected": ("cited work corrected", "cited works corrected"),
 }
-FLAG_ORDER = ("retracted", "expression_of_concern", "corrected")
-MATCH_FIELDS = ("pmid", "doi", "title", "journal", "year", "volume", "issue", "pages", "source")
-"""What "the matched record changed" looks at; the agreement score alone is not a change."""
+MATCH_FIELDS = tuple(f.name for f in fields(Match) if f.name not in ("score", "authors"))
+"""What "the matched record changed" looks at: the fields of :class:`auditor.model.Match` (the
+report's ``match``) but the agreement score and the author list, which alone are not a change."""
 
 
 class DiffError(InputError):

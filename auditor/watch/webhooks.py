@@ -299,18 +299,42 @@ class _Permanent(Exception):
     """A failure no retry will fix (refused target, 4xx, too many redirects)."""
 
 
+class DeliveryAborted(Exception):
+    """The attempt hook says to stop (the sender lost its claim on the delivery): no more attempts."""
+
+
+AttemptHook = Callable[[DeliveryAttempt], Awaitable[None]]
+
+
 async def deliver(url: str, payload: Mapping[str, Any] | bytes, secret: str | bytes,
                   policy: AddressPolicy | None = None, delivery: DeliveryPolicy | None = None,
-                  resolve: Resolver = system_resolve, delivery_id: str | None = None) -> DeliveryResult:
-    """POST the signed payload with retries; never raises. Every attempt is in the result."""
+                  resolve: Resolver = system_resolve, delivery_id: str | None = None,
+                  on_attempt: AttemptHook | None = None, first_attempt: int = 1) -> DeliveryResult:
+    """POST the signed payload with retries; never raises. Every attempt is in the result.
+
+    ``on_attempt`` is awaited after each attempt (a durable sender records it there; raising
+    :class:`DeliveryAborted` stops). ``first_attempt`` continues the numbering of a delivery that
+    was interrupted: only ``delivery.attempts - first_attempt + 1`` attempts remain.
+    """
     policy = AddressPolicy.from_env() if policy is None else policy
     delivery = delivery or DeliveryPolicy()
     body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode("utf-8")
     delivery_id = delivery_id or str(uuid.uuid4())
     attempts: list[DeliveryAttempt] = []
+    remaining = delivery.attempts - first_attempt + 1
+    if remaining < 1:
+        return DeliveryResult(delivery_id, url, False, ())
 
     async def attempt() -> None:
-        number = len(attempts) + 1
+        before = len(attempts)
+        try:
+            await one_attempt()
+        finally:
+            if on_attempt is not None and len(attempts) > before:
+                await on_attempt(attempts[-1])
+
+    async def one_attempt() -> None:
+        number = first_attempt + len(attempts)
         started = time.time()
         clock = time.monotonic()
         target, address, status, snippet = url, None, None, ""
@@ -339,7 +363,7 @@ async def deliver(url: str, payload: Mapping[str, Any] | bytes, secret: str | by
         raise _Permanent(f"HTTP {status}")
 
     retrying = AsyncRetrying(
-        stop=stop_after_attempt(delivery.attempts),
+        stop=stop_after_attempt(remaining),
         wait=wait_random_exponential(multiplier=delivery.wait_initial_s, max=delivery.wait_max_s),
         retry=retry_if_exception_type(_Retry), reraise=True,
     )
@@ -347,7 +371,7 @@ async def deliver(url: str, payload: Mapping[str, Any] | bytes, secret: str | by
     try:
         await retrying(attempt)
         delivered = True
-    except (_Retry, _Permanent):
+    except (_Retry, _Permanent, DeliveryAborted):
         delivered = False
     return DeliveryResult(delivery_id, url, delivered, tuple(attempts))
 

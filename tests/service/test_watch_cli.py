@@ -116,3 +116,57 @@ def test_add_list_show_on_the_store_without_a_server(db: Database, store_url: st
     assert "not a valid cron" in err and "private address 10.0.0.1" in err and "no such file" in err
     assert "Traceback" not in err
     assert len(store_watches.list_watches(db, None)) == 1
+
+
+def test_edit_and_delete_through_the_service(serve, monkeypatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("AUDITOR_WEBHOOK_ALLOW", "127.0.0.1")
+    served = serve(workers=0)
+    token = create_token(served.db, "alice").secret
+    common = ["--server", served.url, "--token", token]
+    assert main(["watch", "add", str(SEED_000), "--cron", "0 6 * * 1", *common]) == 0
+    watch_id = capsys.readouterr().out.strip()
+
+    assert main(["watch", "edit", watch_id, "--cron", "30 2 * * *", "--timezone", "Europe/Oslo",
+                 "--webhook", "http://127.0.0.1:9/hook", "--notify", "retractions", *common]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"{watch_id}  30 2 * * *  Europe/Oslo") and "retractions  webhook" in out
+    assert "webhook secret (shown once" in err  # a webhook was added: its secret, once
+    with served.client() as client:
+        shown = client.get(f"/v1/watches/{watch_id}").json()
+    assert (shown["cron"], shown["timezone"], shown["notify"]) == ("30 2 * * *", "Europe/Oslo", "retractions")
+    assert shown["webhook_url"] == "http://127.0.0.1:9/hook"
+
+    assert main(["watch", "edit", watch_id, "--webhook", "", *common]) == 0  # "" removes the webhook
+    assert "no webhook" in capsys.readouterr().out
+    # Refusals are one line and exit 2: a bad cron (the 422's reason), nothing to change, an unknown id.
+    assert main(["watch", "edit", watch_id, "--cron", "0 6 * *", *common]) == 2
+    assert main(["watch", "edit", watch_id, *common]) == 2
+    assert main(["watch", "edit", "nope", "--notify", "always", *common]) == 2
+    err = capsys.readouterr().err
+    assert "422" in err and "use exactly 5" in err and "nothing to change" in err and "404" in err
+    assert len(err.strip().splitlines()) == 3 and "Traceback" not in err
+
+    assert main(["watch", "delete", watch_id, *common]) == 0
+    assert f"deleted watch {watch_id}" in capsys.readouterr().err
+    with served.client() as client:
+        assert client.get(f"/v1/watches/{watch_id}").status_code == 404
+    assert main(["watch", "delete", watch_id, *common]) == 2
+    assert "404" in capsys.readouterr().err
+
+
+def test_edit_and_delete_on_the_store_without_a_server(db: Database, store_url: str,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    common = ["--database", store_url]
+    assert main(["watch", "add", str(SEED_001), "--cron", "0 6 * * *", *common]) == 0
+    watch_id = capsys.readouterr().out.strip()
+    assert main(["watch", "edit", watch_id, "--cron", "15 7 * * 1-5", "--notify", "always", *common]) == 0
+    assert capsys.readouterr().out.startswith(f"{watch_id}  15 7 * * 1-5  UTC")
+    watch = store_watches.get_watch(db, watch_id)
+    assert watch is not None and (watch.cron, watch.notify) == ("15 7 * * 1-5", "always")
+    assert main(["watch", "edit", watch_id, "--timezone", "Mars/Base", *common]) == 2
+    assert main(["watch", "edit", watch_id, "--webhook", "http://10.0.0.1/", *common]) == 2
+    err = capsys.readouterr().err
+    assert "not an IANA time zone" in err and "private address 10.0.0.1" in err
+    assert main(["watch", "delete", watch_id, *common]) == 0
+    assert store_watches.get_watch(db, watch_id) is None
+    assert main(["watch", "delete", watch_id, *common]) == 2

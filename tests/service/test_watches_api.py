@@ -4,54 +4,23 @@ signed webhook deliveries to a local receiver (allowed through AUDITOR_WEBHOOK_A
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 
-from auditor.watch.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, ReplayGuard, verify
+from auditor.watch.webhooks import DELIVERY_HEADER
+from tests.webhook_receiver import Receiver, serve_receiver
 
 from .conftest import SEED_000
 
 
-class _Receiver:
-    def __init__(self) -> None:
-        self.secret = ""
-        self.guard = ReplayGuard()
-        self.received: list[tuple[dict[str, str], dict[str, Any]]] = []
-        self.refused = 0
-
-
 @pytest.fixture
-def receiver() -> Iterator[tuple[str, _Receiver]]:
-    state = _Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            sig = self.headers.get(SIGNATURE_HEADER)
-            ok = verify(state.secret, self.headers.get(TIMESTAMP_HEADER), body, sig)
-            ok = ok and state.guard.first_use(sig or "")
-            if ok:
-                state.received.append((dict(self.headers), json.loads(body)))
-            else:
-                state.refused += 1
-            self.send_response(204 if ok else 401)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", state
-    server.shutdown()
-    server.server_close()
+def receiver() -> Iterator[tuple[str, Receiver]]:
+    with serve_receiver() as served:
+        yield served
 
 
 def _create(client: httpx.Client, **form: str) -> httpx.Response:
@@ -59,12 +28,16 @@ def _create(client: httpx.Client, **form: str) -> httpx.Response:
                        data=form)
 
 
-def _wait_run(client: httpx.Client, path: str, timeout: float = 60) -> dict[str, Any]:
+def _wait_run(client: httpx.Client, path: str, timeout: float = 60, delivered: bool = False) -> dict[str, Any]:
+    """The run once done (``delivered``: and its webhook delivery job finished too)."""
     deadline = time.monotonic() + timeout
     while True:
         body = client.get(path).json()
-        if body["status"] in ("done", "failed"):
-            return body
+        sent = all(d["status"] in ("delivered", "failed") for d in body["deliveries"]) and bool(body["deliveries"])
+        if body["status"] in ("done", "failed") and (sent or not delivered):
+            # Read once more: the run and its deliveries are two reads, and the delivery job may
+            # have finished between them (it marks the run notified in the same transaction).
+            return client.get(path).json() if delivered else body
         if time.monotonic() > deadline:
             raise AssertionError(f"run still {body['status']}")
         time.sleep(0.05)
@@ -108,9 +81,9 @@ def test_watch_lifecycle_runs_diffs_and_signed_deliveries(serve, receiver, monke
 
         first = client.post(f"/v1/watches/{watch['id']}/run")
         assert first.status_code == 202
-        run1 = _wait_run(client, first.headers["location"])
+        run1 = _wait_run(client, first.headers["location"], delivered=True)
         second = client.post(f"/v1/watches/{watch['id']}/run")
-        run2 = _wait_run(client, second.headers["location"])
+        run2 = _wait_run(client, second.headers["location"], delivered=True)
         assert run1["status"] == run2["status"] == "done" and run1["job_status"] == "succeeded"
         assert run2["summary"].startswith("no changes since ")
         assert run1["summary"].startswith("30 reference(s) added")  # the first run lists its baseline
@@ -128,7 +101,7 @@ def test_watch_lifecycle_runs_diffs_and_signed_deliveries(serve, receiver, monke
         assert headers[DELIVERY_HEADER] == run2["id"]
         assert body["summary"] == run2["summary"] and body["links"]["diff"].endswith("/diff")
         assert run2["notified"] is True
-        assert run2["deliveries"][0]["delivered"] is True
+        assert run2["deliveries"][0]["delivered"] is True and run2["deliveries"][0]["status"] == "delivered"
         assert run2["deliveries"][0]["attempts"][0]["status"] == 204
 
         runs = client.get(f"/v1/watches/{watch['id']}/runs").json()["items"]

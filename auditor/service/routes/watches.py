@@ -82,11 +82,14 @@ class WatchPatch(BaseModel):
 
 
 class Delivery(BaseModel):
-    id: str
+    id: str = Field(description="also the X-Auditor-Delivery header: the same on every attempt (deduplicate on it)")
     url: str
+    status: Literal["pending", "sending", "delivered", "failed"] = Field(
+        description="a delivery is a job of its own, sent after the run is done")
     delivered: bool
     attempts: list[dict[str, Any]]
     created_at: datetime
+    finished_at: datetime | None = None
 
 
 class RunOut(BaseModel):
@@ -116,8 +119,9 @@ class RunOut(BaseModel):
                    trigger=run.trigger, status=run.status, job_id=run.job_id,  # type: ignore[arg-type]
                    job_status=job.status if job else None, created_at=run.created_at, finished_at=run.finished_at,
                    summary=run.summary, flags_gained=run.flags_gained, notified=run.notified,
-                   deliveries=[Delivery(id=d.id, url=d.url, delivered=d.delivered, attempts=d.attempts,
-                                        created_at=d.created_at) for d in deliveries or []],
+                   deliveries=[Delivery(id=d.id, url=d.url, status=d.status, delivered=d.delivered,
+                                        attempts=d.attempts, created_at=d.created_at, finished_at=d.finished_at)
+                               for d in deliveries or []],
                    links=links)
 
 
