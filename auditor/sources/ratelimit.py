@@ -1,24 +1,105 @@
 """Per-service request pacing shared by every client in the process.
 
-The services count requests in sliding one-second windows (NCBI even counts rejected attempts), so
-bursts are what get a client throttled. The limiter therefore spaces request *starts* evenly at a
-little under the allowed rate, and separately caps how many requests are in flight (Crossref's
-``x-concurrency-limit``). Limiters live in a module-level registry keyed by service, pool and
-configured limits, so several documents audited concurrently in one process share one budget.
+The services count requests in sliding one-second windows, at the moment a request *arrives*
+(NCBI even counts rejected attempts), so what must be bounded is the time each request actually
+leaves, not the time it was scheduled. A request therefore passes two steps:
 
-No asyncio locks are used: the slot reservation has no ``await`` inside it, so it is atomic on the
-event loop, and the limiter keeps working when a new event loop is started (as in tests).
+1. **Schedule** (:meth:`RateLimiter.acquire`): take a concurrency slot (Crossref's
+   ``x-concurrency-limit``) and a start time on an even schedule, and sleep until it. This keeps
+   waiters in FIFO order and the sends smooth.
+2. **Confirm** (:meth:`RateLimiter.confirm`), called at the last moment before the bytes go out
+   (the HTTP layer calls it from aiohttp's connection-acquired trace hook, after any connect): the
+   send is recorded in a :class:`SendWindow` only if at most ``limit - 1`` recorded sends lie in the
+   last ``WINDOW_S`` seconds, else it waits for the oldest to leave. Check and record have no
+   ``await`` between them, so they are atomic on the event loop. An event loop that was busy (a long
+   judging step, a slow machine) and wakes several scheduled sends at once cannot let them out
+   together: the window, not the schedule, decides.
+
+Safety margin: at most ``floor(rate)`` sends in any ``WINDOW_S`` (1.05 s) by our clock, i.e. 95% of
+the advertised rate at most. The 50 ms absorb the difference between our send time and the
+server's arrival time (its own event loop, the network).
+
+Limiters live in a module-level registry keyed by service, pool and configured limits, so several
+documents audited concurrently in one process share one budget. No asyncio locks are used, so a
+limiter keeps working when a new event loop is started (as in tests).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-SAFETY = 0.95
-"""Fraction of the advertised rate actually used, to leave room for clock and network jitter."""
+WINDOW_S = 1.05
+"""At most ``floor(rate)`` confirmed sends in any window this long (the services count one second)."""
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+Confirm = Callable[[], Awaitable[None]]
+"""Records one send; call it right before the request's bytes are written."""
+
+
+def window_limit(rate: float) -> tuple[int, float]:
+    """``(limit, span)``: at most ``limit`` sends in any ``span`` seconds keeps under ``rate`` with the margin."""
+    limit = max(1, math.floor(rate))
+    return limit, WINDOW_S * limit / rate
+
+
+class SendWindow:
+    """The times of recent sends; :meth:`delay` says how long until one more fits."""
+
+    def __init__(self) -> None:
+        self.times: deque[float] = deque()
+
+    def delay(self, now: float, limit: int, span: float) -> float:
+        while self.times and self.times[0] <= now - span:
+            self.times.popleft()
+        if len(self.times) < limit:
+            return 0.0
+        return self.times[-limit] + span - now
+
+    def record(self, now: float) -> None:
+        self.times.append(now)
+
+
+class InFlightGate:
+    """FIFO cap on requests in flight. The one implementation, used by every limiter."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, limit: Callable[[], int | None]) -> None:
+        """Take a slot; ``limit`` is read again after every wake-up (it may be raised meanwhile)."""
+        while (cap := limit()) is not None and self.in_flight >= cap:
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(future)
+            try:
+                await future
+            except BaseException:
+                if future in self._waiters:
+                    self._waiters.remove(future)
+                elif future.done() and not future.cancelled():
+                    self.wake(limit())  # we were handed a slot we will not use: pass it on
+                raise
+        self.in_flight += 1
+
+    def release(self, limit: int | None) -> None:
+        self.in_flight -= 1
+        self.wake(limit)
+
+    def wake(self, limit: int | None) -> None:
+        free = None if limit is None else limit - self.in_flight
+        while self._waiters and (free is None or free > 0):
+            future = self._waiters.popleft()
+            if not future.done() and not future.get_loop().is_closed():
+                future.set_result(None)
+                if free is not None:
+                    free -= 1
 
 
 @dataclass
@@ -28,14 +109,25 @@ class _Limits:
 
 
 class RateLimiter:
-    """Even spacing at ``rate * SAFETY`` requests/s plus an optional in-flight cap."""
+    """At most ``floor(rate)`` sends per ``WINDOW_S``, evenly scheduled, plus an optional in-flight cap.
 
-    def __init__(self, rate: float, concurrency: int | None = None, name: str = "") -> None:
+    ``async with limiter: send()`` schedules and confirms at once. A caller that can confirm later,
+    right before the bytes leave, uses ``async with limiter.deferred() as confirm: ... await confirm()``.
+    ``clock`` and ``sleep`` are injectable so tests can drive a fake clock.
+    """
+
+    def __init__(self, rate: float, concurrency: int | None = None, name: str = "", *,
+                 clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self.name = name
         self._limits = _Limits(rate, concurrency)
+        self._clock = clock
+        self._sleep = sleep
         self._next_start = 0.0
-        self._in_flight = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._paused_until = 0.0
+        self._window = SendWindow()
+        self._gate = InFlightGate()
+        self.sent: list[float] = []
+        """Confirmed send times (bounded to the last 10,000), for tests and benchmarks."""
 
     @property
     def rate(self) -> float:
@@ -47,7 +139,8 @@ class RateLimiter:
 
     @property
     def interval(self) -> float:
-        return 1.0 / (self._limits.rate * SAFETY)
+        limit, span = window_limit(self._limits.rate)
+        return span / limit
 
     def update(self, rate: float | None = None, concurrency: int | None = None) -> None:
         """Adopt limits a server advertised (Crossref's ``x-rate-limit-*`` headers)."""
@@ -55,54 +148,64 @@ class RateLimiter:
             self._limits.rate = rate
         if concurrency is not None and concurrency > 0:
             self._limits.concurrency = concurrency
-            self._wake()
+            self._gate.wake(concurrency)
 
     def pause(self, seconds: float) -> None:
         """Hold every request back for ``seconds`` (after a 429 the whole service should slow down)."""
-        self._next_start = max(self._next_start, time.monotonic() + seconds)
+        until = self._clock() + seconds
+        self._next_start = max(self._next_start, until)
+        self._paused_until = max(self._paused_until, until)
 
-    async def __aenter__(self) -> RateLimiter:
-        await self._acquire_slot()
+    async def acquire(self) -> None:
+        """Take a concurrency slot and wait for this request's scheduled start (release when done)."""
+        await self._gate.acquire(lambda: self._limits.concurrency)
         try:
-            now = time.monotonic()
+            now = self._clock()
             start = max(now, self._next_start)
             self._next_start = start + self.interval
             if start > now:
-                await asyncio.sleep(start - now)
+                await self._sleep(start - now)
         except BaseException:
-            self._release_slot()
+            self.release()
+            raise
+
+    async def confirm(self) -> None:
+        """Record a send now if the window has room, else wait until it has; call just before sending."""
+        while True:
+            now = self._clock()
+            limit, span = window_limit(self._limits.rate)
+            wait = max(self._window.delay(now, limit, span), self._paused_until - now)
+            if wait <= 0:
+                self._window.record(now)
+                self.sent.append(now)
+                if len(self.sent) > 10000:
+                    del self.sent[:5000]
+                return
+            await self._sleep(wait)
+
+    def release(self) -> None:
+        self._gate.release(self._limits.concurrency)
+
+    @asynccontextmanager
+    async def deferred(self) -> AsyncIterator[Confirm]:
+        """Schedule now, confirm later: yields :meth:`confirm`, to await once per actual send."""
+        await self.acquire()
+        try:
+            yield self.confirm
+        finally:
+            self.release()
+
+    async def __aenter__(self) -> RateLimiter:
+        await self.acquire()
+        try:
+            await self.confirm()
+        except BaseException:
+            self.release()
             raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        self._release_slot()
-
-    async def _acquire_slot(self) -> None:
-        while self._limits.concurrency is not None and self._in_flight >= self._limits.concurrency:
-            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._waiters.append(future)
-            try:
-                await future
-            except BaseException:
-                if future in self._waiters:
-                    self._waiters.remove(future)
-                elif future.done() and not future.cancelled():
-                    self._wake()  # we were handed a slot we will not use: pass it on
-                raise
-        self._in_flight += 1
-
-    def _release_slot(self) -> None:
-        self._in_flight -= 1
-        self._wake()
-
-    def _wake(self) -> None:
-        free = None if self._limits.concurrency is None else self._limits.concurrency - self._in_flight
-        while self._waiters and (free is None or free > 0):
-            future = self._waiters.popleft()
-            if not future.done() and not future.get_loop().is_closed():
-                future.set_result(None)
-                if free is not None:
-                    free -= 1
+        self.release()
 
 
 _REGISTRY: dict[tuple[str, str, float, int | None], RateLimiter] = {}
