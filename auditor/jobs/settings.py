@@ -8,11 +8,11 @@ heartbeating, before it audits, so a test can kill a worker while a job is mid-f
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from auditor.env import env_numbers
 from auditor.errors import ConfigError
 
 _ENV: tuple[tuple[str, str, type], ...] = (
@@ -47,18 +47,7 @@ class JobSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> JobSettings:
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
-        for var, name, kind in _ENV:
-            raw = env.get(var, "").strip()
-            if not raw:
-                continue
-            try:
-                number = kind(raw)
-            except ValueError:
-                raise ConfigError(f"{var}: {raw!r} is not a number") from None
-            if not math.isfinite(number) or number < 0 or (name != "test_delay_s" and number == 0):
-                raise ConfigError(f"{var}: {raw!r} must be a positive number")
-            values[name] = number
+        values: dict[str, object] = dict(env_numbers(env, _ENV, allow_zero=("test_delay_s",)))
         cassette = env.get("AUDITOR_REPLAY_CASSETTE", "").strip()
         if cassette:
             if not os.path.isfile(cassette):
