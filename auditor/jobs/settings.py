@@ -22,7 +22,13 @@ _ENV: tuple[tuple[str, str, type], ...] = (
     ("AUDITOR_POLL_INTERVAL", "poll_s", float),
     ("AUDITOR_TEST_JOB_DELAY", "test_delay_s", float),
     ("AUDITOR_WATCH_INTERVAL", "watch_interval_s", float),
+    ("AUDITOR_WORKER_CONCURRENCY", "concurrency", int),
 )
+
+DEFAULT_CONCURRENCY = 8
+"""Jobs one worker runs at once. A job spends most of its time waiting for the upstream budgets,
+which every job of the process (PostgreSQL: of every worker) shares, so a few at once keep the
+budgets busy; beyond that the queue, not the worker, holds the backlog."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,9 @@ class JobSettings:
     test_delay_s: float = 0.0
     watch_interval_s: float = 5.0
     """How often the embedded runner looks for due watch runs and finished runs to finalise."""
+    concurrency: int = DEFAULT_CONCURRENCY
+    """Jobs each worker runs at once (``--concurrency``, ``AUDITOR_WORKER_CONCURRENCY``): each embedded
+    worker of ``auditor serve``, and each ``auditor worker`` process (procrastinate's ``concurrency``)."""
 
     @property
     def heartbeat_s(self) -> float:
