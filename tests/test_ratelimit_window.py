@@ -15,7 +15,7 @@ import random
 
 import pytest
 
-from auditor.sources.ratelimit import WINDOW_S, RateLimiter, SendWindow, window_limit
+from auditor.sources.ratelimit import IN_FLIGHT_POLL_S, WINDOW_S, RateLimiter, SendWindow, window_limit
 
 
 class VirtualTime:
@@ -77,11 +77,12 @@ async def _drive(rate: float, senders: int, per_sender: int, vt: VirtualTime, *,
     async def sender() -> None:
         for _ in range(per_sender):
             if confirm:
-                async with limiter.deferred() as confirm_send:
+                async with limiter.deferred() as permit:
                     await vt.sleep(vt._rng.uniform(0, 0.3))  # connecting, building the request...
-                    await confirm_send()
+                    await permit.confirm()
                     sends.append(vt.now)
                     await vt.sleep(0.25)  # the answer takes a while
+                    await permit.answered()
             else:  # the old rule: a send leaves when its scheduled start comes round
                 await limiter.acquire()
                 try:
@@ -109,6 +110,45 @@ async def test_no_second_holds_more_than_the_limit_even_when_the_loop_stalls(rat
     assert sorted(limiter.sent) == ordered
 
 
+def _stalled_server(t: float) -> float:
+    """When a server whose loop is blocked in [2k + 0.5, 2k + 2) (an ECitMatch batch) counts an arrival."""
+    phase = t % 2.0
+    return t - phase + 2.0 if phase >= 0.5 else t
+
+
+async def _drive_stalled_server(answer_first: bool) -> list[float]:
+    vt = VirtualTime(seed=11)
+    limiter = RateLimiter(3.0, clock=vt.clock, sleep=vt.sleep)
+    counted: list[float] = []
+
+    async def sender() -> None:
+        for _ in range(6):
+            async with limiter.deferred() as permit:
+                await permit.confirm()
+                if answer_first:  # the control: the place is held only for the window after the send
+                    await permit.answered()
+                counted_at = _stalled_server(vt.now)
+                counted.append(counted_at)
+                await vt.sleep(counted_at + 0.25 - vt.now)  # it answers 250 ms after counting
+                await permit.answered()
+
+    tasks = [asyncio.create_task(sender()) for _ in range(6)]
+    await vt.run(tasks)
+    return counted
+
+
+async def test_a_server_that_counts_late_still_never_sees_more_than_the_limit() -> None:
+    # The sandbox's loop is busy computing for 1.5 s of every 2: everything that arrives meanwhile
+    # is counted the moment it is free. Places held until after the answers keep its count at 3.
+    counted = await _drive_stalled_server(answer_first=False)
+    assert len(counted) == 36
+    assert busiest_second(counted) <= 3
+
+
+async def test_holding_places_only_from_the_send_overruns_a_server_that_counts_late() -> None:
+    assert busiest_second(await _drive_stalled_server(answer_first=True)) > 3
+
+
 async def test_scheduled_sends_without_confirmation_do_overrun_under_stalls() -> None:
     # The control: the schedule alone (what the limiter did before) lets a late-woken batch out
     # together, so the oracle above is able to see an overrun.
@@ -126,12 +166,13 @@ async def test_the_in_flight_cap_and_the_window_hold_together() -> None:
     async def sender() -> None:
         nonlocal in_flight, peak
         for _ in range(6):
-            async with limiter.deferred() as confirm_send:
+            async with limiter.deferred() as permit:
                 in_flight += 1
                 peak = max(peak, in_flight)
-                await confirm_send()
+                await permit.confirm()
                 sends.append(vt.now)
                 await vt.sleep(0.25)
+                await permit.answered()
                 in_flight -= 1
 
     tasks = [asyncio.create_task(sender()) for _ in range(10)]
@@ -155,11 +196,16 @@ async def test_a_pause_holds_back_confirmations_too() -> None:
     assert limiter.sent[0] >= start + 5.0
 
 
-def test_send_window_counts_the_last_span() -> None:
+def test_send_window_holds_in_flight_sends_and_answered_ones_for_the_span() -> None:
     window = SendWindow()
-    for t in (0.0, 0.1, 0.2):
-        window.record(t)
+    sends = [window.record(t) for t in (0.0, 0.1, 0.2)]
+    assert window.delay(0.3, 3, WINDOW_S) == IN_FLIGHT_POLL_S  # all three still in flight
+    for send in sends:
+        window.answered(send, send.start + 0.25, WINDOW_S)  # answered as fast as any: held from the send
     assert window.delay(0.3, 3, WINDOW_S) == pytest.approx(WINDOW_S - 0.3)
     assert window.delay(0.3, 4, WINDOW_S) == 0.0
     assert window.delay(WINDOW_S, 3, WINDOW_S) == 0.0  # the first one has just left
+    slow = window.record(2.0)
+    window.answered(slow, 4.0, WINDOW_S)  # the server sat on it: it may have counted it at 3.75
+    assert slow.until == pytest.approx(3.75 + WINDOW_S)
     assert window_limit(3.0) == (3, WINDOW_S) and window_limit(0.5)[1] == pytest.approx(2 * WINDOW_S)

@@ -7,10 +7,13 @@ service on a network interface would let anyone submit work and read every repor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import ipaddress
+import signal
 import socket
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from auditor.errors import ConfigError
@@ -66,6 +69,26 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def draining_server_class() -> type:
+    """uvicorn's Server, except that a SIGTERM it drained on ends the process with exit code 0.
+
+    uvicorn re-raises the signal it stopped on once its graceful shutdown is over, so the process
+    dies of SIGTERM (-15) even after a clean drain, which process managers log as a failure. By
+    then the drain is done (no new claims, running jobs finished or handed back to the queue, see
+    ``auditor.jobs.runner``), so a clean exit is the truth. SIGINT is still re-raised (Ctrl-C).
+    """
+    import uvicorn
+
+    class _DrainingServer(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                yield
+                self._captured_signals = [sig for sig in self._captured_signals if sig != signal.SIGTERM]
+
+    return _DrainingServer
+
+
 def run(args: argparse.Namespace) -> int:
     if args.no_auth and not is_loopback(args.host):
         raise ConfigError(f"--no-auth is only allowed on a loopback address, not {args.host}")
@@ -105,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         app = create_app(db, service_settings, workers=args.workers, audit_settings=audit_settings,
                          job_settings=job_settings)
+    DrainingServer = draining_server_class()  # noqa: N806 - a class
     sock = bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
@@ -120,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
                             proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips,
                             server_header=False)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        DrainingServer(config).run(sockets=[sock])
     finally:
         sock.close()
         db.dispose()

@@ -27,7 +27,7 @@ from auditor.store import jobs as store_jobs
 from auditor.store.engine import Database
 from auditor.store.tables import Job
 
-from .execute import Observer, execute_job, replay_context
+from .execute import Observer, ensure_threads, execute_job, replay_context
 from .settings import JobSettings
 
 log = logging.getLogger("auditor.jobs")
@@ -58,6 +58,7 @@ class EmbeddedRunner:
         if self.workers <= 0:
             return
         self._loop = asyncio.get_running_loop()
+        ensure_threads(self._loop, self.workers * self.concurrency)
         self._replay.enter_context(replay_context(self.job_settings))
         await asyncio.to_thread(store_jobs.worker_heartbeat, self.db, self.id, "embedded",
                                 socket.gethostname(), os.getpid())
@@ -114,7 +115,8 @@ class EmbeddedRunner:
                 self._claims += 1
                 owner = f"{self.id}/{index}/{self._claims}"
                 try:
-                    job = await asyncio.to_thread(store_jobs.claim, self.db, owner, js.lease_s, js.max_attempts)
+                    job = await asyncio.to_thread(store_jobs.claim, self.db, owner, js.lease_s, js.max_attempts,
+                                                  None, list(self._running))
                 except Exception:  # noqa: BLE001 - keep the worker alive through store hiccups
                     log.exception("claiming a job failed")
                     job = None

@@ -360,17 +360,19 @@ class HttpClient:
             kwargs = {}
             target = f"{url}?{urlencode(wire)}" if wire else url
         deferred = getattr(limiter, "deferred", None) if self.paced else None
-        async with (deferred() if deferred is not None else limiter if self.paced else _UNPACED) as confirm:
+        async with (deferred() if deferred is not None else limiter if self.paced else _UNPACED) as permit:
             if deferred is not None and self._own_session:
                 # The send is confirmed from aiohttp's connection-acquired hook: after any connect,
                 # with nothing between it and the write that could let the event loop stall.
-                kwargs["trace_request_ctx"] = _SendHook(confirm)
+                kwargs["trace_request_ctx"] = _SendHook(permit.confirm)
             elif deferred is not None:
-                await confirm()  # a session from outside carries no hook: confirm as late as we can
+                await permit.confirm()  # a session from outside carries no hook: confirm as late as we can
             counters.requests += 1
             counters.send_times.append(time.monotonic())
             try:
                 async with self.session.request(method, URL(target, encoded=True), **kwargs) as resp:
+                    if deferred is not None:
+                        await permit.answered()  # the status line is in: the server has counted this request
                     body_bytes = await resp.read()
                     headers = {k.lower(): v for k, v in resp.headers.items()}
                     status = resp.status

@@ -15,9 +15,18 @@ leaves, not the time it was scheduled. A request therefore passes two steps:
    judging step, a slow machine) and wakes several scheduled sends at once cannot let them out
    together: the window, not the schedule, decides.
 
-Safety margin: at most ``floor(rate)`` sends in any ``WINDOW_S`` (1.05 s) by our clock, i.e. 95% of
-the advertised rate at most. The 50 ms absorb the difference between our send time and the
-server's arrival time (its own event loop, the network).
+3. **Hold until answered.** A server counts a request when it gets round to it, which is somewhere
+   between our send and its answer: a server whose own event loop is busy (the sandbox computing
+   an ECitMatch batch for two seconds) counts every request that arrived meanwhile at the same
+   instant. So a request keeps its place in the window while it is in flight, and after its answer
+   for ``WINDOW_S`` past the latest moment the server can have counted it: the answer time minus
+   the fastest round trip recently seen (a server counts before it works and answers; a 429 comes
+   back at once and makes this estimate, and so the hold, longer). A request answered as fast as
+   usual therefore holds exactly ``WINDOW_S`` from its send; only one the server sat on holds longer.
+
+Safety margin: at most ``floor(rate)`` requests in any ``WINDOW_S`` (1.05 s) by our clock, i.e. 95%
+of the advertised rate at most. The 50 ms absorb the difference between our clock and the server's
+(network, the moment its handler reads the clock).
 
 Limiters live in a module-level registry keyed by service, pool and configured limits, so several
 documents audited concurrently in one process share one budget. No asyncio locks are used, so a
@@ -43,27 +52,77 @@ Confirm = Callable[[], Awaitable[None]]
 """Records one send; call it right before the request's bytes are written."""
 
 
+class Permit:
+    """What ``deferred()`` yields: :meth:`confirm` each send right before it leaves, :meth:`answered`
+    when its answer (the status line) is in. Sends still unanswered at the end count as answered then."""
+
+    def __init__(self, confirm: Callable[[], Awaitable[object]],
+                 answered: Callable[[object], Awaitable[None] | None]) -> None:
+        self._confirm = confirm
+        self._answered = answered
+        self._open: list[object] = []
+
+    async def confirm(self) -> None:
+        self._open.append(await self._confirm())
+
+    async def answered(self) -> None:
+        sends, self._open = self._open, []
+        for send in sends:
+            result = self._answered(send)
+            if result is not None:
+                await result
+
+
 def window_limit(rate: float) -> tuple[int, float]:
     """``(limit, span)``: at most ``limit`` sends in any ``span`` seconds keeps under ``rate`` with the margin."""
     limit = max(1, math.floor(rate))
     return limit, WINDOW_S * limit / rate
 
 
+IN_FLIGHT_POLL_S = 0.01
+"""While every place in the window belongs to a request still in flight, look again this often."""
+ROUND_TRIPS_KEPT = 50
+"""How many recent round trips the fastest-round-trip estimate looks at."""
+
+
+class Send:
+    """One request's place in a :class:`SendWindow`: held from ``start`` until ``until``."""
+
+    __slots__ = ("start", "until")
+
+    def __init__(self, start: float) -> None:
+        self.start = start
+        self.until = math.inf
+        """``inf`` while in flight; after the answer, the latest count time plus the window span."""
+
+
 class SendWindow:
-    """The times of recent sends; :meth:`delay` says how long until one more fits."""
+    """The places of recent requests; :meth:`delay` says how long until one more fits."""
 
     def __init__(self) -> None:
-        self.times: deque[float] = deque()
+        self.sends: list[Send] = []
+        self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
 
     def delay(self, now: float, limit: int, span: float) -> float:
-        while self.times and self.times[0] <= now - span:
-            self.times.popleft()
-        if len(self.times) < limit:
+        self.sends = [send for send in self.sends if send.until > now]
+        if len(self.sends) < limit:
             return 0.0
-        return self.times[-limit] + span - now
+        holds = sorted(send.until for send in self.sends)
+        first_free = holds[len(holds) - limit]
+        return first_free - now if math.isfinite(first_free) else IN_FLIGHT_POLL_S
 
-    def record(self, now: float) -> None:
-        self.times.append(now)
+    def record(self, now: float) -> Send:
+        send = Send(now)
+        self.sends.append(send)
+        return send
+
+    def answered(self, send: Send, now: float, span: float) -> None:
+        """The answer came at ``now``: the server counted the request at ``now - fastest`` at the latest."""
+        if not math.isinf(send.until):
+            return
+        self._round_trips.append(max(0.0, now - send.start))
+        latest_count = max(send.start, now - min(self._round_trips))
+        send.until = latest_count + span
 
 
 class InFlightGate:
@@ -126,6 +185,7 @@ class RateLimiter:
         self._paused_until = 0.0
         self._window = SendWindow()
         self._gate = InFlightGate()
+        self._plain: dict[asyncio.Task[object] | None, list[Send]] = {}
         self.sent: list[float] = []
         """Confirmed send times (bounded to the last 10,000), for tests and benchmarks."""
 
@@ -169,42 +229,54 @@ class RateLimiter:
             self.release()
             raise
 
-    async def confirm(self) -> None:
+    async def confirm(self) -> Send:
         """Record a send now if the window has room, else wait until it has; call just before sending."""
         while True:
             now = self._clock()
             limit, span = window_limit(self._limits.rate)
             wait = max(self._window.delay(now, limit, span), self._paused_until - now)
             if wait <= 0:
-                self._window.record(now)
                 self.sent.append(now)
                 if len(self.sent) > 10000:
                     del self.sent[:5000]
-                return
+                return self._window.record(now)
             await self._sleep(wait)
+
+    def answered(self, send: object) -> None:
+        """``send`` (from :meth:`confirm`) has its answer: from now on it holds its place for a bounded time."""
+        if isinstance(send, Send):
+            self._window.answered(send, self._clock(), window_limit(self._limits.rate)[1])
 
     def release(self) -> None:
         self._gate.release(self._limits.concurrency)
 
     @asynccontextmanager
-    async def deferred(self) -> AsyncIterator[Confirm]:
-        """Schedule now, confirm later: yields :meth:`confirm`, to await once per actual send."""
+    async def deferred(self) -> AsyncIterator[Permit]:
+        """Schedule now, confirm later: yields a :class:`Permit`."""
         await self.acquire()
+        permit = Permit(self.confirm, self.answered)
         try:
-            yield self.confirm
+            yield permit
         finally:
+            await permit.answered()
             self.release()
 
     async def __aenter__(self) -> RateLimiter:
         await self.acquire()
         try:
-            await self.confirm()
+            send = await self.confirm()
         except BaseException:
             self.release()
             raise
+        self._plain.setdefault(asyncio.current_task(), []).append(send)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        stack = self._plain.get(asyncio.current_task())
+        if stack:
+            self.answered(stack.pop())
+            if not stack:
+                self._plain.pop(asyncio.current_task(), None)
         self.release()
 
 

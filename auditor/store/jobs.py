@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -220,8 +220,14 @@ def _reap(session: Any, now: datetime, max_attempts: int) -> None:
                          "mid-job); it is not retried again"}))
 
 
-def claim(db: Database, owner: str, lease_s: float, max_attempts: int, job_id: str | None = None) -> Job | None:
-    """Take the oldest claimable job (or ``job_id``) and lease it to ``owner``; None if there is none."""
+def claim(db: Database, owner: str, lease_s: float, max_attempts: int, job_id: str | None = None,
+          exclude: Collection[str] = ()) -> Job | None:
+    """Take the oldest claimable job (or ``job_id``) and lease it to ``owner``; None if there is none.
+
+    ``exclude``: jobs the caller is running itself. A worker running several jobs must not take
+    over one of its own whose lease lapsed (a slow heartbeat on a loaded machine): that execution
+    is still alive, and a second one would only burn an attempt.
+    """
     now = utcnow()
     with db.write() as session:
         _reap(session, now, max_attempts)
@@ -229,6 +235,8 @@ def claim(db: Database, owner: str, lease_s: float, max_attempts: int, job_id: s
         query = select(Job).where(claimable, Job.cancel_requested.is_(False))
         if job_id is not None:
             query = query.where(Job.id == job_id)
+        if exclude:
+            query = query.where(Job.id.not_in(list(exclude)))
         job = session.scalar(query.order_by(Job.seq).limit(1).with_for_update(skip_locked=True))
         if job is None:
             return None

@@ -13,8 +13,9 @@ budget; this one draws every request start from one row per service in the datab
   recent starts: at most ``floor(rate)`` in any ``WINDOW_S`` (the services' one second plus 50 ms),
   in one single-row ``UPDATE``. A worker that woke late (a loaded machine, a slow round trip) would
   otherwise start close to the requests scheduled after it and push one second over the budget; it
-  waits instead. A confirmation whose round trip took longer than ``LATE_S`` is recorded again
-  (over-recording is safe), so a slow answer cannot leave the recorded time far before the send.
+  waits instead. The entry is held while the request is in flight and, once the answer is in, for
+  ``WINDOW_S`` after the latest moment the server can have counted it (the answer's time minus the
+  fastest round trip seen): the rule of :mod:`auditor.sources.ratelimit`, kept in the row.
 * **Concurrency.** Crossref also caps requests in flight. Each in-flight request holds one of N
   session advisory locks (``pg_try_advisory_lock(service_key, slot)``) on its own connection for the
   duration of the request. A crashed worker's connection closes and PostgreSQL frees its slot at
@@ -36,16 +37,24 @@ import logging
 import math
 import time
 import zlib
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from auditor.sources.ratelimit import Confirm, InFlightGate, RateLimiter, window_limit
+from auditor.sources.ratelimit import (
+    IN_FLIGHT_POLL_S,
+    ROUND_TRIPS_KEPT,
+    InFlightGate,
+    Permit,
+    RateLimiter,
+    window_limit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +63,9 @@ WINDOW_S = 1.05
 any ``WINDOW_S`` seconds (95% of the rate at most). The services count in one-second windows; the
 extra 50 ms absorb the jitter between a confirmation and the request's arrival. Starts are scheduled
 ``WINDOW_S / floor(rate)`` apart, so on-time starts pass and a late one waits."""
-LATE_S = 0.02
-"""A confirmation round trip slower than this is confirmed once more (at most ``MAX_RECONFIRM``)."""
-MAX_RECONFIRM = 2
+IN_FLIGHT_S = 60.0
+"""A confirmed start holds its place while in flight, but at most this long: a worker that dies
+mid-request frees its place after this (its answer would have long timed out)."""
 POLL_INITIAL_S = 0.002
 POLL_MAX_S = 0.02
 """Backoff while every concurrency slot is held elsewhere."""
@@ -89,10 +98,20 @@ _RECENT = ("(SELECT array_agg(t ORDER BY t) FROM unnest(string_to_array(coalesce
 _CONFIRM = text(
     # One statement, so the row lock lasts microseconds and the clock is read under it (a concurrent
     # confirmation makes PostgreSQL re-evaluate this row's condition and values after it commits).
+    # The entry is stamped IN_FLIGHT_S ahead (held while in flight) and moved back by _ANSWERED;
+    # it is the last element of the new list (the kept entries come out sorted), which RETURNING gives.
     f"UPDATE upstream_limits SET recent = array_to_string(coalesce({_RECENT}, '{{}}'::float8[])"
-    " || extract(epoch FROM clock_timestamp())::float8, ' ')"
+    " || (extract(epoch FROM clock_timestamp()) + :in_flight)::float8, ' ')"
     f" WHERE name = :name AND coalesce(cardinality({_RECENT}), 0) < greatest(1, floor(rate))"
-    " RETURNING 1"
+    " RETURNING split_part(recent, ' ', -1) AS marker"
+)
+_ANSWERED = text(
+    # The answer is in: the server counted the request by now - fastest round trip at the latest,
+    # so its entry becomes that time (never earlier than the send), held for the window after it.
+    "UPDATE upstream_limits SET recent = array_to_string(array_replace(string_to_array(recent, ' '),"
+    " CAST(:marker AS text), greatest(CAST(CAST(:marker AS text) AS float8) - :in_flight,"
+    " extract(epoch FROM clock_timestamp()) - :fastest)::float8::text), ' ')"
+    " WHERE name = :name"
 )
 _WINDOW_WAIT = text(
     # How long until the window has room again: the oldest start that must leave it, plus the window.
@@ -121,6 +140,8 @@ class _Permit:
     conn: AsyncConnection | None = None
     slot: int | None = None
     fallback: RateLimiter | None = None
+    started: list[tuple[str, float]] = field(default_factory=list)
+    """Starts confirmed and not yet answered: their window entries, and when (locally) each was made."""
 
 
 class SharedRateLimiter:
@@ -135,6 +156,9 @@ class SharedRateLimiter:
         self._key = lock_key(name)
         self._ready = False
         self._gate = InFlightGate()
+        self._plain: dict[asyncio.Task[Any] | None, list[object]] = {}
+        self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
+        self._last_wait = 0.001
         self._held: dict[asyncio.Task[Any] | None, list[_Permit]] = {}
         self._pending: list[tuple[Any, dict[str, Any]]] = []
         self._background: set[asyncio.Task[None]] = set()
@@ -206,27 +230,49 @@ class SharedRateLimiter:
             raise
         self._push(permit if limit is not None else _Permit(slot=-1))
 
-    async def confirm(self) -> None:
-        """Record one start in the shared window, waiting until it has room; call right before sending."""
+    async def confirm(self) -> object:
+        """Record one start in the shared window, waiting until it has room; call right before sending.
+
+        The entry is held while the request is in flight; :meth:`answered` (or the end of the
+        permit) bounds it. It is kept on this task's permit the moment the database has it, so a
+        cancellation cannot strand it."""
         permit = self._top()
         if permit is not None and permit.fallback is not None:
-            await permit.fallback.confirm()
-            return
+            return await permit.fallback.confirm()
         try:
-            for _ in range(1 + MAX_RECONFIRM):
-                began = time.monotonic()
-                while (wait := await self._confirm()) > 0:
-                    await asyncio.sleep(wait)
-                    began = time.monotonic()
-                if time.monotonic() - began <= LATE_S:
-                    return
+            while not await self._confirm(permit):
+                await asyncio.sleep(self._last_wait)
         except SQLAlchemyError as exc:
             self._degrade(exc)
             fallback = self._degraded()
-            if fallback is not None:
-                await fallback.confirm()
+            return await fallback.confirm() if fallback is not None else None
+        return None
+
+    async def answered(self, send: object = None) -> None:
+        """The answer is in: bound how long this task's started requests keep their places.
+
+        Awaited, so that the place is free for the next start as soon as possible."""
+        if send is not None and self._fallback is not None:
+            self._fallback.answered(send)
+        permit = self._top()
+        if permit is None or not permit.started:
+            return
+        started, permit.started = permit.started, []
+        now = time.monotonic()
+        for _, at in started:
+            self._round_trips.append(max(0.0, now - at))
+        fastest = min(self._round_trips)
+        try:
+            async with self._engine.connect() as conn:
+                for marker, _ in started:
+                    await conn.execute(_ANSWERED, {"name": self.name, "marker": marker, "in_flight": IN_FLIGHT_S,
+                                                   "fastest": fastest})
+        except SQLAlchemyError as exc:  # the entries free themselves after IN_FLIGHT_S
+            self._degrade(exc)
 
     async def release(self) -> None:
+        if (top := self._top()) is not None and top.started:
+            await asyncio.shield(self.answered())
         permit = self._pop()
         if permit is None:
             return
@@ -241,24 +287,33 @@ class SharedRateLimiter:
             self._gate.release(self._concurrency)
 
     @asynccontextmanager
-    async def deferred(self) -> AsyncIterator[Confirm]:
-        """Reserve now, confirm later: yields :meth:`confirm`, to await once per actual send."""
+    async def deferred(self) -> AsyncIterator[Permit]:
+        """Reserve now, confirm later: yields a :class:`~auditor.sources.ratelimit.Permit`."""
         await self.acquire()
+        permit = Permit(self.confirm, self.answered)
         try:
-            yield self.confirm
+            yield permit
         finally:
-            await self.release()
+            await self.release()  # answers what is still open
 
     async def __aenter__(self) -> SharedRateLimiter:
         await self.acquire()
         try:
-            await self.confirm()
+            send = await self.confirm()
         except BaseException:
             await self.release()
             raise
+        if send is not None:  # the local fallback's own record
+            self._plain.setdefault(asyncio.current_task(), []).append(send)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        stack = self._plain.get(asyncio.current_task())
+        if stack:
+            send = stack.pop()
+            if not stack:
+                self._plain.pop(asyncio.current_task(), None)
+            await self.answered(send)
         await self.release()
 
     async def aclose(self) -> None:
@@ -332,15 +387,21 @@ class SharedRateLimiter:
         if delay > 0:
             await asyncio.sleep(delay)
 
-    async def _confirm(self) -> float:
-        """Record this start in the row's window if there is room (0.0), else how long to wait."""
-        params = {"name": self.name, "window": self._window()}
+    async def _confirm(self, permit: _Permit | None) -> bool:
+        """Record this start in the row's window if there is room (True), else set ``_last_wait`` to
+        how long until there may be room (capped: places held by requests in flight free up when
+        their answers come, not at a time the row knows)."""
+        params = {"name": self.name, "window": self._window(), "in_flight": IN_FLIGHT_S}
         async with self._engine.connect() as conn:
-            if (await conn.execute(_CONFIRM, params)).first() is not None:
+            row = (await conn.execute(_CONFIRM, params)).first()
+            if row is not None:
                 self.confirmed += 1
-                return 0.0
+                if permit is not None:
+                    permit.started.append((str(row.marker), time.monotonic()))
+                return True
             wait = (await conn.execute(_WINDOW_WAIT, params)).scalar()
-        return max(0.001, float(wait)) if wait is not None else 0.001
+        self._last_wait = min(IN_FLIGHT_POLL_S, max(0.001, float(wait))) if wait is not None else 0.001
+        return False
 
     async def _reserve(self, conn: AsyncConnection | None) -> float:
         params = {"name": self.name, "window": self._window()}
