@@ -144,6 +144,24 @@ def get_job(db: Database, job_id: str, tenant_id: int | None = None) -> Job | No
         return session.scalar(query)
 
 
+def job_for_token(db: Database, token_sha256: str, job_id: str) -> tuple[bool, Job | None]:
+    """``(token valid, job)`` in one query and one transaction: the status poll's whole store cost.
+
+    The job is None when it does not exist or belongs to another tenant than the token's. A revoked
+    or unknown token is ``(False, None)``.
+    """
+    from auditor.store.tables import Token
+
+    query = (select(Token.revoked_at, Job)
+             .outerjoin(Job, and_(Job.tenant_id == Token.tenant_id, Job.id == job_id))
+             .where(Token.secret_sha256 == token_sha256))
+    with db.read() as session:
+        row = session.execute(query).first()
+    if row is None or row[0] is not None:
+        return False, None
+    return True, row[1]
+
+
 def list_jobs(db: Database, tenant_id: int, *, status: str | None = None, before_seq: int | None = None,
               limit: int = 50, flagged: bool | None = None) -> tuple[list[Job], int | None]:
     """Newest first; returns the page and the cursor (a seq) for the next page, or None at the end.

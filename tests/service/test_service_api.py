@@ -155,7 +155,7 @@ def test_health_readiness_metrics_and_offline_docs(serve) -> None:
         metrics = client.get("/metrics").text
         for name in ('auditor_jobs{status="succeeded"} 1.0', "auditor_queue_depth 0.0",
                      'auditor_job_duration_seconds_count{status="succeeded"} 1.0',
-                     'auditor_upstream_requests_total{service="crossref"}', "auditor_upstream_rate_limited_total",
+                     'auditor_upstream_requests_total{service="crossref",status="200"}', "auditor_upstream_rate_limited_total",
                      "auditor_upstream_cache_hit_ratio"):
             assert name in metrics, name
         docs = client.get("/docs")
