@@ -20,8 +20,10 @@ leaves, not the time it was scheduled. A request therefore passes two steps:
    an ECitMatch batch for two seconds) counts every request that arrived meanwhile at the same
    instant. So a request keeps its place in the window while it is in flight, and after its answer
    for ``WINDOW_S`` past the latest moment the server can have counted it: the answer time minus
-   the fastest round trip recently seen (a server counts before it works and answers; a 429 comes
-   back at once and makes this estimate, and so the hold, longer). A request answered as fast as
+   the fastest round trip this limiter has ever seen (a server counts before it works and answers,
+   so its answer comes at least that long after its count; a 429 comes back at once and makes the
+   estimate, and so the hold, longer). The lifetime minimum, not a recent one: while a server is
+   queueing, every recent round trip is inflated by the very delay the hold must cover. A request answered as fast as
    usual therefore holds exactly ``WINDOW_S`` from its send; only one the server sat on holds longer.
 
 Safety margin: at most ``floor(rate)`` requests in any ``WINDOW_S`` (1.05 s) by our clock, i.e. 95%
@@ -81,8 +83,6 @@ def window_limit(rate: float) -> tuple[int, float]:
 
 IN_FLIGHT_POLL_S = 0.01
 """While every place in the window belongs to a request still in flight, look again this often."""
-ROUND_TRIPS_KEPT = 50
-"""How many recent round trips the fastest-round-trip estimate looks at."""
 
 
 class Send:
@@ -101,7 +101,8 @@ class SendWindow:
 
     def __init__(self) -> None:
         self.sends: list[Send] = []
-        self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
+        self.fastest = math.inf
+        """The fastest round trip seen (send to answer)."""
 
     def delay(self, now: float, limit: int, span: float) -> float:
         self.sends = [send for send in self.sends if send.until > now]
@@ -120,8 +121,8 @@ class SendWindow:
         """The answer came at ``now``: the server counted the request at ``now - fastest`` at the latest."""
         if not math.isinf(send.until):
             return
-        self._round_trips.append(max(0.0, now - send.start))
-        latest_count = max(send.start, now - min(self._round_trips))
+        self.fastest = min(self.fastest, max(0.0, now - send.start))
+        latest_count = max(send.start, now - self.fastest)
         send.until = latest_count + span
 
 

@@ -15,7 +15,7 @@ budget; this one draws every request start from one row per service in the datab
   otherwise start close to the requests scheduled after it and push one second over the budget; it
   waits instead. The entry is held while the request is in flight and, once the answer is in, for
   ``WINDOW_S`` after the latest moment the server can have counted it (the answer's time minus the
-  fastest round trip seen): the rule of :mod:`auditor.sources.ratelimit`, kept in the row.
+  fastest round trip this process has seen): the rule of :mod:`auditor.sources.ratelimit`, kept in the row.
 * **Concurrency.** Crossref also caps requests in flight. Each in-flight request holds one of N
   session advisory locks (``pg_try_advisory_lock(service_key, slot)``) on its own connection for the
   duration of the request. A crashed worker's connection closes and PostgreSQL frees its slot at
@@ -37,7 +37,6 @@ import logging
 import math
 import time
 import zlib
-from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -49,7 +48,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from auditor.sources.ratelimit import (
     IN_FLIGHT_POLL_S,
-    ROUND_TRIPS_KEPT,
     InFlightGate,
     Permit,
     RateLimiter,
@@ -157,7 +155,7 @@ class SharedRateLimiter:
         self._ready = False
         self._gate = InFlightGate()
         self._plain: dict[asyncio.Task[Any] | None, list[object]] = {}
-        self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
+        self._fastest = math.inf
         self._last_wait = 0.001
         self._held: dict[asyncio.Task[Any] | None, list[_Permit]] = {}
         self._pending: list[tuple[Any, dict[str, Any]]] = []
@@ -260,8 +258,8 @@ class SharedRateLimiter:
         started, permit.started = permit.started, []
         now = time.monotonic()
         for _, at in started:
-            self._round_trips.append(max(0.0, now - at))
-        fastest = min(self._round_trips)
+            self._fastest = min(self._fastest, max(0.0, now - at))
+        fastest = self._fastest
         try:
             async with self._engine.connect() as conn:
                 for marker, _ in started:
