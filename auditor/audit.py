@@ -87,7 +87,10 @@ async def audit_documents(
             evidence=_evidence, raw_identity=raw_names_work, memo=memo,
         )
         resolutions = await resolver.resolve(doc.references)
-        audits = tuple(_with_notes(judge(r.reference, r.candidates, r.consulted, r.errors)) for r in resolutions)
+        # Judging is pure CPU work (string comparison of every candidate): in a thread, so that the
+        # event loop keeps sending other documents' requests (and answering the service's callers).
+        audits = await asyncio.to_thread(
+            lambda: tuple(_with_notes(judge(r.reference, r.candidates, r.consulted, r.errors)) for r in resolutions))
         if retractions is not None:
             audits = tuple(apply_retraction_watch(a, retractions) for a in audits)
         return AuditReport(parsed=doc, audits=audits, requests=resolver.requests)

@@ -14,8 +14,12 @@ documents re-submitted with a warm response cache; p99 of
 ``GET /v1/audits/{id}`` under ``--pollers`` (200) concurrent pollers, each polling once a second for
 10 s (after the runs; the server is otherwise idle); peak RSS of the serve process.
 
-The PostgreSQL phase runs ``auditor serve --workers 4``: four workers in one process, sharing that
-process's limiter. Numbers describe the sandbox on this machine, not live PubMed or Crossref.
+The PostgreSQL phase runs ``auditor serve --workers 4``: four workers in one process, sharing the
+limiter through the database. Each worker runs ``--concurrency`` jobs at once (default: the
+service's own default). Also printed: the load average at the start and end of each cold run, and the
+share of one CPU the sandbox process itself used during it (its ECitMatch and BM25 searches are
+single-threaded CPU work, so near 100% means the sandbox, not the client, bounds the run). Numbers
+describe the sandbox on this machine, not live PubMed or Crossref.
 """
 
 from __future__ import annotations
@@ -90,19 +94,36 @@ def build_documents(sandbox: Path, documents: int, refs: int) -> list[bytes]:
                            title=f"Service benchmark manuscript {d}").encode("utf-8") for d in range(documents)]
 
 
+def sandbox_cpu_s() -> float:
+    """CPU seconds used so far by the sandbox process this benchmark started (0.0 if not found)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            cmdline = (stat.parent / "cmdline").read_bytes()
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if b"emulator" in cmdline and int(fields[1]) == os.getpid():
+            return (int(fields[11]) + int(fields[12])) / ticks
+    return 0.0
+
+
 class Serve:
-    def __init__(self, database: str, workers: int, env: dict[str, str], log: Path) -> None:
+    def __init__(self, database: str, workers: int, env: dict[str, str], log: Path,
+                 concurrency: int | None = None) -> None:
         self.log = log
+        extra = ["--concurrency", str(concurrency)] if concurrency else []
         with log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "auditor", "serve", "--port", "0", "--database", database,
-                 "--workers", str(workers), "--log-level", "warning"],
+                 "--workers", str(workers), "--log-level", "warning", *extra],
                 env={**os.environ, "PYTHONPATH": str(REPO), **env}, stdout=out, stderr=out)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            found = re.search(r"serving on (http://\S+) ", log.read_text(errors="replace"))
+            found = re.search(r"serving on (http://\S+) .* x (\d+) concurrent", log.read_text(errors="replace"))
             if found:
                 self.url = found.group(1)
+                self.concurrency = int(found.group(2))
                 return
             if self.proc.poll() is not None:
                 raise SystemExit(f"auditor serve exited:\n{log.read_text()}")
@@ -200,7 +221,8 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def run_phase(name: str, database: str, workers: int, docs: list[bytes], refs: int, sandbox: Any,
-                    sandbox_log: Path, tmp: Path, pollers: int, poll_interval: float) -> dict[str, Any]:
+                    sandbox_log: Path, tmp: Path, pollers: int, poll_interval: float,
+                    concurrency: int | None = None) -> dict[str, Any]:
     from auditor.store import migrate
     from auditor.store.engine import Database
     from auditor.store.tokens import create_token
@@ -212,15 +234,19 @@ async def run_phase(name: str, database: str, workers: int, docs: list[bytes], r
     env = {"AUDITOR_ENTREZ_URL": sandbox.entrez_url, "AUDITOR_CROSSREF_URL": sandbox.crossref_url,
            "AUDITOR_EMAIL": "bench@example.org", "AUDITOR_CACHE_DIR": str(tmp / f"cache-{name}"),
            "AUDITOR_MAX_ACTIVE_JOBS": "100000"}
-    serve = Serve(database, workers, env, tmp / f"serve-{name}.log")
+    serve = Serve(database, workers, env, tmp / f"serve-{name}.log", concurrency)
     try:
         async with httpx.AsyncClient(base_url=serve.url, headers={"Authorization": f"Bearer {token}"},
                                      timeout=120, limits=httpx.Limits(max_connections=pollers + 10)) as client:
             since = time.time()
+            load_start = os.getloadavg()[0]
+            sandbox_cpu0 = sandbox_cpu_s()
             t0 = time.monotonic()
             ids = await submit_all(client, docs, f"{name}-cold")
             cold = await wait_all(client, ids)
             cold_s = time.monotonic() - t0
+            sandbox_busy = (sandbox_cpu_s() - sandbox_cpu0) / cold_s
+            load_end = os.getloadavg()[0]
             upstream = upstream_rates(sandbox_log, since)
             t1 = time.monotonic()
             warm_ids = await submit_all(client, docs, f"{name}-warm")
@@ -230,7 +256,9 @@ async def run_phase(name: str, database: str, workers: int, docs: list[bytes], r
         latencies = [(_when(j["finished_at"]) - _when(j["created_at"])) for j in cold]
         run_times = [(_when(j["finished_at"]) - _when(j["started_at"])) for j in cold]
         statuses = {s: sum(1 for j in cold + warm if j["status"] == s) for s in ("succeeded", "failed", "cancelled")}
-        return {"phase": name, "workers": workers, "documents": len(docs), "references": len(docs) * refs,
+        return {"phase": name, "workers": workers, "concurrency": serve.concurrency, "documents": len(docs),
+                "load_start": load_start, "load_end": load_end, "sandbox_cpu_share": sandbox_busy,
+                "references": len(docs) * refs,
                 "cold_s": cold_s, "docs_per_min": len(docs) / cold_s * 60, "refs_per_s": len(docs) * refs / cold_s,
                 "job_p50_s": statistics.median(latencies), "job_p95_s": pct(latencies, 0.95), "warm_s": warm_s,
                 "run_p50_s": statistics.median(run_times),
@@ -246,14 +274,16 @@ def table(results: list[dict[str, Any]]) -> str:
     for r in results:
         up = r["upstream"]
         rows.append([
-            f"{r['phase']}, {r['workers']} worker(s)", f"{r['docs_per_min']:.1f}", f"{r['refs_per_s']:.1f}",
+            f"{r['phase']}, {r['workers']} worker(s) x {r['concurrency']}", f"{r['docs_per_min']:.1f}",
+            f"{r['refs_per_s']:.1f}",
             *(f"{up[s]['rate']:.2f}/{up[s]['allowed']:g} ({up[s]['rate'] / up[s]['allowed']:.0%})"
               for s in ("pubmed", "crossref")),
             up["pubmed"]["rate_limited"] + up["crossref"]["rate_limited"],
             f"{r['job_p50_s']:.1f} / {r['job_p95_s']:.1f}", f"{r['warm_s']:.1f}", f"{r['poll_p99_ms']:.0f}",
-            f"{r['rss_mb']:.0f}"])
+            f"{r['rss_mb']:.0f}", f"{r['sandbox_cpu_share']:.0%}", f"{r['load_start']:.1f} / {r['load_end']:.1f}"])
     return md_table(["setup", "docs/min", "refs/s", "PubMed req/s (of allowed)", "Crossref req/s (of allowed)",
-                     "429s", "job p50 / p95 s", "warm re-run s", "GET p99 ms", "peak RSS MB"], rows)
+                     "429s", "job p50 / p95 s", "warm re-run s", "GET p99 ms", "peak RSS MB", "sandbox CPU",
+                     "load start / end"], rows)
 
 
 def main() -> int:
@@ -264,6 +294,7 @@ def main() -> int:
     parser.add_argument("--refs", type=int, default=30)
     parser.add_argument("--pollers", type=int, default=200)
     parser.add_argument("--poll-interval", type=float, default=1.0, help="seconds between one poller's GETs")
+    parser.add_argument("--concurrency", type=int, help="jobs per worker (default: the service's default)")
     parser.add_argument("--json", type=Path, help="write the raw figures here")
     args = parser.parse_args()
     docs = build_documents(args.sandbox, args.documents, args.refs)
@@ -285,7 +316,7 @@ def main() -> int:
             with running_sandbox(args.sandbox, ["--latency-ms", "250"], log=log) as sandbox:
                 print(f"{name}: {args.documents} documents x {args.refs} references ...", file=sys.stderr, flush=True)
                 results.append(asyncio.run(run_phase(name, url, workers, docs, args.refs, sandbox, log, tmp,
-                                                     args.pollers, args.poll_interval)))
+                                                     args.pollers, args.poll_interval, args.concurrency)))
                 print(json.dumps(results[-1]), file=sys.stderr, flush=True)
     print(table(results))
     if args.json:

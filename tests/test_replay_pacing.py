@@ -22,18 +22,18 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     counts = {"limiter": 0, "sleeps": 0}
-    real_enter, real_sleep = RateLimiter.__aenter__, asyncio.sleep
+    real_acquire, real_sleep = RateLimiter.acquire, asyncio.sleep
 
-    async def counting_enter(self: RateLimiter) -> RateLimiter:
+    async def counting_acquire(self: RateLimiter) -> None:
         counts["limiter"] += 1
-        return await real_enter(self)
+        await real_acquire(self)
 
     async def counting_sleep(delay: float, *args: Any, **kwargs: Any) -> Any:
         if delay > 0:
             counts["sleeps"] += 1
         return await real_sleep(delay, *args, **kwargs)
 
-    monkeypatch.setattr(RateLimiter, "__aenter__", counting_enter)
+    monkeypatch.setattr(RateLimiter, "acquire", counting_acquire)
     monkeypatch.setattr(asyncio, "sleep", counting_sleep)
     return counts
 

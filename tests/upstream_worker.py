@@ -5,6 +5,8 @@
 It prints ``ready``, waits for a line on stdin (so that all workers start together), sends its
 requests with ``--tasks`` concurrent tasks, and prints its counters as one JSON line. With
 ``--local`` it paces with the per-process limiter instead of the shared one (the control case).
+``--cold`` skips the handshake (a worker that sends while its siblings are still starting), and
+``--slow-connect S`` makes every new connection wait up to S seconds first (a loaded machine).
 """
 
 from __future__ import annotations
@@ -28,8 +30,22 @@ async def main(args: argparse.Namespace) -> None:
     )
     shared = SharedUpstream(args.database, settings, pool_size=args.tasks + 2)
     http = HttpClient(settings, limiter_factory=None if args.local else shared.limiter)
+    if args.slow_connect:
+        import random
+
+        import aiohttp
+
+        real = aiohttp.TCPConnector._create_connection
+        rng = random.Random(os.getpid())
+
+        async def slow(self: aiohttp.TCPConnector, *a: object, **kw: object) -> object:
+            await asyncio.sleep(rng.uniform(0, args.slow_connect))
+            return await real(self, *a, **kw)  # type: ignore[arg-type]
+
+        aiohttp.TCPConnector._create_connection = slow  # type: ignore[method-assign]
     print("ready", flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    if not args.cold:
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     queue = list(range(args.requests))
 
     async def one_task() -> None:
@@ -57,4 +73,6 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=3.0)
     parser.add_argument("--concurrency", type=int, default=None)
     parser.add_argument("--local", action="store_true")
+    parser.add_argument("--cold", action="store_true")
+    parser.add_argument("--slow-connect", type=float, default=0.0)
     asyncio.run(main(parser.parse_args()))

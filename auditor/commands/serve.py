@@ -7,9 +7,13 @@ service on a network interface would let anyone submit work and read every repor
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import ipaddress
+import signal
 import socket
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from auditor.errors import ConfigError
@@ -25,6 +29,8 @@ def add_arguments(sub: Any) -> None:
                    "SQLite file in the platform data directory)")
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="in-process job workers (default 1; 0: API only)")
+    p.add_argument("--concurrency", type=int, default=None, metavar="C",
+                   help="jobs each worker runs at once (default: AUDITOR_WORKER_CONCURRENCY, then 8)")
     p.add_argument("--no-auth", action="store_true", help="no tokens (loopback addresses only): tenant 'local'")
     p.add_argument("--config", metavar="TOML", help="settings file for the sources (see README: Configuration)")
     p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
@@ -63,11 +69,33 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def draining_server_class() -> type:
+    """uvicorn's Server, except that a SIGTERM it drained on ends the process with exit code 0.
+
+    uvicorn re-raises the signal it stopped on once its graceful shutdown is over, so the process
+    dies of SIGTERM (-15) even after a clean drain, which process managers log as a failure. By
+    then the drain is done (no new claims, running jobs finished or handed back to the queue, see
+    ``auditor.jobs.runner``), so a clean exit is the truth. SIGINT is still re-raised (Ctrl-C).
+    """
+    import uvicorn
+
+    class _DrainingServer(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                yield
+                self._captured_signals = [sig for sig in self._captured_signals if sig != signal.SIGTERM]
+
+    return _DrainingServer
+
+
 def run(args: argparse.Namespace) -> int:
     if args.no_auth and not is_loopback(args.host):
         raise ConfigError(f"--no-auth is only allowed on a loopback address, not {args.host}")
     if args.workers < 0 or not 0 <= args.port <= 65535:
         raise ConfigError("--workers must be >= 0 and --port within 0-65535")
+    if args.concurrency is not None and args.concurrency < 1:
+        raise ConfigError("--concurrency must be at least 1")
     import logging
 
     import uvicorn
@@ -81,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
 
     service_settings = ServiceSettings.from_env(auth=not args.no_auth)
     job_settings = JobSettings.from_env()
+    if args.concurrency is not None:
+        job_settings = dataclasses.replace(job_settings, concurrency=args.concurrency)
     audit_settings = Settings.load(args.config)
     db = open_store(args.database)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -92,11 +122,13 @@ def run(args: argparse.Namespace) -> int:
 
         app = create_app(db, service_settings, workers=0, audit_settings=audit_settings, job_settings=job_settings,
                          queue=ProcrastinateQueue(db.url))
-        attach_to_service(app, db.url, workers=args.workers, settings=audit_settings, job_settings=job_settings,
+        attach_to_service(app, db.url, workers=args.workers * job_settings.concurrency, settings=audit_settings,
+                          job_settings=job_settings,
                           observer=app.state.ctx.metrics.observe)
     else:
         app = create_app(db, service_settings, workers=args.workers, audit_settings=audit_settings,
                          job_settings=job_settings)
+    DrainingServer = draining_server_class()  # noqa: N806 - a class
     sock = bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
@@ -105,13 +137,14 @@ def run(args: argparse.Namespace) -> int:
     if job_settings.replay_cassette:
         print(f"auditor: warning: AUDITOR_REPLAY_CASSETTE: jobs answer from {job_settings.replay_cassette}, "
               "not the live services", file=sys.stderr)
-    print(f"auditor: serving on http://{shown}:{port} (database {db.display_url}, {args.workers} worker(s))",
+    print(f"auditor: serving on http://{shown}:{port} (database {db.display_url}, {args.workers} worker(s) x "
+          f"{job_settings.concurrency} concurrent job(s))",
           file=sys.stderr, flush=True)
     config = uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=int(job_settings.drain_s) + 5,
                             proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips,
                             server_header=False)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        DrainingServer(config).run(sockets=[sock])
     finally:
         sock.close()
         db.dispose()

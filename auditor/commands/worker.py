@@ -21,8 +21,9 @@ def add_arguments(sub: Any) -> None:
                        "no new jobs; running ones get AUDITOR_DRAIN_TIMEOUT seconds, then go back to the queue.")
     p.add_argument("--database", metavar="URL",
                    help="postgresql+psycopg://user:password@host/db (default: AUDITOR_DATABASE_URL)")
-    p.add_argument("--concurrency", type=int, default=4, metavar="N",
-                   help="jobs this process runs at once (default 4); upstream limits are shared regardless")
+    p.add_argument("--concurrency", type=int, default=None, metavar="N",
+                   help="jobs this process runs at once (default: AUDITOR_WORKER_CONCURRENCY, then 8); upstream "
+                   "limits are shared regardless")
     p.add_argument("--config", metavar="TOML", help="settings file for the sources (see README: Configuration)")
     p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
     p.set_defaults(run=run)
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ._store import StoreError
 
-    if args.concurrency < 1:
+    if args.concurrency is not None and args.concurrency < 1:
         raise ConfigError("--concurrency must be at least 1")
     url = database_url(args.database)
     db = Database(url)
@@ -59,10 +60,11 @@ def run(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     job_settings = JobSettings.from_env()
+    concurrency = args.concurrency or job_settings.concurrency
     tuning = WorkerTuning.from_env()
     settings = Settings.load(args.config)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    print(f"auditor: worker on {db.display_url} ({args.concurrency} concurrent job(s))", file=sys.stderr, flush=True)
-    asyncio.run(run_worker(url, concurrency=args.concurrency, settings=settings, job_settings=job_settings,
+    print(f"auditor: worker on {db.display_url} ({concurrency} concurrent job(s))", file=sys.stderr, flush=True)
+    asyncio.run(run_worker(url, concurrency=concurrency, settings=settings, job_settings=job_settings,
                            tuning=tuning))
     return 0

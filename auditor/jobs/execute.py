@@ -75,6 +75,23 @@ def replay_context(job_settings: JobSettings) -> Iterator[None]:
         yield
 
 
+def ensure_threads(loop: asyncio.AbstractEventLoop, jobs: int) -> None:
+    """Give the loop's default executor room for ``jobs`` concurrent jobs.
+
+    Every job sends its store calls (heartbeats, progress) and its CPU work (parsing, judging,
+    rendering) to ``asyncio.to_thread``. The default pool has ``cpu_count + 4`` threads: with more
+    jobs than that judging at once, a heartbeat would queue behind them until its lease lapsed.
+    Two threads per job keep a heartbeat free whatever the others do.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    wanted = 2 * jobs + 8
+    current = getattr(loop, "_auditor_threads", 0)
+    if wanted > current:
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=wanted, thread_name_prefix="auditor"))
+        loop._auditor_threads = wanted  # type: ignore[attr-defined]
+
+
 def parse_bytes(data: bytes, name: str) -> ParsedDocument:
     from auditor.documents.loader import load_bytes
     from auditor.parsing import parse_document

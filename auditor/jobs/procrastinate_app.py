@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import os
 import socket
 import uuid
@@ -47,6 +46,7 @@ from procrastinate.retry import RetryStrategy
 from sqlalchemy import Text, and_, cast, column, exists, literal, or_, select, table
 
 from auditor.config import Settings
+from auditor.env import env_numbers
 from auditor.errors import ConfigError
 from auditor.store import jobs as store_jobs
 from auditor.store.engine import Database
@@ -109,18 +109,10 @@ class WorkerTuning:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> WorkerTuning:
         env = os.environ if environ is None else environ
-        values: dict[str, float | int] = {}
-        for var, name in _TUNING_ENV:
-            raw = env.get(var, "").strip()
-            if not raw:
-                continue
-            try:
-                number = float(raw)
-            except ValueError:
-                raise ConfigError(f"{var}: {raw!r} is not a number") from None
-            if not math.isfinite(number) or number <= 0:
-                raise ConfigError(f"{var}: {raw!r} must be a positive number")
-            values[name] = max(1, round(number)) if name in ("sweep_s", "watch_s") else number
+        values = env_numbers(env, ((var, name, float) for var, name in _TUNING_ENV))
+        for name in ("sweep_s", "watch_s"):
+            if name in values:
+                values[name] = max(1, round(values[name]))
         return cls(**values)  # type: ignore[arg-type]
 
 

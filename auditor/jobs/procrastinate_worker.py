@@ -22,7 +22,7 @@ from auditor.store import jobs as store_jobs
 from auditor.store.engine import Database
 from auditor.store.shared_upstream import SharedUpstream
 
-from .execute import Observer, replay_context
+from .execute import Observer, ensure_threads, replay_context
 from .procrastinate_app import QUEUE, WorkerState, WorkerTuning, build_app, new_worker_id, sweep_now
 from .settings import JobSettings
 
@@ -37,6 +37,7 @@ async def run_worker(database_url: str, *, concurrency: int, settings: Settings,
                      install_signal_handlers: bool = True) -> None:
     """Work until SIGTERM/SIGINT (procrastinate drains: no new jobs, running ones get ``drain_s``)."""
     tuning = tuning or WorkerTuning()
+    ensure_threads(asyncio.get_running_loop(), concurrency)
     db = Database(database_url)
     state = WorkerState(db, settings, job_settings, tuning, observer, new_worker_id())
     app = build_app(database_url, tuning=tuning, pool_size=concurrency + 4)

@@ -1,8 +1,11 @@
 """The embedded runner: N asyncio workers inside ``auditor serve`` that claim jobs from the store.
 
-Each worker loops: claim (lease) -> :func:`~auditor.jobs.execute.execute_job` -> claim again, or
-wait ``poll_s`` (a submission in this process wakes the workers at once via :meth:`wake`). The
-runner also refreshes its row in the ``workers`` table, which ``/readyz`` reads.
+Each worker runs up to ``concurrency`` jobs at once (``JobSettings.concurrency``): it claims (a
+lease) while it has a free slot, runs each job as its own task through
+:func:`~auditor.jobs.execute.execute_job`, and otherwise waits for a submission in this process
+(:meth:`wake`), a job of its own to finish, or ``poll_s``. Jobs mostly wait on the upstream budgets
+that all of them share, so running several at once is what keeps those budgets busy. The runner
+also refreshes its row in the ``workers`` table, which ``/readyz`` reads.
 
 :meth:`stop` drains (SIGTERM, via uvicorn's lifespan shutdown): no new claims; running jobs get
 ``drain_s`` to finish; what is still running then is cancelled and released back to the queue, so
@@ -22,8 +25,9 @@ import uuid
 from auditor.config import Settings
 from auditor.store import jobs as store_jobs
 from auditor.store.engine import Database
+from auditor.store.tables import Job
 
-from .execute import JobResult, Observer, execute_job, replay_context
+from .execute import Observer, ensure_threads, execute_job, replay_context
 from .settings import JobSettings
 
 log = logging.getLogger("auditor.jobs")
@@ -44,7 +48,9 @@ class EmbeddedRunner:
         self._wake = asyncio.Event()
         self._stopping = False
         self._loops: list[asyncio.Task[None]] = []
-        self._running: dict[str, asyncio.Task[JobResult]] = {}
+        self.concurrency = max(1, job_settings.concurrency)
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._claims = 0
         self._replay = contextlib.ExitStack()
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -52,6 +58,7 @@ class EmbeddedRunner:
         if self.workers <= 0:
             return
         self._loop = asyncio.get_running_loop()
+        ensure_threads(self._loop, self.workers * self.concurrency)
         self._replay.enter_context(replay_context(self.job_settings))
         await asyncio.to_thread(store_jobs.worker_heartbeat, self.db, self.id, "embedded",
                                 socket.gethostname(), os.getpid())
@@ -78,6 +85,10 @@ class EmbeddedRunner:
         if running:
             log.info("draining %d running job(s) for up to %.0f s", len(running), self.job_settings.drain_s)
             await asyncio.wait(running, timeout=self.job_settings.drain_s)
+        left = list(self._running.values())
+        for task in left:  # each hands its job back to the queue as it is cancelled
+            task.cancel()
+        await asyncio.gather(*left, return_exceptions=True)
         for task in self._loops:
             task.cancel()
         await asyncio.gather(*self._loops, return_exceptions=True)
@@ -97,37 +108,51 @@ class EmbeddedRunner:
                 log.exception("worker heartbeat failed")
 
     async def _work(self, index: int) -> None:
-        owner = f"{self.id}/{index}"
         js = self.job_settings
+        mine: set[asyncio.Task[None]] = set()
         while not self._stopping:
+            self._wake.clear()  # before claiming: a submission from now on wakes the wait below
+            while len(mine) < self.concurrency and not self._stopping:
+                self._claims += 1
+                owner = f"{self.id}/{index}/{self._claims}"
+                try:
+                    job = await asyncio.to_thread(store_jobs.claim, self.db, owner, js.lease_s, js.max_attempts,
+                                                  None, list(self._running))
+                except Exception:  # noqa: BLE001 - keep the worker alive through store hiccups
+                    log.exception("claiming a job failed")
+                    job = None
+                if job is None or self._stopping:
+                    if job is not None:  # claimed while the drain began: hand it straight back
+                        with contextlib.suppress(Exception):
+                            await asyncio.to_thread(store_jobs.release, self.db, job.id, owner)
+                    break
+                log.info("job %s: claimed by %s (attempt %d)", job.id, owner, job.attempts)
+                task = asyncio.create_task(self._run(job, owner), name=f"auditor-job-{job.id}")
+                self._running[job.id] = task
+                mine.add(task)
+                task.add_done_callback(mine.discard)
+            if self._stopping:
+                break
+            wake = asyncio.create_task(self._wake.wait())
             try:
-                job = await asyncio.to_thread(store_jobs.claim, self.db, owner, js.lease_s, js.max_attempts)
-            except Exception:  # noqa: BLE001 - keep the worker alive through store hiccups
-                log.exception("claiming a job failed")
-                job = None
-            if job is None:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=js.poll_s)
-                continue
-            log.info("job %s: claimed by %s (attempt %d)", job.id, owner, job.attempts)
-            task = asyncio.create_task(execute_job(self.db, job, owner, self.settings, js))
-            self._running[job.id] = task
-            try:
-                result = await asyncio.shield(task)
-            except asyncio.CancelledError:
-                # Drain timed out (or the loop is shutting down): stop the job and hand it back.
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-                with contextlib.suppress(Exception):
-                    await asyncio.to_thread(store_jobs.release, self.db, job.id, owner)
-                log.info("job %s: released back to the queue", job.id)
-                raise
-            except Exception:  # noqa: BLE001 - a store error mid-job: the lease expires and it is retried
-                log.exception("job %s: execution failed; it will be retried after its lease", job.id)
-                continue
+                await asyncio.wait({wake, *mine}, timeout=js.poll_s, return_when=asyncio.FIRST_COMPLETED)
             finally:
-                self._running.pop(job.id, None)
-            log.info("job %s: %s in %.2f s", job.id, result.status, result.duration_s)
-            if self.observer is not None:
-                self.observer(result)
+                wake.cancel()
+
+    async def _run(self, job: Job, owner: str) -> None:
+        try:
+            result = await execute_job(self.db, job, owner, self.settings, self.job_settings)
+        except asyncio.CancelledError:
+            # Drain timed out (or the loop is shutting down): hand the job back to the queue.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(asyncio.to_thread(store_jobs.release, self.db, job.id, owner))
+            log.info("job %s: released back to the queue", job.id)
+            raise
+        except Exception:  # noqa: BLE001 - a store error mid-job: the lease expires and it is retried
+            log.exception("job %s: execution failed; it will be retried after its lease", job.id)
+            return
+        finally:
+            self._running.pop(job.id, None)
+        log.info("job %s: %s in %.2f s", job.id, result.status, result.duration_s)
+        if self.observer is not None:
+            self.observer(result)

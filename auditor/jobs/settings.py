@@ -8,11 +8,11 @@ heartbeating, before it audits, so a test can kill a worker while a job is mid-f
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from auditor.env import env_numbers
 from auditor.errors import ConfigError
 
 _ENV: tuple[tuple[str, str, type], ...] = (
@@ -22,7 +22,13 @@ _ENV: tuple[tuple[str, str, type], ...] = (
     ("AUDITOR_POLL_INTERVAL", "poll_s", float),
     ("AUDITOR_TEST_JOB_DELAY", "test_delay_s", float),
     ("AUDITOR_WATCH_INTERVAL", "watch_interval_s", float),
+    ("AUDITOR_WORKER_CONCURRENCY", "concurrency", int),
 )
+
+DEFAULT_CONCURRENCY = 8
+"""Jobs one worker runs at once. A job spends most of its time waiting for the upstream budgets,
+which every job of the process (PostgreSQL: of every worker) shares, so a few at once keep the
+budgets busy; beyond that the queue, not the worker, holds the backlog."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,9 @@ class JobSettings:
     test_delay_s: float = 0.0
     watch_interval_s: float = 5.0
     """How often the embedded runner looks for due watch runs and finished runs to finalise."""
+    concurrency: int = DEFAULT_CONCURRENCY
+    """Jobs each worker runs at once (``--concurrency``, ``AUDITOR_WORKER_CONCURRENCY``): each embedded
+    worker of ``auditor serve``, and each ``auditor worker`` process (procrastinate's ``concurrency``)."""
     public_url: str | None = None
     """``AUDITOR_PUBLIC_URL``: base of the absolute links in webhook payloads (None: relative links)."""
 
@@ -49,18 +58,7 @@ class JobSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> JobSettings:
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
-        for var, name, kind in _ENV:
-            raw = env.get(var, "").strip()
-            if not raw:
-                continue
-            try:
-                number = kind(raw)
-            except ValueError:
-                raise ConfigError(f"{var}: {raw!r} is not a number") from None
-            if not math.isfinite(number) or number < 0 or (name != "test_delay_s" and number == 0):
-                raise ConfigError(f"{var}: {raw!r} must be a positive number")
-            values[name] = number
+        values: dict[str, object] = dict(env_numbers(env, _ENV, allow_zero=("test_delay_s",)))
         from auditor.watch.links import PUBLIC_URL_ENV, parse_public_url
 
         values["public_url"] = parse_public_url(env.get(PUBLIC_URL_ENV))

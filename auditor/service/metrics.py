@@ -2,8 +2,8 @@
 
 Job counts by status and the queue depth are read from the store at scrape time (so every process
 reports the same, global figures). Job durations and upstream counters are this process's own:
-after each job the runner adds that job's ``ServiceCounters`` (requests sent, cache hits, 429s,
-retries, failures per service) here.
+after each job the runner adds that job's ``ServiceCounters`` (requests sent by service and answer
+status, cache hits, 429s, retries, failures per service) here.
 """
 
 from __future__ import annotations
@@ -53,8 +53,10 @@ class Metrics:
             "auditor_job_duration_seconds", "Wall time of one job execution in this process", ["status"],
             buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800), registry=self.registry)
         self.upstream_requests = Counter(
-            "auditor_upstream_requests", "HTTP requests sent to PubMed/Crossref (retries included)",
-            ["service"], registry=self.registry)
+            "auditor_upstream_requests", "HTTP requests sent to PubMed/Crossref (retries included), by the "
+            "status of their answer ('error': none came)", ["service", "status"], registry=self.registry)
+        self.sent: dict[str, float] = {}
+        """Requests sent per service, all statuses together (for the cache hit ratio)."""
         self.upstream_cache_hits = Counter(
             "auditor_upstream_cache_hits", "Look-ups answered from the response cache", ["service"],
             registry=self.registry)
@@ -72,12 +74,18 @@ class Metrics:
         """The runner's observer: one finished execution."""
         self.job_duration.labels(result.status).observe(result.duration_s)
         for service, counters in result.counters.items():
-            for name, metric in (("requests", self.upstream_requests), ("cache_hits", self.upstream_cache_hits),
+            for name, metric in (("cache_hits", self.upstream_cache_hits),
                                  ("rate_limited", self.upstream_rate_limited), ("retries", self.upstream_retries),
                                  ("failures", self.upstream_failures)):
                 value = counters.get(name, 0)
                 if isinstance(value, int) and value > 0:
                     metric.labels(service).inc(value)
+            statuses = counters.get("statuses")
+            if isinstance(statuses, dict):
+                for status, count in statuses.items():
+                    if isinstance(count, int) and count > 0:
+                        self.upstream_requests.labels(service, str(status)).inc(count)
+                        self.sent[service] = self.sent.get(service, 0) + count
 
 
 class _CacheRatio(Collector):
@@ -95,6 +103,6 @@ class _CacheRatio(Collector):
                                    "Share of upstream look-ups answered from the cache", labels=["service"])
         for service in ("pubmed", "crossref"):
             hits = self.metrics.upstream_cache_hits.labels(service)._value.get()
-            sent = self.metrics.upstream_requests.labels(service)._value.get()
+            sent = self.metrics.sent.get(service, 0)
             family.add_metric([service], hits / (hits + sent) if hits + sent else 0.0)
         yield family

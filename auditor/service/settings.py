@@ -10,13 +10,12 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from auditor.documents.detect import MAX_DOCUMENT_BYTES
-from auditor.errors import ConfigError
+from auditor.env import env_numbers
 
 MiB = 1024 * 1024
 
@@ -43,20 +42,9 @@ class ServiceSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> ServiceSettings:
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
-        for var, name, kind in (("AUDITOR_MAX_UPLOAD_BYTES", "max_upload_bytes", int),
-                                ("AUDITOR_MAX_REFERENCES", "max_references", int),
-                                ("AUDITOR_MAX_ACTIVE_JOBS", "max_active_jobs", int),
-                                ("AUDITOR_REQUEST_TIMEOUT", "request_timeout_s", float)):
-            raw = env.get(var, "").strip()
-            if not raw:
-                continue
-            try:
-                number = kind(raw)
-            except ValueError:
-                raise ConfigError(f"{var}: {raw!r} is not a number") from None
-            if not math.isfinite(number) or number <= 0:
-                raise ConfigError(f"{var}: {raw!r} must be positive")
-            values[name] = number
+        values: dict[str, object] = dict(env_numbers(env, (
+            ("AUDITOR_MAX_UPLOAD_BYTES", "max_upload_bytes", int), ("AUDITOR_MAX_REFERENCES", "max_references", int),
+            ("AUDITOR_MAX_ACTIVE_JOBS", "max_active_jobs", int),
+            ("AUDITOR_REQUEST_TIMEOUT", "request_timeout_s", float))))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -16,9 +16,10 @@ import email.utils
 import hashlib
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import aiohttp
@@ -75,11 +76,18 @@ class ServiceCounters:
     retries: int = 0
     failures: int = 0
     """Look-ups that ended unavailable after retries."""
+    statuses: dict[str, int] = field(default_factory=dict)
+    """Requests sent by the status of their answer (``"200"``, ``"429"``, ...; ``"error"`` when no
+    answer came: a timeout, a dropped connection)."""
     send_times: list[float] = field(default_factory=list, repr=False)
+
+    def count_status(self, status: int | str) -> None:
+        key = str(status)
+        self.statuses[key] = self.statuses.get(key, 0) + 1
 
     def as_dict(self) -> dict[str, object]:
         return {"requests": self.requests, "cache_hits": self.cache_hits, "rate_limited": self.rate_limited,
-                "retries": self.retries, "failures": self.failures}
+                "retries": self.retries, "failures": self.failures, "statuses": dict(self.statuses)}
 
 
 @dataclass(frozen=True)
@@ -201,7 +209,7 @@ class HttpClient:
                                             sock_read=self.settings.read_timeout_s)
             connector = aiohttp.TCPConnector(limit=self.settings.max_connections, limit_per_host=0)
             self._session = aiohttp.ClientSession(
-                timeout=timeout, connector=connector,
+                timeout=timeout, connector=connector, trace_configs=[_send_trace()],
                 headers={"User-Agent": user_agent(self.settings.email)},
             )
         return self._session
@@ -343,21 +351,35 @@ class HttpClient:
     async def _send(self, service: str, method: str, url: str, wire: Params) -> Reply:
         counters = self.counters[service]
         limiter = self.limiters[service]
-        async with limiter if self.paced else _UNPACED:
+        if method == "POST":
+            body = urlencode(wire).encode("ascii")
+            kwargs: dict[str, object] = {
+                "data": body, "headers": {"Content-Type": "application/x-www-form-urlencoded"}}
+            target = url
+        else:
+            kwargs = {}
+            target = f"{url}?{urlencode(wire)}" if wire else url
+        deferred = getattr(limiter, "deferred", None) if self.paced else None
+        async with (deferred() if deferred is not None else limiter if self.paced else _UNPACED) as permit:
+            if deferred is not None and self._own_session:
+                # The send is confirmed from aiohttp's connection-acquired hook: after any connect,
+                # with nothing between it and the write that could let the event loop stall.
+                kwargs["trace_request_ctx"] = _SendHook(permit.confirm)
+            elif deferred is not None:
+                await permit.confirm()  # a session from outside carries no hook: confirm as late as we can
             counters.requests += 1
             counters.send_times.append(time.monotonic())
-            if method == "POST":
-                body = urlencode(wire).encode("ascii")
-                kwargs: dict[str, object] = {
-                    "data": body, "headers": {"Content-Type": "application/x-www-form-urlencoded"}}
-                target = url
-            else:
-                kwargs = {}
-                target = f"{url}?{urlencode(wire)}" if wire else url
-            async with self.session.request(method, URL(target, encoded=True), **kwargs) as resp:
-                body_bytes = await resp.read()
-                headers = {k.lower(): v for k, v in resp.headers.items()}
-                status = resp.status
+            try:
+                async with self.session.request(method, URL(target, encoded=True), **kwargs) as resp:
+                    if deferred is not None:
+                        await permit.answered()  # the status line is in: the server has counted this request
+                    body_bytes = await resp.read()
+                    headers = {k.lower(): v for k, v in resp.headers.items()}
+                    status = resp.status
+            except BaseException:
+                counters.count_status("error")
+                raise
+            counters.count_status(status)
         if service == "crossref" and self._adapt_limits and self.paced:
             self._adapt_crossref(limiter, headers)
         declared = headers.get("content-length")
@@ -387,6 +409,7 @@ class HttpClient:
             async with self.session.get(URL(url, encoded=True), headers=dict(headers or {}),
                                         timeout=timeout) as resp:
                 status = resp.status
+                counters.count_status(status)
                 reply_headers = {k.lower(): v for k, v in resp.headers.items()}
                 if status == 429 or status >= 500 or status == 408:
                     if status == 429:
@@ -433,6 +456,31 @@ class HttpClient:
         conc = int(concurrency) if concurrency and concurrency.strip().isdigit() else None
         if (rate is not None and rate != limiter.rate) or (conc is not None and conc != limiter.concurrency):
             limiter.update(rate, conc)
+
+
+@dataclass
+class _SendHook:
+    """Per-request trace context: the limiter's confirmation, awaited once per connection acquired."""
+
+    confirm: Callable[[], Awaitable[None]]
+
+
+async def _on_connection(_session: object, context: SimpleNamespace, _params: object) -> None:
+    hook = context.trace_request_ctx
+    if isinstance(hook, _SendHook):
+        await hook.confirm()
+
+
+def _send_trace() -> aiohttp.TraceConfig:
+    """Confirm each send against the limiter's window the moment its connection is ready.
+
+    aiohttp fires exactly one of these per request it sends (a pooled connection reused, or a new
+    one connected), right before it writes the request; redirects fire again, as they send again.
+    """
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_reuseconn.append(_on_connection)
+    trace.on_connection_create_end.append(_on_connection)
+    return trace
 
 
 class _Unpaced(contextlib.AbstractAsyncContextManager[None]):

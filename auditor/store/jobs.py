@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -143,6 +143,24 @@ def get_job(db: Database, job_id: str, tenant_id: int | None = None) -> Job | No
         return session.scalar(query)
 
 
+def job_for_token(db: Database, token_sha256: str, job_id: str) -> tuple[bool, Job | None]:
+    """``(token valid, job)`` in one query and one transaction: the status poll's whole store cost.
+
+    The job is None when it does not exist or belongs to another tenant than the token's. A revoked
+    or unknown token is ``(False, None)``.
+    """
+    from auditor.store.tables import Token
+
+    query = (select(Token.revoked_at, Job)
+             .outerjoin(Job, and_(Job.tenant_id == Token.tenant_id, Job.id == job_id))
+             .where(Token.secret_sha256 == token_sha256))
+    with db.read() as session:
+        row = session.execute(query).first()
+    if row is None or row[0] is not None:
+        return False, None
+    return True, row[1]
+
+
 def list_jobs(db: Database, tenant_id: int, *, status: str | None = None, before_seq: int | None = None,
               limit: int = 50, flagged: bool | None = None) -> tuple[list[Job], int | None]:
     """Newest first; returns the page and the cursor (a seq) for the next page, or None at the end.
@@ -221,8 +239,14 @@ def _reap(session: Any, now: datetime, max_attempts: int) -> None:
                          "mid-job); it is not retried again"}))
 
 
-def claim(db: Database, owner: str, lease_s: float, max_attempts: int, job_id: str | None = None) -> Job | None:
-    """Take the oldest claimable job (or ``job_id``) and lease it to ``owner``; None if there is none."""
+def claim(db: Database, owner: str, lease_s: float, max_attempts: int, job_id: str | None = None,
+          exclude: Collection[str] = ()) -> Job | None:
+    """Take the oldest claimable job (or ``job_id``) and lease it to ``owner``; None if there is none.
+
+    ``exclude``: jobs the caller is running itself. A worker running several jobs must not take
+    over one of its own whose lease lapsed (a slow heartbeat on a loaded machine): that execution
+    is still alive, and a second one would only burn an attempt.
+    """
     now = utcnow()
     with db.write() as session:
         _reap(session, now, max_attempts)
@@ -230,6 +254,8 @@ def claim(db: Database, owner: str, lease_s: float, max_attempts: int, job_id: s
         query = select(Job).where(claimable, Job.cancel_requested.is_(False))
         if job_id is not None:
             query = query.where(Job.id == job_id)
+        if exclude:
+            query = query.where(Job.id.not_in(list(exclude)))
         job = session.scalar(query.order_by(Job.seq).limit(1).with_for_update(skip_locked=True))
         if job is None:
             return None

@@ -8,10 +8,14 @@ budget; this one draws every request start from one row per service in the datab
   statement, ``UPDATE ... SET next_start = greatest(next_start, clock_timestamp()) + interval
   RETURNING``, and sleeps until it locally; no lock is held while sleeping, and every worker reads
   the *database's* clock, so machines whose clocks disagree still agree on the schedule.
-* **Window.** Just before sending, the start is confirmed against the row's record of recent starts
-  (a sliding window slightly longer than the services' one second, in one short row-locked
-  transaction). A worker that woke late (a loaded machine, a slow round trip) would otherwise start
-  close to the requests scheduled after it and push one second over the budget; it waits instead.
+* **Window.** At the last moment before sending (the HTTP layer confirms from aiohttp's
+  connection-acquired hook, after any connect), the start is confirmed against the row's record of
+  recent starts: at most ``floor(rate)`` in any ``WINDOW_S`` (the services' one second plus 50 ms),
+  in one single-row ``UPDATE``. A worker that woke late (a loaded machine, a slow round trip) would
+  otherwise start close to the requests scheduled after it and push one second over the budget; it
+  waits instead. The entry is held while the request is in flight and, once the answer is in, for
+  ``WINDOW_S`` after the latest moment the server can have counted it (the answer's time minus the
+  fastest round trip this process has seen): the rule of :mod:`auditor.sources.ratelimit`, kept in the row.
 * **Concurrency.** Crossref also caps requests in flight. Each in-flight request holds one of N
   session advisory locks (``pg_try_advisory_lock(service_key, slot)``) on its own connection for the
   duration of the request. A crashed worker's connection closes and PostgreSQL frees its slot at
@@ -21,7 +25,8 @@ budget; this one draws every request start from one row per service in the datab
   the row, so what one worker learns slows every worker down.
 
 The object is a drop-in for :class:`auditor.sources.ratelimit.RateLimiter` (the same async context
-manager, ``rate``, ``concurrency``, ``update``, ``pause``). If the database cannot be reached the
+manager, ``deferred()``, ``rate``, ``concurrency``, ``update``, ``pause``) and uses its
+:class:`~auditor.sources.ratelimit.InFlightGate` for the local queue. If the database cannot be reached the
 limiter says so once and paces this process alone, rather than failing the audit.
 """
 
@@ -29,30 +34,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 import zlib
-from collections import deque
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from auditor.sources.ratelimit import RateLimiter
+from auditor.sources.ratelimit import (
+    IN_FLIGHT_POLL_S,
+    InFlightGate,
+    Permit,
+    RateLimiter,
+    window_limit,
+)
 
 log = logging.getLogger(__name__)
 
-SHARED_SAFETY = 0.9
-"""Fraction of the advertised rate the shared limiter spaces starts at (the per-process limiter uses
-0.95). Workers on several machines see more jitter between deciding a start and its arrival than
-tasks of one process do, so the shared budget keeps a wider margin."""
-WINDOW_S = 1.1
+WINDOW_S = 1.05
 """The sliding window every start is confirmed against: at most ``floor(rate)`` confirmed starts in
-any ``WINDOW_S`` seconds. The services count in one-second windows; the extra 100 ms absorbs the
-jitter between a confirmation and the request's arrival. On-time starts (spaced
-``1 / (rate * SHARED_SAFETY)``, so ``rate`` of them span 1.11 s) pass; a late one waits instead of
-bunching up with the starts scheduled after it."""
+any ``WINDOW_S`` seconds (95% of the rate at most). The services count in one-second windows; the
+extra 50 ms absorb the jitter between a confirmation and the request's arrival. Starts are scheduled
+``WINDOW_S / floor(rate)`` apart, so on-time starts pass and a late one waits."""
+IN_FLIGHT_S = 60.0
+"""A confirmed start holds its place while in flight, but at most this long: a worker that dies
+mid-request frees its place after this (its answer would have long timed out)."""
 POLL_INITIAL_S = 0.002
 POLL_MAX_S = 0.02
 """Backoff while every concurrency slot is held elsewhere."""
@@ -63,11 +74,12 @@ _ENSURE = text(
     "INSERT INTO upstream_limits (name, rate, concurrency, next_start)"
     " VALUES (:name, :rate, :concurrency, clock_timestamp()) ON CONFLICT (name) DO NOTHING"
 )
+_INTERVAL = ":window / greatest(1, floor(rate))"
 _RESERVE = text(
     "UPDATE upstream_limits"
-    " SET next_start = greatest(next_start, clock_timestamp()) + make_interval(secs => 1.0 / (rate * :safety))"
+    f" SET next_start = greatest(next_start, clock_timestamp()) + make_interval(secs => {_INTERVAL})"
     " WHERE name = :name"
-    " RETURNING extract(epoch FROM next_start - clock_timestamp())::float8 - 1.0 / (rate * :safety) AS delay,"
+    f" RETURNING extract(epoch FROM next_start - clock_timestamp())::float8 - {_INTERVAL} AS delay,"
     " rate, concurrency"
 )
 _PAUSE = text(
@@ -84,10 +96,20 @@ _RECENT = ("(SELECT array_agg(t ORDER BY t) FROM unnest(string_to_array(coalesce
 _CONFIRM = text(
     # One statement, so the row lock lasts microseconds and the clock is read under it (a concurrent
     # confirmation makes PostgreSQL re-evaluate this row's condition and values after it commits).
+    # The entry is stamped IN_FLIGHT_S ahead (held while in flight) and moved back by _ANSWERED;
+    # it is the last element of the new list (the kept entries come out sorted), which RETURNING gives.
     f"UPDATE upstream_limits SET recent = array_to_string(coalesce({_RECENT}, '{{}}'::float8[])"
-    " || extract(epoch FROM clock_timestamp())::float8, ' ')"
+    " || (extract(epoch FROM clock_timestamp()) + :in_flight)::float8, ' ')"
     f" WHERE name = :name AND coalesce(cardinality({_RECENT}), 0) < greatest(1, floor(rate))"
-    " RETURNING 1"
+    " RETURNING split_part(recent, ' ', -1) AS marker"
+)
+_ANSWERED = text(
+    # The answer is in: the server counted the request by now - fastest round trip at the latest,
+    # so its entry becomes that time (never earlier than the send), held for the window after it.
+    "UPDATE upstream_limits SET recent = array_to_string(array_replace(string_to_array(recent, ' '),"
+    " CAST(:marker AS text), greatest(CAST(CAST(:marker AS text) AS float8) - :in_flight,"
+    " extract(epoch FROM clock_timestamp()) - :fastest)::float8::text), ' ')"
+    " WHERE name = :name"
 )
 _WINDOW_WAIT = text(
     # How long until the window has room again: the oldest start that must leave it, plus the window.
@@ -109,41 +131,6 @@ def _try_lock_sql(slots: int) -> Any:
     return text(f"SELECT CASE {whens} ELSE NULL END")
 
 
-class _LocalGate:
-    """In-process FIFO cap on requests in flight, so only as many tasks as there are slots poll."""
-
-    def __init__(self) -> None:
-        self.in_flight = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
-
-    async def acquire(self, limit: int) -> None:
-        while self.in_flight >= limit:
-            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._waiters.append(future)
-            try:
-                await future
-            except BaseException:
-                if future in self._waiters:
-                    self._waiters.remove(future)
-                elif future.done() and not future.cancelled():
-                    self.wake(limit)
-                raise
-        self.in_flight += 1
-
-    def release(self, limit: int | None) -> None:
-        self.in_flight -= 1
-        self.wake(limit)
-
-    def wake(self, limit: int | None) -> None:
-        free = None if limit is None else limit - self.in_flight
-        while self._waiters and (free is None or free > 0):
-            future = self._waiters.popleft()
-            if not future.done() and not future.get_loop().is_closed():
-                future.set_result(None)
-                if free is not None:
-                    free -= 1
-
-
 @dataclass
 class _Permit:
     """What one ``async with`` holds: a connection and advisory-lock slot, or the local fallback."""
@@ -151,6 +138,8 @@ class _Permit:
     conn: AsyncConnection | None = None
     slot: int | None = None
     fallback: RateLimiter | None = None
+    started: list[tuple[str, float]] = field(default_factory=list)
+    """Starts confirmed and not yet answered: their window entries, and when (locally) each was made."""
 
 
 class SharedRateLimiter:
@@ -164,7 +153,10 @@ class SharedRateLimiter:
         self._concurrency = concurrency
         self._key = lock_key(name)
         self._ready = False
-        self._gate = _LocalGate()
+        self._gate = InFlightGate()
+        self._plain: dict[asyncio.Task[Any] | None, list[object]] = {}
+        self._fastest = math.inf
+        self._last_wait = 0.001
         self._held: dict[asyncio.Task[Any] | None, list[_Permit]] = {}
         self._pending: list[tuple[Any, dict[str, Any]]] = []
         self._background: set[asyncio.Task[None]] = set()
@@ -188,7 +180,7 @@ class SharedRateLimiter:
 
     @property
     def interval(self) -> float:
-        return 1.0 / (self._rate * SHARED_SAFETY)
+        return WINDOW_S / max(1, math.floor(self._rate))
 
     def update(self, rate: float | None = None, concurrency: int | None = None) -> None:
         """Adopt limits a server advertised, here and (shortly) for every worker."""
@@ -210,15 +202,16 @@ class SharedRateLimiter:
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
         self._write(_PAUSE, {"secs": float(seconds)})
 
-    async def __aenter__(self) -> SharedRateLimiter:
+    async def acquire(self) -> None:
+        """Take a concurrency slot (local queue, then an advisory lock) and wait for the reserved start."""
         fallback = self._degraded()
         if fallback is not None:
-            await fallback.__aenter__()
+            await fallback.acquire()
             self._push(_Permit(fallback=fallback))
-            return self
+            return
         limit = self._concurrency
         if limit is not None:
-            await self._gate.acquire(limit)
+            await self._gate.acquire(lambda: self._concurrency)
         permit = _Permit()
         try:
             await self._flush()
@@ -231,17 +224,58 @@ class SharedRateLimiter:
                 self._gate.release(self._concurrency)
             if isinstance(exc, SQLAlchemyError):
                 self._degrade(exc)
-                return await self.__aenter__()
+                return await self.acquire()
             raise
         self._push(permit if limit is not None else _Permit(slot=-1))
-        return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def confirm(self) -> object:
+        """Record one start in the shared window, waiting until it has room; call right before sending.
+
+        The entry is held while the request is in flight; :meth:`answered` (or the end of the
+        permit) bounds it. It is kept on this task's permit the moment the database has it, so a
+        cancellation cannot strand it."""
+        permit = self._top()
+        if permit is not None and permit.fallback is not None:
+            return await permit.fallback.confirm()
+        try:
+            while not await self._confirm(permit):
+                await asyncio.sleep(self._last_wait)
+        except SQLAlchemyError as exc:
+            self._degrade(exc)
+            fallback = self._degraded()
+            return await fallback.confirm() if fallback is not None else None
+        return None
+
+    async def answered(self, send: object = None) -> None:
+        """The answer is in: bound how long this task's started requests keep their places.
+
+        Awaited, so that the place is free for the next start as soon as possible."""
+        if send is not None and self._fallback is not None:
+            self._fallback.answered(send)
+        permit = self._top()
+        if permit is None or not permit.started:
+            return
+        started, permit.started = permit.started, []
+        now = time.monotonic()
+        for _, at in started:
+            self._fastest = min(self._fastest, max(0.0, now - at))
+        fastest = self._fastest
+        try:
+            async with self._engine.connect() as conn:
+                for marker, _ in started:
+                    await conn.execute(_ANSWERED, {"name": self.name, "marker": marker, "in_flight": IN_FLIGHT_S,
+                                                   "fastest": fastest})
+        except SQLAlchemyError as exc:  # the entries free themselves after IN_FLIGHT_S
+            self._degrade(exc)
+
+    async def release(self) -> None:
+        if (top := self._top()) is not None and top.started:
+            await asyncio.shield(self.answered())
         permit = self._pop()
         if permit is None:
             return
         if permit.fallback is not None:
-            await permit.fallback.__aexit__(*exc)
+            permit.fallback.release()
             return
         if permit.slot is None or permit.slot < 0:
             return
@@ -249,6 +283,36 @@ class SharedRateLimiter:
             await self._release_slot(permit)
         finally:
             self._gate.release(self._concurrency)
+
+    @asynccontextmanager
+    async def deferred(self) -> AsyncIterator[Permit]:
+        """Reserve now, confirm later: yields a :class:`~auditor.sources.ratelimit.Permit`."""
+        await self.acquire()
+        permit = Permit(self.confirm, self.answered)
+        try:
+            yield permit
+        finally:
+            await self.release()  # answers what is still open
+
+    async def __aenter__(self) -> SharedRateLimiter:
+        await self.acquire()
+        try:
+            send = await self.confirm()
+        except BaseException:
+            await self.release()
+            raise
+        if send is not None:  # the local fallback's own record
+            self._plain.setdefault(asyncio.current_task(), []).append(send)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        stack = self._plain.get(asyncio.current_task())
+        if stack:
+            send = stack.pop()
+            if not stack:
+                self._plain.pop(asyncio.current_task(), None)
+            await self.answered(send)
+        await self.release()
 
     async def aclose(self) -> None:
         """Wait for the pending writes (pause/update) to reach the database."""
@@ -260,6 +324,10 @@ class SharedRateLimiter:
 
     def _push(self, permit: _Permit) -> None:
         self._held.setdefault(asyncio.current_task(), []).append(permit)
+
+    def _top(self) -> _Permit | None:
+        stack = self._held.get(asyncio.current_task())
+        return stack[-1] if stack else None
 
     def _pop(self) -> _Permit | None:
         task = asyncio.current_task()
@@ -316,24 +384,25 @@ class SharedRateLimiter:
         delay = await self._reserve(conn)
         if delay > 0:
             await asyncio.sleep(delay)
-        # A reserved slot says when to start; the window says whether starting now is safe. A worker
-        # that woke late (a loaded machine, a slow round trip) would otherwise start close to the
-        # requests scheduled after it and push a second over the budget.
-        while (wait := await self._confirm()) > 0:
-            await asyncio.sleep(wait)
 
-    async def _confirm(self) -> float:
-        """Record this start in the row's window if there is room (0.0), else how long to wait."""
-        params = {"name": self.name, "window": WINDOW_S}
+    async def _confirm(self, permit: _Permit | None) -> bool:
+        """Record this start in the row's window if there is room (True), else set ``_last_wait`` to
+        how long until there may be room (capped: places held by requests in flight free up when
+        their answers come, not at a time the row knows)."""
+        params = {"name": self.name, "window": self._window(), "in_flight": IN_FLIGHT_S}
         async with self._engine.connect() as conn:
-            if (await conn.execute(_CONFIRM, params)).first() is not None:
+            row = (await conn.execute(_CONFIRM, params)).first()
+            if row is not None:
                 self.confirmed += 1
-                return 0.0
+                if permit is not None:
+                    permit.started.append((str(row.marker), time.monotonic()))
+                return True
             wait = (await conn.execute(_WINDOW_WAIT, params)).scalar()
-        return max(0.001, float(wait)) if wait is not None else 0.001
+        self._last_wait = min(IN_FLIGHT_POLL_S, max(0.001, float(wait))) if wait is not None else 0.001
+        return False
 
     async def _reserve(self, conn: AsyncConnection | None) -> float:
-        params = {"name": self.name, "safety": SHARED_SAFETY}
+        params = {"name": self.name, "window": self._window()}
         if conn is None:
             async with self._engine.connect() as own:
                 await self._ensure(own)
@@ -347,6 +416,10 @@ class SharedRateLimiter:
         self._rate = float(row.rate)
         self._concurrency = row.concurrency
         return float(row.delay)
+
+    def _window(self) -> float:
+        """The window for ``floor(rate)`` starts at the rate last read from the row."""
+        return window_limit(self._rate)[1]
 
     def _write(self, statement: Any, params: dict[str, Any]) -> None:
         """Queue a pause/update for the database; send it now if an event loop is running."""

@@ -65,9 +65,14 @@ def test_every_route_needs_a_valid_token_and_revocation_is_immediate(serve) -> N
         assert anonymous.get("/metrics").status_code == 200
     with server.client() as client:
         assert client.get("/v1/audits").status_code == 200
+        job = upload(client).json()
+        assert client.get(f"/v1/audits/{job['id']}").status_code == 200
+        assert client.get(f"/v1/audits/{job['id']}", headers={"Authorization": "Bearer ra_guess"}).status_code == 401
         (token,) = [t for t in list_tokens(server.db) if t.tenant == "alice"]
         assert revoke_token(server.db, token.id)
         resp = client.get("/v1/audits")
+        assert resp.status_code == 401 and "revoked" in resp.json()["detail"]
+        resp = client.get(f"/v1/audits/{job['id']}")  # the one-query status read refuses it too
         assert resp.status_code == 401 and "revoked" in resp.json()["detail"]
 
 
@@ -166,7 +171,8 @@ def test_health_readiness_metrics_and_offline_docs(serve) -> None:
         metrics = client.get("/metrics").text
         for name in ('auditor_jobs{status="succeeded"} 1.0', "auditor_queue_depth 0.0",
                      'auditor_job_duration_seconds_count{status="succeeded"} 1.0',
-                     'auditor_upstream_requests_total{service="crossref"}', "auditor_upstream_rate_limited_total",
+                     'auditor_upstream_requests_total{service="crossref",status="200"}',
+                     "auditor_upstream_rate_limited_total",
                      "auditor_upstream_cache_hit_ratio"):
             assert name in metrics, name
         docs = client.get("/docs")

@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 
 from auditor.errors import ConfigError
 from auditor.outcome import DEFAULT_FAIL_ON, parse_fail_on
 from auditor.reports.render import FORMATS, MEDIA_TYPES
 from auditor.store import jobs as store_jobs
 from auditor.store.tables import ACTIVE_STATUSES
-from auditor.store.tokens import Principal
+from auditor.store.tokens import TOKEN_PREFIX, Principal, hash_secret
 
-from ..auth import principal
+from ..auth import bearer, principal
 from ..context import context
 from ..problems import PROBLEM_MEDIA_TYPE, ProblemError
 from ..schemas import AuditList, AuditStatus, Status, decode_cursor, encode_cursor
@@ -110,8 +112,23 @@ def list_audits(
 
 
 @router.get("/{job_id}", response_model=AuditStatus, responses=ERRORS, summary="Status of one audit")
-def get_audit(request: Request, job_id: str, who: Annotated[Principal, Depends(principal)]) -> JSONResponse:
-    return _status_response(request, _job_or_404(request, job_id, who))
+async def get_audit(request: Request, job_id: str,
+                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> JSONResponse:
+    # The poll every client repeats: one thread hop and, with a token, one query for token and job.
+    return _status_response(request, await run_in_threadpool(_status_job, request, job_id, credentials))
+
+
+def _status_job(request: Request, job_id: str, credentials: HTTPAuthorizationCredentials | None) -> Any:
+    ctx = context(request)
+    secret = credentials.credentials if credentials is not None else None
+    if not ctx.settings.auth or secret is None or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return _job_or_404(request, job_id, principal(request, credentials))  # cookie, --no-auth, bad token
+    valid, job = store_jobs.job_for_token(ctx.db, hash_secret(secret), job_id)
+    if not valid:
+        principal(request, credentials)  # raises the same 401 as every other route
+    if job is None:
+        raise ProblemError(404, f"no audit {job_id}", slug="not-found")
+    return job
 
 
 def _negotiate(accept: str | None) -> str | None:
