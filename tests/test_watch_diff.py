@@ -213,3 +213,23 @@ def test_cli_bad_inputs_exit_2(report: dict[str, Any], tmp_path: Path, content: 
     assert main(["diff", str(tmp_path / "missing.json"), str(bad)]) == 2
     assert main(["diff", str(bad), str(bad), "--since", "yesterday"]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_cli_refuses_a_fifo_and_an_oversized_report_without_reading_them(
+        report: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import auditor.commands.diff as diff_command
+
+    good = _write(tmp_path / "a.json", report)
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)  # a plain read would wait for a writer forever
+    assert main(["diff", good, str(fifo)]) == 2
+    err = capsys.readouterr().err
+    assert "pipe.json" in err and err.count("\n") == 1 and "Traceback" not in err
+
+    monkeypatch.setattr(diff_command, "MAX_REPORT_BYTES", 64)
+    assert main(["diff", good, good]) == 2
+    err = capsys.readouterr().err
+    assert "larger than" in err and "AUDITOR_MAX_UPLOAD_BYTES" not in err and err.count("\n") == 1

@@ -10,7 +10,6 @@ import argparse
 import json
 import sys
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from auditor.atomic import write_atomic
@@ -37,17 +36,15 @@ def add_arguments(sub: Any) -> None:
 
 
 def _load(path: str) -> Any:
-    p = Path(path)
+    """A JSON report read like a document (regular files only, never past the limit: a FIFO cannot hang it)."""
+    from auditor.documents.loader import read_document_bytes
+
+    def too_large(name: str, limit: int) -> InputError:
+        return InputError(f"{name}: larger than {limit // (1024 * 1024)} MB")
+
+    data = read_document_bytes(path, MAX_REPORT_BYTES, too_large)
     try:
-        if p.stat().st_size > MAX_REPORT_BYTES:
-            raise InputError(f"{path}: larger than {MAX_REPORT_BYTES // (1024 * 1024)} MB")
-        return json.loads(p.read_bytes())
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        return json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise InputError(f"{path}: not a JSON report") from None
 

@@ -15,7 +15,7 @@ import os
 import re
 import stat
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from auditor.documents.detect import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_ENV
@@ -142,13 +142,15 @@ def too_large(name: str, limit: int) -> InputError:
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def read_document_bytes(path: str, limit: int) -> bytes:
+def read_document_bytes(path: str, limit: int,
+                        refuse: Callable[[str, int], InputError] | None = None) -> bytes:
     """The bytes of the regular file at ``path``, at most ``limit`` of them, or one :class:`InputError`.
 
     Opened first, non-blocking (a FIFO swapped in after any earlier look opens at once instead of
     waiting for a writer), then judged by ``fstat`` of that descriptor, so what is read is what was
     checked. Reading stops at ``limit + 1`` bytes: a file that grows while being read, or lies in
-    its size, is still refused without being loaded whole.
+    its size, is still refused without being loaded whole. ``refuse`` words the too-large error
+    for inputs that are not documents (default: the document limit's message).
     """
     try:
         fd = os.open(path, _OPEN_FLAGS)
@@ -161,7 +163,7 @@ def read_document_bytes(path: str, limit: int) -> bytes:
         info = os.fstat(fd)
         _refuse_mode(path, info.st_mode)
         if info.st_size > limit:
-            raise too_large(path, limit)
+            raise (refuse or too_large)(path, limit)
     except BaseException:
         os.close(fd)
         raise
@@ -178,7 +180,7 @@ def read_document_bytes(path: str, limit: int) -> bytes:
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if size > limit:
-        raise too_large(path, limit)
+        raise (refuse or too_large)(path, limit)
     return b"".join(chunks)
 
 
