@@ -99,6 +99,8 @@ class Settings:
     """Where the Retraction Watch CSV is downloaded from; ``off`` switches the index off."""
     retraction_watch_max_age_s: float = 1 * DAY
     """How old the local copy may get before a conditional GET checks for a new one."""
+    retraction_watch_retry_s: float = 15 * 60
+    """After a failed download, how long audits use the last copy (or none) before trying again."""
 
     @classmethod
     def load(
@@ -158,7 +160,7 @@ class Settings:
         if self.retry_attempts < 1:
             raise ConfigError("retry_attempts must be at least 1")
         for name in ("cache_ttl_s", "cache_negative_ttl_s", "retry_max_time_s", "retry_wait_initial_s",
-                     "retry_wait_max_s", "retraction_watch_max_age_s"):
+                     "retry_wait_max_s", "retraction_watch_max_age_s", "retraction_watch_retry_s"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative")
         for name in ("connect_timeout_s", "read_timeout_s", "ncbi_rps", "crossref_rps"):
@@ -173,7 +175,7 @@ class Settings:
 
 _FLOAT = {"cache_ttl_s", "cache_negative_ttl_s", "retry_max_time_s", "retry_wait_initial_s",
           "retry_wait_max_s", "connect_timeout_s", "read_timeout_s", "ncbi_rps", "crossref_rps",
-          "retraction_watch_max_age_s"}
+          "retraction_watch_max_age_s", "retraction_watch_retry_s"}
 _INT = {"retry_attempts", "max_connections", "crossref_concurrency"}
 
 

@@ -3,6 +3,7 @@ flags and REF305 evidence on matched works at zero requests, and Crossref's retr
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import AsyncIterator
@@ -286,3 +287,45 @@ def test_crossref_retraction_watch_entry_keeps_its_record_id() -> None:
     no_id = parse_item({"DOI": "10.5555/y", "updated-by": [{**entry, "source": "publisher", "record-id": 5}]})
     assert no_id.updates[0].record_id is None
     assert no_id.updates[0].label == "Retraction"
+
+
+async def test_a_failed_download_is_not_retried_by_every_audit(tmp_path: Path, csv_server: CsvServer) -> None:
+    """A service calls this for every job: an unreachable host must cost one retry schedule per back-off."""
+    t0 = time.time()
+    csv_server.status = 503
+    async with HttpClient(_settings(tmp_path)) as http:
+        first = await refresh_index(http, csv_server.url, tmp_path, retry_s=900, now=t0)
+        assert first.action == "failed" and first.index is None and first.requests == 2
+        again = await refresh_index(http, csv_server.url, tmp_path, retry_s=900, now=t0 + 60)
+        assert again.action == "failed" and again.requests == 0 and len(csv_server.requests) == 2
+        assert "unavailable after 2 attempt(s)" in (again.error or "")
+        assert "1 min ago, the next is due in 14 min" in (again.error or "")
+        other_url = await refresh_index(http, csv_server.url + "?mirror", tmp_path, retry_s=900, now=t0 + 61)
+        assert other_url.requests == 2  # the back-off belongs to the URL that failed
+        csv_server.status = 200
+        forced = await refresh_index(http, csv_server.url, tmp_path, mode="refresh", retry_s=900, now=t0 + 120)
+        assert forced.action == "downloaded" and forced.index is not None
+    assert not (tmp_path / "retraction_watch.failed.json").exists()
+
+
+async def test_the_back_off_ends(tmp_path: Path, csv_server: CsvServer) -> None:
+    t0 = time.time()
+    csv_server.status = 503
+    async with HttpClient(_settings(tmp_path)) as http:
+        assert (await refresh_index(http, csv_server.url, tmp_path, retry_s=900, now=t0)).action == "failed"
+        csv_server.status = 200
+        later = await refresh_index(http, csv_server.url, tmp_path, retry_s=900, now=t0 + 901)
+        assert later.action == "downloaded" and later.index is not None and later.requests == 1
+
+
+async def test_concurrent_audits_share_one_download(tmp_path: Path, csv_server: CsvServer) -> None:
+    async with HttpClient(_settings(tmp_path)) as http:
+        states = await asyncio.gather(*(refresh_index(http, csv_server.url, tmp_path) for _ in range(6)))
+    assert len(csv_server.requests) == 1
+    assert sorted(s.requests for s in states) == [0, 0, 0, 0, 0, 1]
+    assert {s.action for s in states} == {"downloaded"}
+    indexes = [s.index for s in states]
+    assert all(i is not None for i in indexes) and len({id(i) for i in indexes}) == 6  # each closes its own
+    for index in indexes:
+        assert index is not None and index.lookup(pmid="99000001")
+        index.close()

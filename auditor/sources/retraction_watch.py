@@ -22,9 +22,12 @@ look like ``1/15/2024 0:00`` (month/day/year); ``RetractionNature`` is ``Retract
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import csv
 import io
+import json
+import math
 import os
 import sqlite3
 import tempfile
@@ -35,6 +38,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal
 
+from auditor.atomic import write_atomic
 from auditor.identifiers import norm_doi
 
 if TYPE_CHECKING:
@@ -264,23 +268,58 @@ def _open(path: Path) -> RetractionIndex | None:
         return None
 
 
+FAILURE_FILE = "retraction_watch.failed.json"
+"""The last failed refresh (url, time, error), so the next audit within the back-off does not retry it."""
+
+_REFRESHING: dict[tuple[str, str], asyncio.Task[tuple[str, str | None, int]]] = {}
+"""Refreshes under way in this process, by (index path, url): concurrent audits share one download."""
+
+
 async def refresh_index(http: HttpClient, url: str, cache_dir: Path, *, mode: str = "use",
-                        max_age_s: float = 86400.0, now: float | None = None) -> IndexState:
+                        max_age_s: float = 86400.0, retry_s: float = 900.0,
+                        now: float | None = None) -> IndexState:
     """Bring the local copy up to date if it is older than ``max_age_s``, then open it.
 
     ``http`` is an :class:`auditor.sources.http.HttpClient`. ``mode`` follows the cache modes:
     ``offline`` never sends a request, ``refresh`` checks now whatever the age, the others at most
     once per ``max_age_s``. Failures keep the last copy and are reported in ``error``.
+
+    Two rules make this cheap in a long-running service, where every job calls it: audits that
+    start together in one process share one refresh (a 60 MB download is made once, not once per
+    job), and after a failed refresh the next attempt waits ``retry_s`` (except in ``refresh``
+    mode). Without them an unreachable download host cost every job its whole retry schedule
+    (5.5 s at the defaults) before its audit could start.
     """
-    current = time.time() if now is None else now
     path = cache_dir / INDEX_FILE
-    meta = _read_meta(path)
-    same_source = meta.get("url") == url
     if mode == "offline":
         return IndexState(_open(path), "offline")
+    key = (str(path), url)
+    loop = asyncio.get_running_loop()
+    running = _REFRESHING.get(key)
+    if running is not None and running.get_loop() is loop and not running.done():
+        action, error, _ = await asyncio.shield(running)
+        return IndexState(_open(path), action, error, 0)  # the leader counts the requests
+    task = loop.create_task(_refresh(http, url, path, mode, max_age_s, retry_s, now))
+    _REFRESHING[key] = task
+    task.add_done_callback(lambda done: _REFRESHING.pop(key, None) if _REFRESHING.get(key) is done else None)
+    action, error, requests = await asyncio.shield(task)
+    return IndexState(_open(path), action, error, requests)
+
+
+async def _refresh(http: HttpClient, url: str, path: Path, mode: str, max_age_s: float, retry_s: float,
+                   now: float | None) -> tuple[str, str | None, int]:
+    """The refresh itself: ``(action, error, requests)``; the caller opens the index."""
+    current = time.time() if now is None else now
+    meta = _read_meta(path)
+    same_source = meta.get("url") == url
     checked = float(meta.get("checked_at", "0") or 0)
     if same_source and mode != "refresh" and current - checked < max_age_s:
-        return IndexState(_open(path), "fresh")
+        return "fresh", None, 0
+    failure = _read_failure(path, url)
+    if failure is not None and mode != "refresh" and 0 <= current - failure[0] < retry_s:
+        ago, due = current - failure[0], retry_s - (current - failure[0])
+        return "failed", f"{failure[1]}; that attempt was {_minutes(ago)} ago, the next is due in {_minutes(due)}", 0
+    cache_dir = path.parent
     headers = {"Accept": "text/csv"}
     if same_source and meta.get("etag"):
         headers["If-None-Match"] = meta["etag"]
@@ -292,10 +331,12 @@ async def refresh_index(http: HttpClient, url: str, cache_dir: Path, *, mode: st
     try:
         result = await http.download(INDEX_NAME, url, tmp, headers)
         if result.error is not None:
-            return IndexState(_open(path), "failed", result.error, result.requests)
+            _write_failure(path, url, current, result.error)
+            return "failed", result.error, result.requests
         if result.status == 304 and path.is_file():
             _set_meta(path, {"checked_at": str(current), "checked_date": today})
-            return IndexState(_open(path), "not_modified", requests=result.requests)
+            _clear_failure(path)
+            return "not_modified", None, result.requests
         try:
             build_index(tmp, path, {
                 "url": url, "etag": result.headers.get("etag", ""),
@@ -304,11 +345,43 @@ async def refresh_index(http: HttpClient, url: str, cache_dir: Path, *, mode: st
                 "checked_at": str(current), "checked_date": today,
             })
         except (RetractionWatchFormatError, csv.Error, OSError, sqlite3.Error) as exc:
-            return IndexState(_open(path), "failed", f"{INDEX_NAME}: {exc}", result.requests)
-        return IndexState(_open(path), "downloaded", requests=result.requests)
+            error = f"{INDEX_NAME}: {exc}"
+            _write_failure(path, url, current, error)
+            return "failed", error, result.requests
+        _clear_failure(path)
+        return "downloaded", None, result.requests
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def _minutes(seconds: float) -> str:
+    return f"{max(1, math.ceil(seconds / 60))} min"
+
+
+def _failure_path(index_path: Path) -> Path:
+    return index_path.with_name(FAILURE_FILE)
+
+
+def _read_failure(index_path: Path, url: str) -> tuple[float, str] | None:
+    """``(failed_at, error)`` of the last failed refresh from ``url``, if any (unreadable means none)."""
+    try:
+        data = json.loads(_failure_path(index_path).read_text(encoding="utf-8"))
+        if data.get("url") == url:
+            return float(data["failed_at"]), str(data["error"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return None
+
+
+def _write_failure(index_path: Path, url: str, when: float, error: str) -> None:
+    with contextlib.suppress(OSError):
+        write_atomic(_failure_path(index_path), json.dumps({"url": url, "failed_at": when, "error": error}))
+
+
+def _clear_failure(index_path: Path) -> None:
+    with contextlib.suppress(OSError):
+        _failure_path(index_path).unlink(missing_ok=True)
 
 
 def index_from_rows(rows: Iterable[str], path: Path, as_of: str = "2026-12-01") -> RetractionIndex:
@@ -330,4 +403,5 @@ async def open_for_audit(settings: Settings, http: HttpClient) -> IndexState | N
     if settings.retraction_watch_url == "off":
         return None
     return await refresh_index(http, settings.retraction_watch_url, settings.resolved_cache_dir,
-                               mode=settings.cache_mode, max_age_s=settings.retraction_watch_max_age_s)
+                               mode=settings.cache_mode, max_age_s=settings.retraction_watch_max_age_s,
+                               retry_s=settings.retraction_watch_retry_s)
