@@ -49,6 +49,7 @@ import httpx  # noqa: E402
 
 from bench.lib.documents import build_document  # noqa: E402
 from bench.lib.metrics import md_table  # noqa: E402
+from bench.lib.ncbi_budget import ncbi_rows, paced_replay, place_budget  # noqa: E402
 from bench.lib.sandbox import DEFAULT_SANDBOX, running_sandbox  # noqa: E402
 
 ALLOWED = {"pubmed": 3.0, "crossref": 10.0}
@@ -233,7 +234,10 @@ async def run_phase(name: str, database: str, workers: int, docs: list[bytes], r
     db.dispose()
     env = {"AUDITOR_ENTREZ_URL": sandbox.entrez_url, "AUDITOR_CROSSREF_URL": sandbox.crossref_url,
            "AUDITOR_EMAIL": "bench@example.org", "AUDITOR_CACHE_DIR": str(tmp / f"cache-{name}"),
-           "AUDITOR_MAX_ACTIVE_JOBS": "100000"}
+           "AUDITOR_MAX_ACTIVE_JOBS": "100000",
+           # The sandbox's copy: a deployment reaches the real one; an unreachable default would
+           # measure the download's back-off instead of the service.
+           "AUDITOR_RETRACTION_WATCH_URL": f"{sandbox.url}/retraction-watch/retraction_watch.csv"}
     serve = Serve(database, workers, env, tmp / f"serve-{name}.log", concurrency)
     try:
         async with httpx.AsyncClient(base_url=serve.url, headers={"Authorization": f"Bearer {token}"},
@@ -248,6 +252,7 @@ async def run_phase(name: str, database: str, workers: int, docs: list[bytes], r
             sandbox_busy = (sandbox_cpu_s() - sandbox_cpu0) / cold_s
             load_end = os.getloadavg()[0]
             upstream = upstream_rates(sandbox_log, since)
+            budget = place_budget(ncbi_rows(sandbox_log, since, since + cold_s + 0.5), ALLOWED["pubmed"])
             t1 = time.monotonic()
             warm_ids = await submit_all(client, docs, f"{name}-warm")
             warm = await wait_all(client, warm_ids)
@@ -264,7 +269,8 @@ async def run_phase(name: str, database: str, workers: int, docs: list[bytes], r
                 "run_p50_s": statistics.median(run_times),
                 "poll_p99_ms": pct(polls, 0.99) * 1000, "poll_p50_ms": statistics.median(polls) * 1000,
                 "polls": len(polls), "load_average": os.getloadavg()[0], "cpus": os.cpu_count(),
-                "rss_mb": serve.peak_rss_mb(), "upstream": upstream, "statuses": statuses}
+                "rss_mb": serve.peak_rss_mb(), "upstream": upstream, "statuses": statuses,
+                "cold_since": since, "pubmed_budget": budget}
     finally:
         serve.stop()
 
@@ -286,6 +292,23 @@ def table(results: list[dict[str, Any]]) -> str:
                      "load start / end"], rows)
 
 
+def budget_table(results: list[dict[str, Any]]) -> str:
+    """PubMed's budget under the limiter's hold rule (bench/lib/ncbi_budget.py), and any paced replays."""
+    rows = []
+    for r in results:
+        b = r["pubmed_budget"]
+        if not b.get("requests"):
+            continue
+        by = ", ".join(f"{k} {v:.2f}" for k, v in b["mean_hold_by_endpoint"].items())
+        replays = "; ".join(f"{p['rate']:g}/s: {p['rate_limited']} of {p['requests']}"
+                            for p in r.get("paced_replay", []))
+        rows.append([f"{r['phase']}, {r['workers']} worker(s) x {r['concurrency']}", f"{b['rate']:.2f}",
+                     f"{b['mean_hold_s']:.2f} ({by})", f"{b['held_share']:.0%}",
+                     f"{b['ceiling_rate']:.2f} ({b['ceiling_rate'] / ALLOWED['pubmed']:.0%})", replays or "-"])
+    return md_table(["setup", "PubMed req/s", "mean place hold s (by endpoint)", "place-seconds used",
+                     "ceiling under the hold rule (of allowed)", "paced open-loop replay: 429s"], rows)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sandbox", type=Path, default=DEFAULT_SANDBOX)
@@ -295,6 +318,9 @@ def main() -> int:
     parser.add_argument("--pollers", type=int, default=200)
     parser.add_argument("--poll-interval", type=float, default=1.0, help="seconds between one poller's GETs")
     parser.add_argument("--concurrency", type=int, help="jobs per worker (default: the service's default)")
+    parser.add_argument("--paced-replay", type=float, action="append", default=[], metavar="RATE",
+                        help="after the SQLite phase, send its cold run's PubMed requests again open loop at "
+                             "RATE/s (repeatable) and count 429s: does even pacing suffice on this server?")
     parser.add_argument("--json", type=Path, help="write the raw figures here")
     args = parser.parse_args()
     docs = build_documents(args.sandbox, args.documents, args.refs)
@@ -318,7 +344,15 @@ def main() -> int:
                 results.append(asyncio.run(run_phase(name, url, workers, docs, args.refs, sandbox, log, tmp,
                                                      args.pollers, args.poll_interval, args.concurrency)))
                 print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+                if name == "SQLite" and args.paced_replay:
+                    r = results[-1]
+                    rows = ncbi_rows(log, r["cold_since"], r["cold_since"] + r["cold_s"] + 0.5)
+                    r["paced_replay"] = [asyncio.run(paced_replay(sandbox.url, rows, rate))
+                                         for rate in args.paced_replay]
+                    print(json.dumps(r["paced_replay"]), file=sys.stderr, flush=True)
     print(table(results))
+    print()
+    print(budget_table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
