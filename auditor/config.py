@@ -100,7 +100,8 @@ class Settings:
     retraction_watch_max_age_s: float = 1 * DAY
     """How old the local copy may get before a conditional GET checks for a new one."""
     retraction_watch_retry_s: float = 15 * 60
-    """After a failed download, how long audits use the last copy (or none) before trying again."""
+    """After a failed download, how long audits keep using the last copy (or none) before trying
+    again; `--refresh` tries at once."""
 
     @classmethod
     def load(
