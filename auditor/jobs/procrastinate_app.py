@@ -192,7 +192,7 @@ async def _run_audit(context: procrastinate.JobContext, job_id: str) -> str:
         raise JobBusy(f"job {job_id} is {current.status} under another lease")
     log.info("job %s: claimed by %s (attempt %d)", job.id, owner, job.attempts)
     try:
-        result: JobResult = await execute_job(state.db, job, owner, state.settings, js)
+        result: JobResult = await execute_job(state.db, job, owner, state.settings, js, state.observer)
     except asyncio.CancelledError:
         # Drain timed out (SIGTERM): hand the job back and announce it again, so another worker
         # takes it now rather than after the lease and the stalled-job check.
@@ -200,7 +200,7 @@ async def _run_audit(context: procrastinate.JobContext, job_id: str) -> str:
         raise
     log.info("job %s: %s in %.2f s", job.id, result.status, result.duration_s)
     if state.observer is not None:
-        state.observer(result)
+        state.observer.finished(result)
     from .procrastinate_watch import after_audit
 
     await after_audit(context.app, state, job.id)  # a watch run's job: its diff and webhook now
