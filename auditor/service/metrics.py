@@ -49,9 +49,13 @@ class _StoreCollector(Collector):
 
 
 class Metrics:
-    def __init__(self, db: Database) -> None:
+    """One process's registry. ``db`` None: no store gauges (an ``auditor worker``'s own endpoint,
+    whose job counts would only repeat what every API process reports)."""
+
+    def __init__(self, db: Database | None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.registry.register(_StoreCollector(db))
+        if db is not None:
+            self.registry.register(_StoreCollector(db))
         self.job_duration = Histogram(
             "auditor_job_duration_seconds", "Wall time of one job execution in this process", ["status"],
             buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800), registry=self.registry)
