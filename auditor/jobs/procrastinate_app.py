@@ -70,14 +70,24 @@ def queueing_lock(job_id: str) -> str:
     return f"audit:{job_id}"
 
 
+API_QUEUE_POOL_MAX = 4
+"""The API's (sync) procrastinate pool: only for an announcement made outside its job's transaction."""
+APPLICATION_NAME = "auditor-queue"
+"""``application_name`` of procrastinate's connections (see :data:`auditor.store.engine.APPLICATION_NAME`)."""
+
+
 def libpq_conninfo(database_url: str) -> str:
-    """The SQLAlchemy URL as libpq wants it (``postgresql://``, no ``+driver``)."""
+    """The SQLAlchemy URL as libpq wants it (``postgresql://``, no ``+driver``), named ``auditor-queue``
+    unless the URL names its connections itself."""
     from sqlalchemy import make_url
 
     url = make_url(database_url)
     if url.get_backend_name() != "postgresql":
         raise ConfigError("procrastinate needs a PostgreSQL database (postgresql+psycopg://...)")
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    url = url.set(drivername="postgresql")
+    if "application_name" not in url.query:
+        url = url.update_query_dict({"application_name": APPLICATION_NAME})
+    return url.render_as_string(hide_password=False)
 
 
 _TUNING_ENV: tuple[tuple[str, str], ...] = (
@@ -138,7 +148,7 @@ def build_app(database_url: str, *, tuning: WorkerTuning | None = None, sync: bo
     conninfo = libpq_conninfo(database_url)
     connector: procrastinate.BaseConnector
     if sync:
-        connector = procrastinate.SyncPsycopgConnector(conninfo=conninfo, min_size=1, max_size=4)
+        connector = procrastinate.SyncPsycopgConnector(conninfo=conninfo, min_size=1, max_size=API_QUEUE_POOL_MAX)
     else:
         connector = procrastinate.PsycopgConnector(conninfo=conninfo, min_size=1, max_size=pool_size)
     app = procrastinate.App(connector=connector)
