@@ -25,7 +25,8 @@ from tests.test_procrastinate_pg import CASSETTE, _submit
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 SAMPLE = """SELECT application_name, count(*) FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid() GROUP BY 1"""
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+            GROUP BY 1"""
 UNFINISHED = "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')"
 
 
