@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
                          queue=ProcrastinateQueue(db.url))
         attach_to_service(app, db.url, workers=args.workers * job_settings.concurrency, settings=audit_settings,
                           job_settings=job_settings,
-                          observer=app.state.ctx.metrics.observe)
+                          observer=app.state.ctx.metrics)
     else:
         app = create_app(db, service_settings, workers=args.workers, audit_settings=audit_settings,
                          job_settings=job_settings)

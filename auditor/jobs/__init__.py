@@ -1,8 +1,10 @@
 """Running audit jobs: one execution (:mod:`.execute`) and the embedded runner (:mod:`.runner`).
 
-* :func:`auditor.jobs.execute.execute_job` ``(db, job, owner, settings, job_settings)`` runs a job
-  the caller has claimed with :func:`auditor.store.jobs.claim`; heartbeats, cancellation, report
-  storage and the outcome are handled inside. Any engine (embedded, procrastinate) uses it.
+* :func:`auditor.jobs.execute.execute_job` ``(db, job, owner, settings, job_settings, observer)``
+  runs a job the caller has claimed with :func:`auditor.store.jobs.claim`; heartbeats, cancellation,
+  report storage and the outcome are handled inside. Any engine (embedded, procrastinate) uses it.
+  The optional :class:`~auditor.jobs.execute.Observer` (the process's ``/metrics``) hears the job's
+  upstream counters as they move and its end.
 * :class:`auditor.jobs.runner.EmbeddedRunner` is N workers in the serve process (SQLite mode).
 * :class:`auditor.jobs.settings.JobSettings` reads lease, attempts, drain and the replay hook
   (``AUDITOR_REPLAY_CASSETTE``) from the environment.

@@ -17,9 +17,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from auditor.config import DEFAULT_CROSSREF_URL, DEFAULT_ENTREZ_URL, Settings
 from auditor.errors import AuditorError
@@ -30,9 +30,16 @@ from auditor.store.tables import Job
 
 from .settings import JobSettings
 
+if TYPE_CHECKING:
+    from auditor.sources import Sources
+
 log = logging.getLogger("auditor.jobs")
 
 PROBLEM_BASE = "https://reference-auditor.example/problems/"
+
+
+Counters = dict[str, dict[str, object]]
+"""Per-service upstream counters in :meth:`ServiceCounters.as_dict` form (``statuses`` a dict)."""
 
 
 @dataclass
@@ -43,11 +50,71 @@ class JobResult:
     status: str
     """``succeeded``, ``failed``, ``cancelled``, ``lost`` (lease gone) or ``released`` (requeued)."""
     duration_s: float
-    counters: dict[str, dict[str, object]] = field(default_factory=dict)
-    """Per-service upstream counters (ServiceCounters.as_dict) of this execution."""
+    counters: Counters = field(default_factory=dict)
+    """Per-service upstream counters (ServiceCounters.as_dict) of this execution, all of it (the
+    observer has already received them, piecewise, through :meth:`Observer.upstream`)."""
 
 
-Observer = Callable[[JobResult], None]
+class Observer(Protocol):
+    """What a worker tells its process (the ``/metrics`` registry) about the jobs it runs."""
+
+    def upstream(self, delta: Counters) -> None:
+        """Upstream counters that moved since this execution's previous call: at every heartbeat
+        and once at the end, so a long job's traffic shows while it runs and is counted once."""
+
+    def finished(self, result: JobResult) -> None:
+        """One execution reached an end state."""
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def counters_delta(now: Counters, before: Counters) -> Counters:
+    """What moved from ``before`` to ``now`` (both cumulative); services and fields that did not move are left out."""
+    delta: Counters = {}
+    for service, values in now.items():
+        old = before.get(service, {})
+        moved: dict[str, object] = {}
+        for name, value in values.items():
+            if isinstance(value, Mapping):
+                old_map = old.get(name)
+                previous = old_map if isinstance(old_map, Mapping) else {}
+                counts = {key: _count(n) - _count(previous.get(key)) for key, n in value.items()}
+                counts = {key: n for key, n in counts.items() if n > 0}
+                if counts:
+                    moved[name] = counts
+            elif _count(value) > _count(old.get(name)):
+                moved[name] = _count(value) - _count(old.get(name))
+        if moved:
+            delta[service] = moved
+    return delta
+
+
+class CounterFeed:
+    """Hands one audit call's live upstream counters to an :class:`Observer` as deltas.
+
+    Each :meth:`push` reports only what moved since the previous one, so pushing at every heartbeat
+    and again at the end counts every request exactly once, whether the job finishes, fails, is
+    cancelled or loses its lease.
+    """
+
+    def __init__(self, observer: Observer | None) -> None:
+        self.observer = observer
+        self.reported: Counters = {}
+
+    def push(self, live: Counters) -> None:
+        """``live``: cumulative counters, a fresh snapshot (``as_dict``) the caller no longer mutates."""
+        if self.observer is None:
+            return
+        delta = counters_delta(live, self.reported)
+        if not delta:
+            return
+        self.reported = live
+        try:
+            self.observer.upstream(delta)
+        except Exception:  # noqa: BLE001 - metrics must never break a job
+            log.exception("upstream metrics observer failed")
 
 
 def audit_settings(base: Settings, job_settings: JobSettings) -> Settings:
@@ -111,13 +178,15 @@ def problem(slug: str, title: str, detail: str, status: int = 500) -> dict[str, 
     return {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail[:2000]}
 
 
-async def execute_job(db: Database, job: Job, owner: str, settings: Settings, job_settings: JobSettings) -> JobResult:
+async def execute_job(db: Database, job: Job, owner: str, settings: Settings, job_settings: JobSettings,
+                      observer: Observer | None = None) -> JobResult:
     """Run a job this worker has claimed (``owner`` holds its lease) to one of its end states.
 
     A watch re-audit takes its queued siblings along (:func:`auditor.store.watches.claim_reaudit_batch`,
     leased to the same owner): their documents are re-checked in one call, so a pass over many
     due watches costs one identifier batch, not one per watch. Each job still gets its own reports
     and outcome. The result is the claimed job's, with the whole call's upstream counters.
+    ``observer.upstream`` receives those counters as they move (see :class:`CounterFeed`).
     """
     from auditor.store import watches as store_watches
 
@@ -127,12 +196,12 @@ async def execute_job(db: Database, job: Job, owner: str, settings: Settings, jo
                                          job_settings.max_attempts)
         if len(batch) > 1:
             log.info("job %s: re-audited together with %d other watch run(s)", job.id, len(batch) - 1)
-    results = await execute_jobs(db, batch, owner, settings, job_settings)
+    results = await execute_jobs(db, batch, owner, settings, job_settings, observer)
     return results[0]
 
 
 async def execute_jobs(db: Database, jobs: list[Job], owner: str, settings: Settings,
-                       job_settings: JobSettings) -> list[JobResult]:
+                       job_settings: JobSettings, observer: Observer | None = None) -> list[JobResult]:
     """Run claimed jobs in one audit call; each ends in its own state (one failing fails only itself)."""
     from auditor.outcome import exit_code, flagged_references, parse_fail_on
     from auditor.sources import open_sources
@@ -143,6 +212,8 @@ async def execute_jobs(db: Database, jobs: list[Job], owner: str, settings: Sett
     active = {job.id: job for job in jobs}
     done = 0
     sources_state: dict[str, Any] | None = None
+    feed = CounterFeed(observer)
+    live: Sources | None = None
 
     def progress(n: int) -> None:
         nonlocal done
@@ -178,7 +249,9 @@ async def execute_jobs(db: Database, jobs: list[Job], owner: str, settings: Sett
                 await fail(job.id, _failure(exc))
         ids = [job_id for job_id in parsed if job_id in active]
         cfg = audit_settings(settings, job_settings)
+        nonlocal live
         async with open_sources(cfg) as sources:
+            live = sources
             try:
                 # Watch runs re-audit cheaply; every job consults the Retraction Watch index.
                 reports = await audit_for_jobs(db, ids, [parsed[i] for i in ids], sources, cfg, progress=progress,
@@ -186,6 +259,8 @@ async def execute_jobs(db: Database, jobs: list[Job], owner: str, settings: Sett
                                                sources_progress=sources_progress)
             finally:
                 results[jobs[0].id].counters = {name: c.as_dict() for name, c in sources.counters().items()}
+                feed.push(results[jobs[0].id].counters)
+                live = None
         return dict(zip(ids, reports, strict=True))
 
     task = asyncio.ensure_future(audit())
@@ -194,6 +269,8 @@ async def execute_jobs(db: Database, jobs: list[Job], owner: str, settings: Sett
             await asyncio.wait({task}, timeout=job_settings.heartbeat_s)
             if task.done():
                 break
+            if live is not None:
+                feed.push({name: c.as_dict() for name, c in live.counters().items()})
             for job_id in list(active):
                 beat = await asyncio.to_thread(store_jobs.heartbeat, db, job_id, owner, job_settings.lease_s,
                                                done if len(jobs) == 1 else None, sources_state)

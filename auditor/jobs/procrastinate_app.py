@@ -70,14 +70,24 @@ def queueing_lock(job_id: str) -> str:
     return f"audit:{job_id}"
 
 
+API_QUEUE_POOL_MAX = 4
+"""The API's (sync) procrastinate pool: only for an announcement made outside its job's transaction."""
+APPLICATION_NAME = "auditor-queue"
+"""``application_name`` of procrastinate's connections (see :data:`auditor.store.engine.APPLICATION_NAME`)."""
+
+
 def libpq_conninfo(database_url: str) -> str:
-    """The SQLAlchemy URL as libpq wants it (``postgresql://``, no ``+driver``)."""
+    """The SQLAlchemy URL as libpq wants it (``postgresql://``, no ``+driver``), named ``auditor-queue``
+    unless the URL names its connections itself."""
     from sqlalchemy import make_url
 
     url = make_url(database_url)
     if url.get_backend_name() != "postgresql":
         raise ConfigError("procrastinate needs a PostgreSQL database (postgresql+psycopg://...)")
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    url = url.set(drivername="postgresql")
+    if "application_name" not in url.query:
+        url = url.update_query_dict({"application_name": APPLICATION_NAME})
+    return url.render_as_string(hide_password=False)
 
 
 _TUNING_ENV: tuple[tuple[str, str], ...] = (
@@ -138,7 +148,7 @@ def build_app(database_url: str, *, tuning: WorkerTuning | None = None, sync: bo
     conninfo = libpq_conninfo(database_url)
     connector: procrastinate.BaseConnector
     if sync:
-        connector = procrastinate.SyncPsycopgConnector(conninfo=conninfo, min_size=1, max_size=4)
+        connector = procrastinate.SyncPsycopgConnector(conninfo=conninfo, min_size=1, max_size=API_QUEUE_POOL_MAX)
     else:
         connector = procrastinate.PsycopgConnector(conninfo=conninfo, min_size=1, max_size=pool_size)
     app = procrastinate.App(connector=connector)
@@ -192,7 +202,7 @@ async def _run_audit(context: procrastinate.JobContext, job_id: str) -> str:
         raise JobBusy(f"job {job_id} is {current.status} under another lease")
     log.info("job %s: claimed by %s (attempt %d)", job.id, owner, job.attempts)
     try:
-        result: JobResult = await execute_job(state.db, job, owner, state.settings, js)
+        result: JobResult = await execute_job(state.db, job, owner, state.settings, js, state.observer)
     except asyncio.CancelledError:
         # Drain timed out (SIGTERM): hand the job back and announce it again, so another worker
         # takes it now rather than after the lease and the stalled-job check.
@@ -200,7 +210,7 @@ async def _run_audit(context: procrastinate.JobContext, job_id: str) -> str:
         raise
     log.info("job %s: %s in %.2f s", job.id, result.status, result.duration_s)
     if state.observer is not None:
-        state.observer(result)
+        state.observer.finished(result)
     from .procrastinate_watch import after_audit
 
     await after_audit(context.app, state, job.id)  # a watch run's job: its diff and webhook now

@@ -19,10 +19,13 @@ from typing import Any
 from auditor.config import Settings
 from auditor.sources.upstream import sharing
 from auditor.store import jobs as store_jobs
-from auditor.store.engine import Database
+from auditor.store.engine import APPLICATION_NAME as STORE_APPLICATION_NAME
+from auditor.store.engine import STORE_MAX_OVERFLOW, STORE_POOL_SIZE, Database
+from auditor.store.shared_upstream import APPLICATION_NAME as UPSTREAM_APPLICATION_NAME
 from auditor.store.shared_upstream import SharedUpstream
 
 from .execute import Observer, ensure_threads, replay_context
+from .procrastinate_app import APPLICATION_NAME as QUEUE_APPLICATION_NAME
 from .procrastinate_app import QUEUE, WorkerState, WorkerTuning, build_app, new_worker_id, sweep_now
 from .settings import JobSettings
 
@@ -30,6 +33,21 @@ log = logging.getLogger("auditor.jobs")
 
 WORKER_HEARTBEAT_S = 2.0
 """How often the ``workers`` row is refreshed (``/readyz`` allows a few missed beats)."""
+
+
+def pool_size(concurrency: int) -> int:
+    """procrastinate's pool (its maximum) and the limiter/cache engine's pool (which may overflow as
+    much again): a few connections per running job, plus procrastinate's LISTEN and heartbeat."""
+    return concurrency + 4
+
+
+def connection_budget(concurrency: int) -> dict[str, int]:
+    """The most PostgreSQL connections one worker running ``concurrency`` jobs may open, per pool
+    (keyed by ``application_name``): ``3 × concurrency + 42`` in all. ``auditor serve`` on
+    PostgreSQL adds its API's own store and queue pools (see README, Deploying)."""
+    return {STORE_APPLICATION_NAME: STORE_POOL_SIZE + STORE_MAX_OVERFLOW,
+            QUEUE_APPLICATION_NAME: pool_size(concurrency),
+            UPSTREAM_APPLICATION_NAME: 2 * pool_size(concurrency)}
 
 
 async def run_worker(database_url: str, *, concurrency: int, settings: Settings, job_settings: JobSettings,
@@ -40,8 +58,8 @@ async def run_worker(database_url: str, *, concurrency: int, settings: Settings,
     ensure_threads(asyncio.get_running_loop(), concurrency)
     db = Database(database_url)
     state = WorkerState(db, settings, job_settings, tuning, observer, new_worker_id())
-    app = build_app(database_url, tuning=tuning, pool_size=concurrency + 4)
-    shared = SharedUpstream(database_url, settings, pool_size=concurrency + 4)
+    app = build_app(database_url, tuning=tuning, pool_size=pool_size(concurrency))
+    shared = SharedUpstream(database_url, settings, pool_size=pool_size(concurrency))
     beat = asyncio.create_task(_heartbeat(db, state.worker_id), name="auditor-worker-row")
     try:
         with replay_context(job_settings), sharing(shared.upstream()):

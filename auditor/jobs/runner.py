@@ -141,7 +141,7 @@ class EmbeddedRunner:
 
     async def _run(self, job: Job, owner: str) -> None:
         try:
-            result = await execute_job(self.db, job, owner, self.settings, self.job_settings)
+            result = await execute_job(self.db, job, owner, self.settings, self.job_settings, self.observer)
         except asyncio.CancelledError:
             # Drain timed out (or the loop is shutting down): hand the job back to the queue.
             with contextlib.suppress(Exception):
@@ -155,4 +155,4 @@ class EmbeddedRunner:
             self._running.pop(job.id, None)
         log.info("job %s: %s in %.2f s", job.id, result.status, result.duration_s)
         if self.observer is not None:
-            self.observer(result)
+            self.observer.finished(result)

@@ -44,7 +44,7 @@ def create_app(db: Database, settings: ServiceSettings | None = None, *, workers
     job_settings = job_settings or JobSettings()
     metrics = Metrics(db)
     embedded = EmbeddedQueue()
-    runner = EmbeddedRunner(db, workers, audit_settings or Settings.load(), job_settings, metrics.observe) \
+    runner = EmbeddedRunner(db, workers, audit_settings or Settings.load(), job_settings, metrics) \
         if workers > 0 else None
     if runner is not None:
         embedded.attach(runner)

@@ -1,9 +1,12 @@
 """Prometheus metrics for ``/metrics``.
 
 Job counts by status and the queue depth are read from the store at scrape time (so every process
-reports the same, global figures). Job durations and upstream counters are this process's own:
-after each job the runner adds that job's ``ServiceCounters`` (requests sent by service and answer
-status, cache hits, 429s, retries, failures per service) here.
+reports the same, global figures). Job durations and upstream counters are this process's own, i.e.
+those of the workers running inside it: a running job's ``ServiceCounters`` (requests sent by
+service and answer status, cache hits, 429s, retries, failures per service) are added as they
+move, at every job heartbeat and once more when its execution ends (:class:`auditor.jobs.execute.CounterFeed`
+sends only the difference each time), so a 429 storm shows within a heartbeat, not when the
+job finishes, and a job that loses its lease still shows the traffic it made.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from auditor.jobs.execute import JobResult
+from auditor.jobs.execute import Counters, JobResult
 from auditor.store import jobs as store_jobs
 from auditor.store.engine import Database
 
@@ -46,9 +49,13 @@ class _StoreCollector(Collector):
 
 
 class Metrics:
-    def __init__(self, db: Database) -> None:
+    """One process's registry. ``db`` None: no store gauges (an ``auditor worker``'s own endpoint,
+    whose job counts would only repeat what every API process reports)."""
+
+    def __init__(self, db: Database | None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.registry.register(_StoreCollector(db))
+        if db is not None:
+            self.registry.register(_StoreCollector(db))
         self.job_duration = Histogram(
             "auditor_job_duration_seconds", "Wall time of one job execution in this process", ["status"],
             buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800), registry=self.registry)
@@ -70,10 +77,13 @@ class Metrics:
             registry=self.registry)
         self.registry.register(_CacheRatio(self))
 
-    def observe(self, result: JobResult) -> None:
-        """The runner's observer: one finished execution."""
+    def finished(self, result: JobResult) -> None:
+        """One finished execution (its upstream counters have already come through :meth:`upstream`)."""
         self.job_duration.labels(result.status).observe(result.duration_s)
-        for service, counters in result.counters.items():
+
+    def upstream(self, delta: Counters) -> None:
+        """Upstream counters that moved in a running job since its previous report."""
+        for service, counters in delta.items():
             for name, metric in (("cache_hits", self.upstream_cache_hits),
                                  ("rate_limited", self.upstream_rate_limited), ("retries", self.upstream_retries),
                                  ("failures", self.upstream_failures)):

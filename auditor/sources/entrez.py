@@ -6,9 +6,11 @@ part fails, so the caller never mistakes a missing half for "not found".
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 
+from auditor.identifiers import norm_pmid
 from auditor.model import Record, SourceResult
 from auditor.sources.base import CitMatchOutcome, CitMatchQuery, partial_result
 from auditor.sources.http import TOOL_NAME, HttpClient, Outcome, Reply, Validator
@@ -137,7 +139,26 @@ class EntrezClient:
         return partial_result(self.service, results, [q.key for q in queries], failed, error, requests)
 
     async def efetch(self, pmids: Sequence[str]) -> SourceResult[dict[str, Record]]:
-        wanted = list(dict.fromkeys(p.strip() for p in pmids if p and p.strip().isdigit()))
+        """Records by PMID, keyed as the caller spelt each one (``0012345`` is asked as ``12345``).
+
+        Only what :func:`~auditor.identifiers.norm_pmid` accepts is asked (the parsers' one PMID
+        rule): a 10-digit number or non-ASCII digits would cost a request PubMed cannot answer;
+        such a value comes back answered, without a record.
+        """
+        spellings: dict[str, list[str]] = {}
+        for given in dict.fromkeys(pmids):
+            pmid = norm_pmid(given)
+            if pmid is not None:
+                spellings.setdefault(pmid, []).append(given)
+        result = await self._efetch(list(spellings))
+        if all(spellings[p] == [p] for p in spellings):
+            return result
+        value = None if result.value is None else {
+            given: record for pmid, record in result.value.items() for given in spellings.get(pmid, [pmid])}
+        unanswered = frozenset(given for pmid in result.unanswered for given in spellings.get(pmid, [pmid]))
+        return dataclasses.replace(result, value=value, unanswered=unanswered)
+
+    async def _efetch(self, wanted: list[str]) -> SourceResult[dict[str, Record]]:
         records: dict[str, Record] = {}
         failed: set[str] = set()
         error: str | None = None

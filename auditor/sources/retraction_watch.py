@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal
 
 from auditor.atomic import write_atomic
-from auditor.identifiers import norm_doi
+from auditor.identifiers import norm_doi, norm_pmid
 
 if TYPE_CHECKING:
     from auditor.config import Settings
@@ -106,10 +106,14 @@ def _doi(value: str | None) -> str | None:
 
 
 def _pmid(value: str | None) -> str | None:
+    """The one PMID rule (:func:`norm_pmid`: blank and ``0`` are missing, at most 9 ASCII digits,
+    no leading zeros), so a cited ``PMID: 0012345`` finds the row for 12345. One difference is
+    kept on purpose: a trailing ``.0`` is dropped first, because copies of the CSV that went
+    through a spreadsheet write the PMID column as floats (``12345678.0``)."""
     text = (value or "").strip()
     if text.endswith(".0"):
         text = text[:-2]
-    return text if text.isdigit() and int(text) > 0 else None
+    return norm_pmid(text)
 
 
 def parse_date(value: str | None) -> date | None:

@@ -23,6 +23,13 @@ from auditor.errors import ConfigError
 
 DATABASE_ENV = "AUDITOR_DATABASE_URL"
 SQLITE_BUSY_TIMEOUT_MS = 15000
+STORE_POOL_SIZE, STORE_MAX_OVERFLOW = 10, 20
+"""The store's PostgreSQL pool: at most 30 connections per process, whatever the concurrency. Store
+calls are short transactions (a claim, a heartbeat, a progress write), so demand stays far below
+(6 for 8 jobs at once, 14 for 32 over the API's and the worker's engine together: README, Deploying)."""
+APPLICATION_NAME = "auditor-store"
+"""PostgreSQL ``application_name`` of the store's connections: ``pg_stat_activity`` then tells each
+pool of a process apart (``auditor-store``, ``auditor-queue``, ``auditor-upstream``)."""
 
 
 def default_database_url() -> str:
@@ -55,7 +62,8 @@ def database_url(explicit: str | None = None, environ: dict[str, str] | None = N
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_engine(url, pool_pre_ping=True, pool_size=STORE_POOL_SIZE, max_overflow=STORE_MAX_OVERFLOW,
+                             connect_args={"application_name": APPLICATION_NAME})
     in_memory = not parsed.database or parsed.database == ":memory:"
     if not in_memory:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)

@@ -108,7 +108,8 @@ class SharedResponseCache:
 
     def _sync_engine(self) -> Engine:
         if self._sync is None:
-            self._sync = create_engine(self._sync_url, pool_size=2, max_overflow=2, pool_pre_ping=True)
+            self._sync = create_engine(self._sync_url, pool_size=2, max_overflow=2, pool_pre_ping=True,
+                                       connect_args={"application_name": "auditor-upstream"})  # as SharedUpstream's
         return self._sync
 
     def _fresh(self, row: Any, now: float | None) -> CachedResponse | None:

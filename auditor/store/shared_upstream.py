@@ -22,6 +22,9 @@ from auditor.sources.upstream import Upstream
 from auditor.store.shared_cache import SharedResponseCache
 from auditor.store.shared_limiter import SharedRateLimiter
 
+APPLICATION_NAME = "auditor-upstream"
+"""``application_name`` of the limiter/cache connections (see :data:`auditor.store.engine.APPLICATION_NAME`)."""
+
 
 def is_postgres(url: str) -> bool:
     """True for ``postgresql://`` and ``postgresql+driver://`` URLs."""
@@ -54,7 +57,7 @@ class SharedUpstream:
     def engine(self) -> AsyncEngine:
         if self._engine is None:
             self._engine = create_async_engine(self.url, pool_size=self._pool_size, max_overflow=self._pool_size,
-                                               pool_pre_ping=True)
+                                               pool_pre_ping=True, connect_args={"application_name": APPLICATION_NAME})
         return self._engine
 
     def limiter(self, service: str, pool: str, rate: float, concurrency: int | None = None) -> SharedRateLimiter:
