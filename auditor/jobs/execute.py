@@ -178,15 +178,12 @@ def problem(slug: str, title: str, detail: str, status: int = 500) -> dict[str, 
     return {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail[:2000]}
 
 
-async def execute_job(db: Database, job: Job, owner: str, settings: Settings, job_settings: JobSettings,
-                      observer: Observer | None = None) -> JobResult:
-    """Run a job this worker has claimed (``owner`` holds its lease) to one of its end states.
+async def claim_batch(db: Database, job: Job, owner: str, job_settings: JobSettings) -> list[Job]:
+    """``job`` and, when it is a watch re-audit, the queued re-audits beside it, leased to ``owner``.
 
-    A watch re-audit takes its queued siblings along (:func:`auditor.store.watches.claim_reaudit_batch`,
-    leased to the same owner): their documents are re-checked in one call, so a pass over many
-    due watches costs one identifier batch, not one per watch. Each job still gets its own reports
-    and outcome. The result is the claimed job's, with the whole call's upstream counters.
-    ``observer.upstream`` receives those counters as they move (see :class:`CounterFeed`).
+    A runner that runs several jobs at once calls this before it claims its next job: otherwise
+    its next claims take the very siblings the first re-audit would have batched, and a pass over
+    200 due watches ran as 32 small batches on ``--workers 4`` (8 jobs each), not 4 of 50.
     """
     from auditor.store import watches as store_watches
 
@@ -196,6 +193,22 @@ async def execute_job(db: Database, job: Job, owner: str, settings: Settings, jo
                                          job_settings.max_attempts)
         if len(batch) > 1:
             log.info("job %s: re-audited together with %d other watch run(s)", job.id, len(batch) - 1)
+    return batch
+
+
+async def execute_job(db: Database, job: Job, owner: str, settings: Settings, job_settings: JobSettings,
+                      observer: Observer | None = None, batch: list[Job] | None = None) -> JobResult:
+    """Run a job this worker has claimed (``owner`` holds its lease) to one of its end states.
+
+    A watch re-audit takes its queued siblings along (:func:`auditor.store.watches.claim_reaudit_batch`,
+    leased to the same owner): their documents are re-checked in one call, so a pass over many
+    due watches costs one identifier batch, not one per watch. Each job still gets its own reports
+    and outcome. The result is the claimed job's, with the whole call's upstream counters.
+    ``observer.upstream`` receives those counters as they move (see :class:`CounterFeed`).
+    ``batch``, when given, is what :func:`claim_batch` already claimed for ``job``.
+    """
+    if batch is None:
+        batch = await claim_batch(db, job, owner, job_settings)
     results = await execute_jobs(db, batch, owner, settings, job_settings, observer)
     return results[0]
 

@@ -27,7 +27,7 @@ from auditor.store import jobs as store_jobs
 from auditor.store.engine import Database
 from auditor.store.tables import Job
 
-from .execute import Observer, ensure_threads, execute_job, replay_context
+from .execute import Observer, claim_batch, ensure_threads, execute_job, replay_context
 from .settings import JobSettings
 
 log = logging.getLogger("auditor.jobs")
@@ -81,11 +81,11 @@ class EmbeddedRunner:
             return
         self._stopping = True
         self._wake.set()
-        running = list(self._running.values())
+        running = list(set(self._running.values()))
         if running:
             log.info("draining %d running job(s) for up to %.0f s", len(running), self.job_settings.drain_s)
             await asyncio.wait(running, timeout=self.job_settings.drain_s)
-        left = list(self._running.values())
+        left = list(set(self._running.values()))
         for task in left:  # each hands its job back to the queue as it is cancelled
             task.cancel()
         await asyncio.gather(*left, return_exceptions=True)
@@ -127,8 +127,14 @@ class EmbeddedRunner:
                             await asyncio.to_thread(store_jobs.release, self.db, job.id, owner)
                     break
                 log.info("job %s: claimed by %s (attempt %d)", job.id, owner, job.attempts)
-                task = asyncio.create_task(self._run(job, owner), name=f"auditor-job-{job.id}")
-                self._running[job.id] = task
+                try:  # before the next claim, which would take this re-audit's siblings one by one
+                    batch = await claim_batch(self.db, job, owner, js)
+                except Exception:  # noqa: BLE001 - run the job alone; its siblings stay queued
+                    log.exception("job %s: claiming its batch failed", job.id)
+                    batch = [job]
+                task = asyncio.create_task(self._run(batch, owner), name=f"auditor-job-{job.id}")
+                for member in batch:
+                    self._running[member.id] = task
                 mine.add(task)
                 task.add_done_callback(mine.discard)
             if self._stopping:
@@ -139,20 +145,24 @@ class EmbeddedRunner:
             finally:
                 wake.cancel()
 
-    async def _run(self, job: Job, owner: str) -> None:
+    async def _run(self, batch: list[Job], owner: str) -> None:
+        job = batch[0]
         try:
-            result = await execute_job(self.db, job, owner, self.settings, self.job_settings, self.observer)
+            result = await execute_job(self.db, job, owner, self.settings, self.job_settings, self.observer,
+                                       batch=batch)
         except asyncio.CancelledError:
-            # Drain timed out (or the loop is shutting down): hand the job back to the queue.
-            with contextlib.suppress(Exception):
-                await asyncio.shield(asyncio.to_thread(store_jobs.release, self.db, job.id, owner))
-            log.info("job %s: released back to the queue", job.id)
+            # Drain timed out (or the loop is shutting down): hand the jobs back to the queue.
+            for member in batch:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(asyncio.to_thread(store_jobs.release, self.db, member.id, owner))
+            log.info("job %s: released back to the queue (%d job(s))", job.id, len(batch))
             raise
         except Exception:  # noqa: BLE001 - a store error mid-job: the lease expires and it is retried
             log.exception("job %s: execution failed; it will be retried after its lease", job.id)
             return
         finally:
-            self._running.pop(job.id, None)
+            for member in batch:
+                self._running.pop(member.id, None)
         log.info("job %s: %s in %.2f s", job.id, result.status, result.duration_s)
         if self.observer is not None:
             self.observer.finished(result)

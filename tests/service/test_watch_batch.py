@@ -81,3 +81,54 @@ def test_a_pass_over_several_due_watches_shares_one_identifier_batch(db: Databas
     assert crossref.calls["works_by_dois"] == 1, crossref.calls
     assert entrez.calls["ecitmatch"] == 0 and entrez.calls["esearch"] == 0
     assert all(r.summary is not None and r.summary.startswith("no changes") for r in runs[4:])
+
+
+def test_a_runner_running_many_jobs_at_once_still_batches_a_pass(db: Database, monkeypatch) -> None:
+    """The embedded runner claims up to ``concurrency`` jobs in a row; each claim used to take one of
+    the re-audits the first would have batched (a pass over 4 watches cost 4 EFetch, not 1)."""
+    from auditor.jobs.runner import EmbeddedRunner
+
+    entrez = FakeEntrez([CREE_2010, TOLJAN_2018])
+    crossref = FakeCrossref([_crossref_view(CREE_2010), _crossref_view(TOLJAN_2018)])
+
+    @asynccontextmanager
+    async def fake_sources(settings: Settings, **_: Any) -> AsyncIterator[Any]:
+        yield SimpleNamespace(entrez=entrez, crossref=crossref, http=None, counters=lambda: {})
+
+    monkeypatch.setattr("auditor.sources.open_sources", fake_sources)
+    settings = Settings.load(None).with_values({"retraction_watch_url": "off"})
+    job_settings = dataclasses.replace(JobSettings(), concurrency=8, poll_s=0.05)
+    tenant = ensure_tenant(db, "alice")
+    watches = [store_watches.create_watch(db, tenant_id=tenant.tenant_id, filename=f"paper{n}.md",
+                                          data=DOC.format(n=n).encode(), cron="0 6 * * *", timezone="UTC",
+                                          notify="changes", fail_on="major", webhook_url=None,
+                                          sha256="0" * 64).watch for n in range(4)]
+
+    def queue_pass() -> None:
+        for watch in watches:
+            store_watches.run_now(db, watch)
+        store_watches.create_due_runs(db)
+        store_watches.ensure_jobs(db)
+
+    async def drain(expected: int) -> None:
+        runner = EmbeddedRunner(db, 1, settings, job_settings)
+        await runner.start()
+        try:
+            for _ in range(400):
+                with db.read() as session:
+                    done = [j for j in session.scalars(select(Job)) if j.status == "succeeded"]
+                if len(done) >= expected:
+                    return
+                await asyncio.sleep(0.05)
+            raise AssertionError("the runner did not finish the pass")
+        finally:
+            await runner.stop()
+
+    queue_pass()
+    asyncio.run(drain(4))  # the baseline: full audits
+    entrez.calls.clear()
+    crossref.calls.clear()
+    queue_pass()
+    asyncio.run(drain(8))  # the re-audits, all queued before the runner starts claiming
+    assert entrez.calls["efetch"] == 1, entrez.calls
+    assert crossref.calls["works_by_dois"] == 1, crossref.calls
