@@ -89,6 +89,24 @@ def draining_server_class() -> type:
     return _DrainingServer
 
 
+def freeze_startup_heap() -> int:
+    """Move every object alive now out of the cyclic garbage collector's reach; returns how many.
+
+    After start-up the process holds some 130,000 long-lived objects (modules, FastAPI routes,
+    SQLAlchemy metadata, pydantic models) that are never garbage. Each full (generation 2)
+    collection walked all of them: a pause of 100-300 ms on a busy 2-CPU machine, in which every
+    request in flight waited (it was the whole p99 tail of ``GET /v1/audits/{id}`` under 200
+    pollers). ``gc.freeze()`` (the standard library's tool for this) keeps them out of every later
+    collection; reference counting still frees them if they ever go. Collect first, so no
+    garbage is frozen.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 def run(args: argparse.Namespace) -> int:
     if args.no_auth and not is_loopback(args.host):
         raise ConfigError(f"--no-auth is only allowed on a loopback address, not {args.host}")
@@ -143,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
     config = uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=int(job_settings.drain_s) + 5,
                             proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips,
                             server_header=False)
+    freeze_startup_heap()
     try:
         DrainingServer(config).run(sockets=[sock])
     finally:

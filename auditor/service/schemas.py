@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Row
 
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNCHECKED
 from auditor.source_progress import SOURCES
@@ -94,7 +95,8 @@ class AuditStatus(BaseModel):
     links: Links
 
     @classmethod
-    def of(cls, job: Job) -> AuditStatus:
+    def of(cls, job: Job | Row[Any]) -> AuditStatus:
+        """From a :class:`Job`, or a row with its ``STATUS_COLUMNS`` (``auditor.store.jobs.job_for_token``)."""
         path = f"/v1/audits/{job.id}"
         return cls(
             id=job.id, status=job.status, filename=job.filename,  # type: ignore[arg-type]
@@ -112,7 +114,7 @@ class AuditStatus(BaseModel):
         )
 
 
-def _sources(job: Job) -> SourcesProgress | None:
+def _sources(job: Job | Row[Any]) -> SourcesProgress | None:
     if job.progress_sources:
         try:
             return SourcesProgress.model_validate(job.progress_sources)

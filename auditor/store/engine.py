@@ -4,6 +4,10 @@ SQLite is opened in WAL mode (readers never block the writer) with a busy timeou
 and write transactions started with ``BEGIN IMMEDIATE``: a deferred transaction that reads and then
 writes can fail at once with "database is locked" when another writer got in between, whereas an
 immediate one waits its turn (up to the busy timeout). PostgreSQL needs none of this.
+
+:meth:`Database.statement` is for hot reads that are one SELECT (the status poll): no BEGIN and no
+COMMIT/ROLLBACK around it on either backend, since a single statement already reads one consistent
+snapshot (SQLite's implicit read transaction, PostgreSQL's statement snapshot in autocommit).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -83,7 +87,8 @@ def make_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode is not None:  # None: Database.statement(), autocommit
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 
@@ -102,6 +107,10 @@ class Database:
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.dialect == "sqlite" else self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(writer, expire_on_commit=False)
+        # SQLite: the connections already run in autocommit (isolation_level None above) until our
+        # listener says BEGIN; PostgreSQL: the driver's autocommit, set and reset by SQLAlchemy.
+        self._statement = (self.engine.execution_options(sqlite_begin=None) if self.dialect == "sqlite"
+                           else self.engine.execution_options(isolation_level="AUTOCOMMIT"))
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -112,6 +121,16 @@ class Database:
     def write(self) -> Iterator[Session]:
         with self._write.begin() as session:
             yield session
+
+    @contextmanager
+    def statement(self) -> Iterator[Connection]:
+        """A Core connection for one-statement reads, outside any explicit transaction.
+
+        Saves a BEGIN and a ROLLBACK per use (two round trips on PostgreSQL). Only for reads that
+        are a single SELECT: two statements on this connection may see two different snapshots.
+        """
+        with self._statement.connect() as conn:
+            yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()
