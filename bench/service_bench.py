@@ -10,9 +10,9 @@ invented title, so resolution takes every path) and submitted at once over HTTP 
 ``auditor serve`` process. Measured: documents/minute and references/second until the last job
 finishes; the upstream rate the sandbox saw against the allowed rate; 429s; p50/p95 job latency
 (``finished_at - created_at``, queueing included; ``run_p50_s`` is the execution alone); the same
-documents re-submitted with a warm response cache; p99 of
-``GET /v1/audits/{id}`` under ``--pollers`` (200) concurrent pollers, each polling once a second for
-10 s (after the runs; the server is otherwise idle); peak RSS of the serve process.
+documents re-submitted with a warm response cache; p99 of ``GET /v1/audits/{id}`` under
+``--pollers`` (200) concurrent pollers (aiohttp, in two client processes), each polling once a
+second for 10 s (after the runs; the server is otherwise idle); peak RSS of the serve process.
 
 The PostgreSQL phase runs ``auditor serve --workers 4``: four workers in one process, sharing the
 limiter through the database. Each worker runs ``--concurrency`` jobs at once (default: the
@@ -172,24 +172,29 @@ async def wait_all(client: httpx.AsyncClient, ids: list[str]) -> list[dict[str, 
     return [done[i] for i in ids]
 
 
-async def poll_latency(client: httpx.AsyncClient, ids: list[str], pollers: int, interval_s: float,
-                       duration_s: float) -> list[float]:
-    """``pollers`` clients each GET a job's status every ``interval_s`` (jittered start) for ``duration_s``."""
-    times: list[float] = []
-    stop_at = time.monotonic() + duration_s
+async def poll_latency(url: str, token: str, ids: list[str], pollers: int, interval_s: float,
+                       duration_s: float, procs: int = 2) -> list[float]:
+    """``pollers`` clients each GET a job's status every ``interval_s`` (jittered start) for ``duration_s``.
 
-    async def poller(k: int) -> None:
-        await asyncio.sleep(random.Random(k).uniform(0, interval_s))
-        while time.monotonic() < stop_at:
-            start = time.perf_counter()
-            resp = await client.get(f"/v1/audits/{ids[k % len(ids)]}")
-            elapsed = time.perf_counter() - start
-            times.append(elapsed)
-            resp.raise_for_status()
-            await asyncio.sleep(max(0.0, interval_s - elapsed))
+    The pollers are bench/poll_bench.py's: aiohttp, spread over ``procs`` client processes. One httpx
+    client in this process spent 8-9 ms of CPU per request and could not send 200 a second, so the
+    p99 it measured was mostly its own queue (encode/httpx#3215)."""
+    import multiprocessing
 
-    await asyncio.gather(*(poller(k) for k in range(pollers)))
-    return times
+    from bench.poll_bench import _client_process
+
+    procs = max(1, min(procs, pollers))
+    shares = [pollers // procs + (1 if i < pollers % procs else 0) for i in range(procs)]
+    firsts = [sum(shares[:i]) for i in range(procs)]
+    start_at = time.time() + 2.0 + 0.02 * pollers
+    jobs = [("aiohttp", url, token, ids, firsts[i], shares[i], interval_s, start_at, duration_s) for i in range(procs)]
+
+    def run() -> list[dict[str, Any]]:
+        with multiprocessing.get_context("spawn").Pool(procs) as pool:
+            return pool.map(_client_process, jobs)
+
+    parts = await asyncio.to_thread(run)
+    return [t for part in parts for t in part["times"]]
 
 
 def upstream_rates(log: Path, since: float) -> dict[str, dict[str, float]]:
@@ -257,7 +262,7 @@ async def run_phase(name: str, database: str, workers: int, docs: list[bytes], r
             warm_ids = await submit_all(client, docs, f"{name}-warm")
             warm = await wait_all(client, warm_ids)
             warm_s = time.monotonic() - t1
-            polls = await poll_latency(client, ids, pollers, poll_interval, 10.0)
+            polls = await poll_latency(serve.url, token, ids, pollers, poll_interval, 10.0)
         latencies = [(_when(j["finished_at"]) - _when(j["created_at"])) for j in cold]
         run_times = [(_when(j["finished_at"]) - _when(j["started_at"])) for j in cold]
         statuses = {s: sum(1 for j in cold + warm if j["status"] == s) for s in ("succeeded", "failed", "cancelled")}
