@@ -41,6 +41,7 @@ sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
 
+from bench.lib.database import wipe_postgres  # noqa: E402
 from bench.lib.metrics import md_table  # noqa: E402
 
 SEED = next((REPO / "seeds").glob("000_*.txt"))
@@ -249,13 +250,7 @@ def main() -> int:
         if not args.postgres or args.sqlite_too:
             runs.append(("SQLite", f"sqlite:///{tmp / 'poll.sqlite3'}"))
         if args.postgres:
-            from sqlalchemy import create_engine, text
-
-            engine = create_engine(args.postgres)
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-            engine.dispose()
+            wipe_postgres(args.postgres)
             runs.append(("PostgreSQL", args.postgres))
         for label, url in runs:
             print(f"{label}: {args.pollers} pollers ...", file=sys.stderr, flush=True)

@@ -47,6 +47,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 import httpx  # noqa: E402
 
+from bench.lib.database import wipe_postgres  # noqa: E402
 from bench.lib.documents import build_document  # noqa: E402
 from bench.lib.metrics import md_table  # noqa: E402
 from bench.lib.ncbi_budget import ncbi_rows, paced_replay, place_budget  # noqa: E402
@@ -334,13 +335,7 @@ def main() -> int:
         tmp = Path(tmpdir)
         phases = [("SQLite", f"sqlite:///{tmp / 'bench.sqlite3'}", 1)]
         if args.postgres:
-            from sqlalchemy import create_engine, text
-
-            engine = create_engine(args.postgres)
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-            engine.dispose()
+            wipe_postgres(args.postgres)
             phases.append(("PostgreSQL", args.postgres, 4))
         for name, url, workers in phases:
             log = tmp / f"sandbox-{name}.jsonl"

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -26,7 +26,7 @@ from auditor.sources.replay import replay_settings
 from auditor.store import migrate
 from auditor.store.engine import Database
 from auditor.store.tokens import create_token
-from tests.held_upstream import CROSSREF_EMPTY, DOCUMENT
+from tests.held_upstream import CROSSREF_EMPTY, DOCUMENT, serving
 
 from .conftest import run_in_thread
 
@@ -74,17 +74,12 @@ def storm_upstream() -> Iterator[StormUpstream]:
         def log_message(self, *args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        yield state
-    finally:
-        state.release.set()
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        state.url = url
+        try:
+            yield state
+        finally:
+            state.release.set()
 
 
 def _samples(client: httpx.Client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

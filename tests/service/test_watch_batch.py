@@ -41,7 +41,8 @@ def _crossref_view(record: Any) -> Any:
     return dataclasses.replace(record, source="crossref", pmid=None)
 
 
-def test_a_pass_over_several_due_watches_shares_one_identifier_batch(db: Database, monkeypatch) -> None:
+def _four_watches(db: Database, monkeypatch: Any) -> tuple[FakeEntrez, FakeCrossref, Settings, list[Any]]:
+    """Counting fake sources installed for every audit, and four watches of two-reference papers."""
     entrez = FakeEntrez([CREE_2010, TOLJAN_2018])
     crossref = FakeCrossref([_crossref_view(CREE_2010), _crossref_view(TOLJAN_2018)])
 
@@ -56,6 +57,11 @@ def test_a_pass_over_several_due_watches_shares_one_identifier_batch(db: Databas
                                           data=DOC.format(n=n).encode(), cron="0 6 * * *", timezone="UTC",
                                           notify="changes", fail_on="major", webhook_url=None,
                                           sha256="0" * 64).watch for n in range(4)]
+    return entrez, crossref, settings, watches
+
+
+def test_a_pass_over_several_due_watches_shares_one_identifier_batch(db: Database, monkeypatch) -> None:
+    entrez, crossref, settings, watches = _four_watches(db, monkeypatch)
 
     def one_pass() -> None:
         for watch in watches:  # all four come due in the same pass
@@ -88,21 +94,8 @@ def test_a_runner_running_many_jobs_at_once_still_batches_a_pass(db: Database, m
     the re-audits the first would have batched (a pass over 4 watches cost 4 EFetch, not 1)."""
     from auditor.jobs.runner import EmbeddedRunner
 
-    entrez = FakeEntrez([CREE_2010, TOLJAN_2018])
-    crossref = FakeCrossref([_crossref_view(CREE_2010), _crossref_view(TOLJAN_2018)])
-
-    @asynccontextmanager
-    async def fake_sources(settings: Settings, **_: Any) -> AsyncIterator[Any]:
-        yield SimpleNamespace(entrez=entrez, crossref=crossref, http=None, counters=lambda: {})
-
-    monkeypatch.setattr("auditor.sources.open_sources", fake_sources)
-    settings = Settings.load(None).with_values({"retraction_watch_url": "off"})
+    entrez, crossref, settings, watches = _four_watches(db, monkeypatch)
     job_settings = dataclasses.replace(JobSettings(), concurrency=8, poll_s=0.05)
-    tenant = ensure_tenant(db, "alice")
-    watches = [store_watches.create_watch(db, tenant_id=tenant.tenant_id, filename=f"paper{n}.md",
-                                          data=DOC.format(n=n).encode(), cron="0 6 * * *", timezone="UTC",
-                                          notify="changes", fail_on="major", webhook_url=None,
-                                          sha256="0" * 64).watch for n in range(4)]
 
     def queue_pass() -> None:
         for watch in watches:
