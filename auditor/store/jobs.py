@@ -96,42 +96,51 @@ def submit(db: Database, *, tenant_id: int, filename: str, data: bytes, fail_on:
     inside the creating transaction (a job engine's transactional enqueue); if it raises, nothing
     is stored.
     """
-    fp = fingerprint(data, filename, fail_on)
     for attempt in range(2):
         try:
             with db.write() as session:
-                if idempotency_key is not None:
-                    known = session.get(IdempotencyKey, (tenant_id, idempotency_key))
-                    if known is not None:
-                        if known.fingerprint != fp:
-                            raise IdempotencyMismatch(idempotency_key)
-                        job = session.scalar(select(Job).where(Job.id == known.job_id))
-                        if job is not None:
-                            return job, False
-                if max_active is not None:
-                    active = session.scalar(select(func.count()).select_from(Job).where(
-                        Job.tenant_id == tenant_id, Job.status.in_(ACTIVE_STATUSES))) or 0
-                    if active >= max_active:
-                        raise TooManyActiveJobs(active, max_active)
-                now = utcnow()
-                job = Job(id=str(uuid.uuid4()), tenant_id=tenant_id, status="queued", filename=filename,
-                          fail_on=fail_on, created_at=now, progress_done=0, progress_total=total, attempts=0,
-                          cancel_requested=False)
-                session.add(job)
-                session.flush()
-                session.add(StoredDocument(job_id=job.id, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                                           data=data))
-                if idempotency_key is not None:
-                    session.add(IdempotencyKey(tenant_id=tenant_id, key=idempotency_key, fingerprint=fp,
-                                               job_id=job.id, created_at=now))
-                if within is not None:
-                    session.flush()
-                    within(session, job)
-                return job, True
+                return insert_job(session, tenant_id=tenant_id, filename=filename, data=data, fail_on=fail_on,
+                                  total=total, idempotency_key=idempotency_key, max_active=max_active,
+                                  within=within)
         except IntegrityError:
             if attempt or idempotency_key is None:
                 raise  # only a concurrent twin with the same key explains a conflict
     raise AssertionError("unreachable")
+
+
+def insert_job(session: Session, *, tenant_id: int, filename: str, data: bytes, fail_on: str, total: int,
+               idempotency_key: str | None = None, max_active: int | None = None,
+               within: Callable[[Session, Job], None] | None = None) -> tuple[Job, bool]:
+    """:func:`submit` inside a transaction the caller owns, so several jobs can appear at once."""
+    fp = fingerprint(data, filename, fail_on)
+    if idempotency_key is not None:
+        known = session.get(IdempotencyKey, (tenant_id, idempotency_key))
+        if known is not None:
+            if known.fingerprint != fp:
+                raise IdempotencyMismatch(idempotency_key)
+            job = session.scalar(select(Job).where(Job.id == known.job_id))
+            if job is not None:
+                return job, False
+    if max_active is not None:
+        active = session.scalar(select(func.count()).select_from(Job).where(
+            Job.tenant_id == tenant_id, Job.status.in_(ACTIVE_STATUSES))) or 0
+        if active >= max_active:
+            raise TooManyActiveJobs(active, max_active)
+    now = utcnow()
+    job = Job(id=str(uuid.uuid4()), tenant_id=tenant_id, status="queued", filename=filename,
+              fail_on=fail_on, created_at=now, progress_done=0, progress_total=total, attempts=0,
+              cancel_requested=False)
+    session.add(job)
+    session.flush()
+    session.add(StoredDocument(job_id=job.id, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                               data=data))
+    if idempotency_key is not None:
+        session.add(IdempotencyKey(tenant_id=tenant_id, key=idempotency_key, fingerprint=fp,
+                                   job_id=job.id, created_at=now))
+    if within is not None:
+        session.flush()
+        within(session, job)
+    return job, True
 
 
 def get_job(db: Database, job_id: str, tenant_id: int | None = None) -> Job | None:

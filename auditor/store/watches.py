@@ -223,15 +223,25 @@ def ensure_jobs(db: Database, max_runs: int = 100) -> list[str]:
             totals.append(len(parse_document(load_bytes(watch.document, watch.filename)).references))
         except Exception:  # noqa: BLE001 - an unreadable document fails its job, with the reason
             totals.append(0)
-    job_ids = []
-    for (run, watch), total in zip(rows, totals, strict=True):
-        job, _ = store_jobs.submit(db, tenant_id=watch.tenant_id, filename=watch.filename, data=watch.document,
-                                   fail_on=watch.fail_on, total=total, idempotency_key=f"watch-run:{run.id}")
-        with db.write() as session:
-            session.execute(update(WatchRun).where(WatchRun.id == run.id, WatchRun.job_id.is_(None))
-                            .values(job_id=job.id))
-        job_ids.append(job.id)
-    return job_ids
+    # One transaction for the whole pass: a worker polling meanwhile sees every job of it at once,
+    # each already tied to its run, so the first re-audit it claims takes the others along. Created
+    # one by one, they trickled in and busy workers took them in batches of a few.
+    for attempt in range(2):
+        try:
+            job_ids = []
+            with db.write() as session:
+                for (run, watch), total in zip(rows, totals, strict=True):
+                    job, _ = store_jobs.insert_job(session, tenant_id=watch.tenant_id, filename=watch.filename,
+                                                   data=watch.document, fail_on=watch.fail_on, total=total,
+                                                   idempotency_key=f"watch-run:{run.id}")
+                    session.execute(update(WatchRun).where(WatchRun.id == run.id, WatchRun.job_id.is_(None))
+                                    .values(job_id=job.id))
+                    job_ids.append(job.id)
+            return job_ids
+        except IntegrityError:
+            if attempt:
+                raise  # only a concurrent scheduler creating the same runs' jobs explains a conflict
+    raise AssertionError("unreachable")
 
 
 def list_runs(db: Database, watch_id: str, limit: int = 50) -> list[tuple[WatchRun, Job | None]]:

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from auditor.commands.watch import run_due
@@ -125,3 +126,32 @@ def test_a_runner_running_many_jobs_at_once_still_batches_a_pass(db: Database, m
     asyncio.run(drain(8))  # the re-audits, all queued before the runner starts claiming
     assert entrez.calls["efetch"] == 1, entrez.calls
     assert crossref.calls["works_by_dois"] == 1, crossref.calls
+
+
+def test_a_pass_gets_its_jobs_in_one_transaction(db: Database, monkeypatch) -> None:
+    """Jobs created one by one trickled into the queue, and busy workers claimed them a few at a time:
+    every job of a pass appears at once, each already tied to its run, or none does."""
+    _, _, _, watches = _four_watches(db, monkeypatch)
+    for watch in watches:
+        store_watches.run_now(db, watch)
+    store_watches.create_due_runs(db)
+    real = store_watches.store_jobs.insert_job
+    calls = []
+
+    def failing_third(session: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs["filename"])
+        if len(calls) == 3:
+            raise RuntimeError("the store went away")
+        return real(session, **kwargs)
+
+    monkeypatch.setattr(store_watches.store_jobs, "insert_job", failing_third)
+    with pytest.raises(RuntimeError):
+        store_watches.ensure_jobs(db)
+    with db.read() as session:
+        assert list(session.scalars(select(Job))) == []
+        assert all(r.job_id is None for r in session.scalars(select(WatchRun)))
+    monkeypatch.setattr(store_watches.store_jobs, "insert_job", real)
+    created = store_watches.ensure_jobs(db)
+    with db.read() as session:
+        runs = list(session.scalars(select(WatchRun)))
+    assert len(created) == 4 and sorted(r.job_id for r in runs) == sorted(created)
