@@ -33,6 +33,31 @@ class HeldUpstream:
     counts: dict[str, int] = field(default_factory=lambda: {"pubmed": 0, "crossref": 0, "retraction_watch": 0})
 
 
+class FakeHandler(BaseHTTPRequestHandler):
+    """A loopback fake's plumbing: subclasses write ``answer`` (the request body is already read)."""
+
+    def reply(self, status: int, body: bytes = b"", media: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", media)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def answer(self) -> None:
+        raise NotImplementedError
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        self.answer()
+
+    do_GET = do_POST = _handle  # noqa: N815 - http.server's naming
+
+    def log_message(self, *args: Any) -> None:
+        return
+
+
 @contextmanager
 def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     """``handler`` on a loopback port the OS picked, in a thread, until the block ends; yields its URL."""
@@ -51,34 +76,19 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
 def held_upstream() -> Iterator[HeldUpstream]:
     state = HeldUpstream()
 
-    class Handler(BaseHTTPRequestHandler):
-        def _send(self, status: int, body: bytes = b"", media: str = "application/json") -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", media)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _answer(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
+    class Handler(FakeHandler):
+        def answer(self) -> None:
             if self.path.startswith("/entrez/"):
                 state.counts["pubmed"] += 1
                 state.pubmed_asked.set()
                 state.release.wait(timeout=60)
-                self._send(503)
+                self.reply(503)
             elif self.path.startswith("/rw.csv"):
                 state.counts["retraction_watch"] += 1
-                self._send(200, RW_HEADER, "text/csv")
+                self.reply(200, RW_HEADER, "text/csv")
             else:
                 state.counts["crossref"] += 1
-                self._send(200, CROSSREF_EMPTY)
-
-        do_GET = do_POST = _answer  # noqa: N815 - http.server's naming
-
-        def log_message(self, *args: Any) -> None:
-            return
+                self.reply(200, CROSSREF_EMPTY)
 
     with serving(Handler) as url:
         state.url = url

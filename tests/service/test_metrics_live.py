@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -26,7 +25,7 @@ from auditor.sources.replay import replay_settings
 from auditor.store import migrate
 from auditor.store.engine import Database
 from auditor.store.tokens import create_token
-from tests.held_upstream import CROSSREF_EMPTY, DOCUMENT, serving
+from tests.held_upstream import CROSSREF_EMPTY, DOCUMENT, FakeHandler, serving
 
 from .conftest import run_in_thread
 
@@ -43,36 +42,21 @@ def storm_upstream() -> Iterator[StormUpstream]:
     state = StormUpstream()
     lock = threading.Lock()
 
-    class Handler(BaseHTTPRequestHandler):
-        def _send(self, status: int, body: bytes = b"") -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _answer(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
+    class Handler(FakeHandler):
+        def answer(self) -> None:
             if self.path.startswith("/entrez/"):
                 with lock:
                     state.counts["pubmed"] += 1
                     first = state.counts["pubmed"] == 1
                 if first:
-                    self._send(429)
+                    self.reply(429)
                     return
                 state.release.wait(timeout=60)
-                self._send(503)
+                self.reply(503)
             else:
                 with lock:
                     state.counts["crossref"] += 1
-                self._send(200, CROSSREF_EMPTY)
-
-        do_GET = do_POST = _answer  # noqa: N815 - http.server's naming
-
-        def log_message(self, *args: Any) -> None:
-            return
+                self.reply(200, CROSSREF_EMPTY)
 
     with serving(Handler) as url:
         state.url = url

@@ -98,15 +98,22 @@ def test_kill_9_mid_job_then_restart_completes_the_job_exactly_once(db, store_ur
     assert report == cli_reports["json"]
 
 
-def test_sigterm_drains_by_requeueing_the_running_job(db, store_url, tmp_path, processes) -> None:
+def _sigterm_while_running(db, store_url, tmp_path, processes, name: str, job_delay: str,
+                           drain: str) -> tuple[ServeProcess, dict]:
+    """A serve process with one job running (``job_delay`` seconds long), sent SIGTERM."""
     token = create_token(db, "alice").secret
-    server = ServeProcess(tmp_path, store_url, "draining", AUDITOR_TEST_JOB_DELAY="60", AUDITOR_DRAIN_TIMEOUT="0.5",
+    server = ServeProcess(tmp_path, store_url, name, AUDITOR_TEST_JOB_DELAY=job_delay, AUDITOR_DRAIN_TIMEOUT=drain,
                           AUDITOR_JOB_LEASE="30")
     processes.append(server)
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
         job = upload(client).json()
         wait_for(client, job["id"], ("running",), timeout=30)
     server.proc.send_signal(signal.SIGTERM)
+    return server, job
+
+
+def test_sigterm_drains_by_requeueing_the_running_job(db, store_url, tmp_path, processes) -> None:
+    server, job = _sigterm_while_running(db, store_url, tmp_path, processes, "draining", "60", "0.5")
     assert server.proc.wait(timeout=30) == 0  # a clean drain is a clean exit (uvicorn alone: -15)
     after = store_jobs.get_job(db, job["id"])
     # Back in the queue at once (not after the 30 s lease), and the interrupted attempt is not counted.
@@ -114,14 +121,7 @@ def test_sigterm_drains_by_requeueing_the_running_job(db, store_url, tmp_path, p
 
 
 def test_sigterm_lets_a_running_job_finish_then_exits_0(db, store_url, tmp_path, processes) -> None:
-    token = create_token(db, "alice").secret
-    server = ServeProcess(tmp_path, store_url, "finishing", AUDITOR_TEST_JOB_DELAY="1.5", AUDITOR_DRAIN_TIMEOUT="30",
-                          AUDITOR_JOB_LEASE="30")
-    processes.append(server)
-    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
-        job = upload(client).json()
-        wait_for(client, job["id"], ("running",), timeout=30)
-    server.proc.send_signal(signal.SIGTERM)
+    server, job = _sigterm_while_running(db, store_url, tmp_path, processes, "finishing", "1.5", "30")
     assert server.proc.wait(timeout=60) == 0, server.log.read_text()[-2000:]
     after = store_jobs.get_job(db, job["id"])
     assert (after.status, after.attempts) == ("succeeded", 1)  # finished within the drain, once
