@@ -328,11 +328,14 @@ def main() -> int:
                         help="after the SQLite phase, send its cold run's PubMed requests again open loop at "
                              "RATE/s (repeatable) and count 429s: does even pacing suffice on this server?")
     parser.add_argument("--json", type=Path, help="write the raw figures here")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="work in DIR and keep it: the sandbox's request logs and the serve logs, for analysis")
     args = parser.parse_args()
     docs = build_documents(args.sandbox, args.documents, args.refs)
     results = []
     with tempfile.TemporaryDirectory(prefix="service-bench-") as tmpdir:
-        tmp = Path(tmpdir)
+        tmp = args.keep or Path(tmpdir)
+        tmp.mkdir(parents=True, exist_ok=True)
         phases = [("SQLite", f"sqlite:///{tmp / 'bench.sqlite3'}", 1)]
         if args.postgres:
             wipe_postgres(args.postgres)
