@@ -90,7 +90,8 @@ class Settings:
     max_connections: int = 10
     """Bound on the shared connection pool (both services together)."""
     ncbi_rps: float | None = None
-    """Override NCBI's rate (default 3/s, 10/s with an API key); benchmarks and tests use it."""
+    """Override NCBI's rate (default 3/s, 10/s with an API key, then NCBI's ``X-RateLimit-Limit``);
+    benchmarks and tests use it."""
     crossref_rps: float | None = None
     """Override Crossref's starting rate (default 5/s public, 10/s polite); headers still adapt it."""
     crossref_concurrency: int | None = None

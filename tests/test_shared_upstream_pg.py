@@ -107,6 +107,26 @@ async def test_pause_and_update_reach_every_worker(two: tuple[SharedUpstream, Sh
     assert (theirs.rate, theirs.concurrency) == (2.0, 3)
 
 
+async def test_an_answered_start_holds_its_place_from_the_answer(two: tuple[SharedUpstream, SharedUpstream],
+                                                                   shared_db: str) -> None:
+    # A server may count a request just before it answers (its loop was busy), so once the
+    # answer is in, the shared entry must stand at the answer's time, not at the answer minus the
+    # fastest round trip seen: a slow first round trip would otherwise free the place early.
+    one, _ = two
+    limiter = one.limiter("pubmed", "default", 3.0)
+    async with limiter.deferred() as permit:
+        await permit.confirm()
+        await asyncio.sleep(0.4)
+        await permit.answered()
+        with psycopg.connect(libpq_url(shared_db)) as conn:
+            row = conn.execute("SELECT recent, extract(epoch FROM clock_timestamp())::float8 FROM upstream_limits"
+                               " WHERE name = %s", (limiter.name,)).fetchone()
+    assert row is not None
+    entries = [float(t) for t in row[0].split()]
+    assert len(entries) == 1
+    assert row[1] - 0.2 < entries[0] <= row[1]  # stamped at the answer, 0.4 s after the send
+
+
 async def test_a_dead_holders_slot_is_freed_by_the_database(two: tuple[SharedUpstream, SharedUpstream],
                                                            shared_db: str) -> None:
     one, _ = two

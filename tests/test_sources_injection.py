@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from auditor.config import Settings
@@ -77,3 +78,19 @@ def test_sharing_installs_defaults_for_clients_opened_inside(tmp_path) -> None:
     assert isinstance(outside.cache, ResponseCache)
     assert outside.limiters["pubmed"] is get_limiter("pubmed", "ip", 3.0)
     outside.cache.close()
+
+
+async def test_the_limit_ncbi_advertises_replaces_the_assumed_one() -> None:
+    # An API key makes us assume 10/s; this server applies 2/s and says so in X-RateLimit-Limit.
+    # Following the header, six requests draw no 429; sent at 10/s, four would be refused.
+    throttle = Throttle(rate=2, advertise=True)
+    async with serve(throttle) as base:
+        settings = Settings.load(environ={}, entrez_url=base, crossref_url=base, ncbi_api_key="k",
+                                 cache_mode="no-cache")
+        limiters = {"pubmed": RateLimiter(10.0)}
+        async with open_sources(settings, limiter_factory=lambda s, p, r, c: limiters.get(s) or RateLimiter(r, c)
+                                ) as sources:
+            await asyncio.gather(*(sources.http.fetch("pubmed", f"{base}esearch", [("term", str(i))],
+                                                      validate=lambda _r: True) for i in range(6)))
+    assert limiters["pubmed"].rate == 2.0
+    assert throttle.answered == 6 and throttle.rejected == 0

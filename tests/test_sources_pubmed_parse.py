@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.sources.pubmed_xml import expand_pages, parse_ecitmatch, parse_efetch, parse_esearch
+from auditor.sources.pubmed_xml import esearch_count, expand_pages, parse_ecitmatch, parse_efetch, parse_esearch
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 
@@ -127,3 +127,22 @@ def test_ecitmatch_not_found_and_ambiguous_lines():
     assert outcomes["k2"].status == "ambiguous"
     with pytest.raises(ValueError):
         parse_ecitmatch("<html>error</html>")
+
+
+@pytest.mark.parametrize("result", ["²", "١٢٣", "0", "123456789012345678901"])
+def test_an_ecitmatch_result_that_only_looks_like_a_pmid_is_a_malformed_answer(result: str) -> None:
+    # str.isdigit() is true for these; taking them as PMIDs would send them on to EFetch.
+    with pytest.raises(ValueError, match="not a PMID"):
+        parse_ecitmatch(f"j|2000|1|1|a b|k1|{result}\n")
+    assert parse_ecitmatch("j|2000|1|1|a b|k1|00123\n")["k1"].pmid == "123"
+
+
+def test_non_ascii_digits_in_counts_and_years_are_not_numbers() -> None:
+    assert esearch_count("<eSearchResult><Count>²</Count></eSearchResult>") is None
+    assert esearch_count("<eSearchResult><Count>12</Count></eSearchResult>") == 12
+    article = load("efetch_pubmed_xml_two_records.xml").decode("utf-8")
+    pmid = "11748933"
+    year = parse_efetch(article)[pmid].year
+    assert year is not None
+    odd = parse_efetch(article.replace(f"<Year>{year}</Year>", "<Year>²</Year>"))  # int("²") would raise
+    assert pmid in odd and odd[pmid].year != year

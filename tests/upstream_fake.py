@@ -26,6 +26,8 @@ class Throttle:
     """Requests allowed in flight at once."""
     hold_s: float = 0.0
     """How long each answer takes (so that concurrency matters)."""
+    advertise: bool = False
+    """Send ``X-RateLimit-Limit`` with every answer, as NCBI does."""
     arrivals: list[float] = field(default_factory=list)
     answered: int = 0
     rejected: int = 0
@@ -50,9 +52,10 @@ class Throttle:
         self._window.append(now)
         over_rate = len(self._window) > self.rate
         over_concurrency = self.concurrency is not None and self.in_flight >= self.concurrency
+        limit = {"X-RateLimit-Limit": str(self.rate)} if self.advertise else {}
         if over_rate or over_concurrency:
             self.rejected += 1
-            return web.Response(status=429, text="rate limited", headers={"Retry-After": "1"})
+            return web.Response(status=429, text="rate limited", headers={"Retry-After": "1", **limit})
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:
@@ -61,7 +64,7 @@ class Throttle:
         finally:
             self.in_flight -= 1
         self.answered += 1
-        return web.Response(status=200, text="ok")
+        return web.Response(status=200, text="ok", headers=limit)
 
 
 @asynccontextmanager

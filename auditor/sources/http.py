@@ -166,6 +166,7 @@ class HttpClient:
         self._in_flight: dict[str, asyncio.Future[Outcome]] = {}
         self._adapt_limits = settings.crossref_rps is None and settings.crossref_concurrency is None
         """Explicit rate overrides (benchmarks, replay tests) win over what the headers advertise."""
+        self._adapt_ncbi = settings.ncbi_rps is None
         factory = limiter_factory or get_limiter
         self.limiters: dict[str, Limiter] = {
             "pubmed": self._ncbi_limiter(settings, factory),
@@ -382,6 +383,8 @@ class HttpClient:
             counters.count_status(status)
         if service == "crossref" and self._adapt_limits and self.paced:
             self._adapt_crossref(limiter, headers)
+        elif service == "pubmed" and self._adapt_ncbi and self.paced:
+            self._adapt_ncbi_limit(limiter, headers)
         declared = headers.get("content-length")
         if (declared and declared.isdigit() and "content-encoding" not in headers
                 and int(declared) != len(body_bytes)):
@@ -445,6 +448,17 @@ class HttpClient:
             return Download(result.status, result.headers, error=f"{service} answered HTTP {result.status}",
                             requests=sent)
         return Download(result.status, result.headers, requests=sent, size=result.size)
+
+    @staticmethod
+    def _adapt_ncbi_limit(limiter: Limiter, headers: Mapping[str, str]) -> None:
+        """Follow the per-second limit NCBI says applies to this IP or key (``X-RateLimit-Limit``).
+
+        We can only assume 3/s without an API key and 10/s with one; every E-utilities answer says
+        which budget NCBI actually applies (recorded: 3 and 10), including a higher rate granted on
+        request or a key it does not honour. An explicit ``ncbi_rps`` still wins."""
+        limit = headers.get("x-ratelimit-limit")
+        if limit and limit.strip().isdigit() and int(limit) > 0 and float(limit) != limiter.rate:
+            limiter.update(float(limit))
 
     @staticmethod
     def _adapt_crossref(limiter: Limiter, headers: Mapping[str, str]) -> None:

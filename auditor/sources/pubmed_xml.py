@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from auditor.identifiers import norm_issns
+from auditor.identifiers import norm_issns, norm_pmid
 from auditor.model import Record, RecordAuthor, Update
 from auditor.sources.base import CitMatchOutcome, CitMatchStatus
 
@@ -38,7 +38,7 @@ def _year(element: ET.Element | None) -> int | None:
     if element is None:
         return None
     year = _text(element.find("Year"))
-    if year and year.isdigit():
+    if year and year.isascii() and year.isdigit():
         return int(year)
     match = _YEAR.search(_text(element.find("MedlineDate")) or "")
     return int(match.group(1)) if match else None
@@ -240,7 +240,7 @@ def esearch_count(body: bytes | str) -> int | None:
     except ET.ParseError:
         return None
     count = _text(root.find("Count"))
-    return int(count) if count and count.isdigit() else None
+    return int(count) if count and count.isascii() and count.isdigit() else None
 
 
 def parse_ecitmatch(body: bytes | str) -> dict[str, CitMatchOutcome]:
@@ -262,7 +262,11 @@ def parse_ecitmatch(body: bytes | str) -> dict[str, CitMatchOutcome]:
         status: CitMatchStatus
         pmid = None
         if result.isdigit():
-            status, pmid = "found", result
+            # ``str.isdigit`` also takes "²" and Arabic-Indic digits; a PMID is ASCII, positive, bounded.
+            pmid = norm_pmid(result)
+            if pmid is None:
+                raise ValueError(f"ECitMatch answered {result!r}, which is not a PMID")
+            status = "found"
         elif "INVALID_JOURNAL" in result.upper():
             status = "invalid_journal"
         elif result.upper().startswith("AMBIGUOUS"):

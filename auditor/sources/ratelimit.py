@@ -17,14 +17,16 @@ leaves, not the time it was scheduled. A request therefore passes two steps:
 
 3. **Hold until answered.** A server counts a request when it gets round to it, which is somewhere
    between our send and its answer: a server whose own event loop is busy (the sandbox computing
-   an ECitMatch batch for two seconds) counts every request that arrived meanwhile at the same
+   an ECitMatch batch for a second or two) counts every request that arrived meanwhile at the same
    instant. So a request keeps its place in the window while it is in flight, and after its answer
-   for ``WINDOW_S`` past the latest moment the server can have counted it: the answer time minus
-   the fastest round trip this limiter has ever seen (a server counts before it works and answers,
-   so its answer comes at least that long after its count; a 429 comes back at once and makes the
-   estimate, and so the hold, longer). The lifetime minimum, not a recent one: while a server is
-   queueing, every recent round trip is inflated by the very delay the hold must cover. A request answered as fast as
-   usual therefore holds exactly ``WINDOW_S`` from its send; only one the server sat on holds longer.
+   for ``WINDOW_S`` past the answer: the only moment by which the server has surely counted it.
+   An earlier rule subtracted the fastest round trip ever seen, on the grounds that a server
+   answers at least that long after counting. That bound is not safe: a round trip also holds the
+   time a request waited before the server counted it, and when every early request waits (32
+   jobs starting at once against a busy server), the "fastest" is that wait plus the server's own
+   time, longer than the gap between a late count and its answer. Measured with 32 jobs: a request
+   the sandbox counted 0.76 s after its send and answered 0.26 s later, against a fastest round
+   trip of 0.34 s, was taken as counted 87 ms before it was, and the server refused a send.
 
 Safety margin: at most ``floor(rate)`` requests in any ``WINDOW_S`` (1.05 s) by our clock, i.e. 95%
 of the advertised rate at most. The 50 ms absorb the difference between our clock and the server's
@@ -93,7 +95,7 @@ class Send:
     def __init__(self, start: float) -> None:
         self.start = start
         self.until = math.inf
-        """``inf`` while in flight; after the answer, the latest count time plus the window span."""
+        """``inf`` while in flight; after the answer, the answer's time plus the window span."""
 
 
 class SendWindow:
@@ -101,8 +103,6 @@ class SendWindow:
 
     def __init__(self) -> None:
         self.sends: list[Send] = []
-        self.fastest = math.inf
-        """The fastest round trip seen (send to answer)."""
 
     def delay(self, now: float, limit: int, span: float) -> float:
         self.sends = [send for send in self.sends if send.until > now]
@@ -118,12 +118,10 @@ class SendWindow:
         return send
 
     def answered(self, send: Send, now: float, span: float) -> None:
-        """The answer came at ``now``: the server counted the request at ``now - fastest`` at the latest."""
+        """The answer came at ``now``: the server has counted the request by then, so it holds until ``now + span``."""
         if not math.isinf(send.until):
             return
-        self.fastest = min(self.fastest, max(0.0, now - send.start))
-        latest_count = max(send.start, now - self.fastest)
-        send.until = latest_count + span
+        send.until = max(send.start, now) + span
 
 
 class InFlightGate:

@@ -275,9 +275,15 @@ def claim(db: Database, owner: str, lease_s: float, max_attempts: int, job_id: s
     is still alive, and a second one would only burn an attempt.
     """
     now = utcnow()
+    claimable = or_(Job.status == "queued", and_(Job.status == "running", Job.lease_expires_at < now))
+    if job_id is None:
+        # An idle worker polls twice a second: look before taking SQLite's write lock (which every
+        # submission then waits behind) or a PostgreSQL transaction. The write below decides.
+        with db.statement() as conn:
+            if conn.execute(select(Job.id).where(claimable).limit(1)).first() is None:
+                return None
     with db.write() as session:
         _reap(session, now, max_attempts)
-        claimable = or_(Job.status == "queued", and_(Job.status == "running", Job.lease_expires_at < now))
         query = select(Job).where(claimable, Job.cancel_requested.is_(False))
         if job_id is not None:
             query = query.where(Job.id == job_id)

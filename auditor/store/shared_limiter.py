@@ -14,8 +14,8 @@ budget; this one draws every request start from one row per service in the datab
   in one single-row ``UPDATE``. A worker that woke late (a loaded machine, a slow round trip) would
   otherwise start close to the requests scheduled after it and push one second over the budget; it
   waits instead. The entry is held while the request is in flight and, once the answer is in, for
-  ``WINDOW_S`` after the latest moment the server can have counted it (the answer's time minus the
-  fastest round trip this process has seen): the rule of :mod:`auditor.sources.ratelimit`, kept in the row.
+  ``WINDOW_S`` after the answer (by then the server has surely counted it): the rule of
+  :mod:`auditor.sources.ratelimit`, kept in the row.
 * **Concurrency.** Crossref also caps requests in flight. Each in-flight request holds one of N
   session advisory locks (``pg_try_advisory_lock(service_key, slot)``) on its own connection for the
   duration of the request. A crashed worker's connection closes and PostgreSQL frees its slot at
@@ -104,11 +104,11 @@ _CONFIRM = text(
     " RETURNING split_part(recent, ' ', -1) AS marker"
 )
 _ANSWERED = text(
-    # The answer is in: the server counted the request by now - fastest round trip at the latest,
-    # so its entry becomes that time (never earlier than the send), held for the window after it.
+    # The answer is in: the server has counted the request by now, so its entry becomes now
+    # (never earlier than the send), held for the window after it.
     "UPDATE upstream_limits SET recent = array_to_string(array_replace(string_to_array(recent, ' '),"
     " CAST(:marker AS text), greatest(CAST(CAST(:marker AS text) AS float8) - :in_flight,"
-    " extract(epoch FROM clock_timestamp()) - :fastest)::float8::text), ' ')"
+    " extract(epoch FROM clock_timestamp()))::float8::text), ' ')"
     " WHERE name = :name"
 )
 _WINDOW_WAIT = text(
@@ -138,8 +138,8 @@ class _Permit:
     conn: AsyncConnection | None = None
     slot: int | None = None
     fallback: RateLimiter | None = None
-    started: list[tuple[str, float]] = field(default_factory=list)
-    """Starts confirmed and not yet answered: their window entries, and when (locally) each was made."""
+    started: list[str] = field(default_factory=list)
+    """Starts confirmed and not yet answered: their window entries."""
 
 
 class SharedRateLimiter:
@@ -155,7 +155,6 @@ class SharedRateLimiter:
         self._ready = False
         self._gate = InFlightGate()
         self._plain: dict[asyncio.Task[Any] | None, list[object]] = {}
-        self._fastest = math.inf
         self._last_wait = 0.001
         self._held: dict[asyncio.Task[Any] | None, list[_Permit]] = {}
         self._pending: list[tuple[Any, dict[str, Any]]] = []
@@ -256,15 +255,10 @@ class SharedRateLimiter:
         if permit is None or not permit.started:
             return
         started, permit.started = permit.started, []
-        now = time.monotonic()
-        for _, at in started:
-            self._fastest = min(self._fastest, max(0.0, now - at))
-        fastest = self._fastest
         try:
             async with self._engine.connect() as conn:
-                for marker, _ in started:
-                    await conn.execute(_ANSWERED, {"name": self.name, "marker": marker, "in_flight": IN_FLIGHT_S,
-                                                   "fastest": fastest})
+                for marker in started:
+                    await conn.execute(_ANSWERED, {"name": self.name, "marker": marker, "in_flight": IN_FLIGHT_S})
         except SQLAlchemyError as exc:  # the entries free themselves after IN_FLIGHT_S
             self._degrade(exc)
 
@@ -395,7 +389,7 @@ class SharedRateLimiter:
             if row is not None:
                 self.confirmed += 1
                 if permit is not None:
-                    permit.started.append((str(row.marker), time.monotonic()))
+                    permit.started.append(str(row.marker))
                 return True
             wait = (await conn.execute(_WINDOW_WAIT, params)).scalar()
         self._last_wait = min(IN_FLIGHT_POLL_S, max(0.001, float(wait))) if wait is not None else 0.001

@@ -3,10 +3,11 @@
 Two measurements explain the service benchmark's PubMed rate, and neither needs the client:
 
 * :func:`place_budget` replays the limiter's rule over the logged requests: a request holds one of
-  ``floor(rate)`` places from its send until ``WINDOW_S`` past the latest moment the server can have
-  counted it (its answer minus the fastest round trip). It reports the place-seconds the run held
-  against those available, and the rate that rule allows at the run's mean hold: the ceiling any
-  zero-429 client holding places that way could reach on this traffic.
+  ``floor(rate)`` places from its send until ``WINDOW_S`` past its answer (the only moment by which
+  the server has surely counted it). The send is taken as the moment the server first saw the
+  request, so holds are if anything understated. It reports the place-seconds the run held against
+  those available, and the rate that rule allows at the run's mean hold: the ceiling any zero-429
+  client holding places that way could reach on this traffic.
 * :func:`paced_replay` sends the same PubMed requests again, open loop and evenly spaced at a fixed
   rate below the limit, and counts the 429s. A non-zero count shows that pacing alone is not enough
   on this server: requests that arrive while its single-threaded loop computes an ECitMatch answer
@@ -44,16 +45,15 @@ def place_budget(rows: list[dict[str, Any]], rate: float = 3.0, window_s: float 
     if not rows:
         return {"requests": 0}
     spans = [(float(r["ts"]) - float(r["ms"]) / 1000, float(r["ts"]), r["endpoint"]) for r in rows]
-    fastest = min(answer - seen for seen, answer, _ in spans)
     holds: dict[str, list[float]] = {}
     for seen, answer, endpoint in spans:
-        holds.setdefault(endpoint, []).append(max(seen, answer - fastest) + window_s - seen)
+        holds.setdefault(endpoint, []).append(answer + window_s - seen)
     every = [h for hs in holds.values() for h in hs]
     span = max(a for _, a, _ in spans) - min(s for s, _, _ in spans)
     places = math.floor(rate)
     mean_hold = sum(every) / len(every)
     return {"requests": len(rows), "span_s": span, "rate": len(rows) / span if span else 0.0,
-            "fastest_s": fastest, "mean_hold_s": mean_hold,
+            "mean_hold_s": mean_hold,
             "held_share": sum(every) / (places * span) if span else 0.0,
             "ceiling_rate": places / mean_hold,
             "mean_hold_by_endpoint": {k: sum(v) / len(v) for k, v in sorted(holds.items())}}

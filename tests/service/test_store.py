@@ -67,6 +67,33 @@ def test_a_lease_is_exclusive_until_it_expires_and_a_lost_lease_writes_nothing(d
     assert isinstance(stored, StoredReport) and stored.body == b"{}"  # immutable once written
 
 
+def test_an_idle_claim_takes_no_write_transaction(db: Database, monkeypatch) -> None:
+    writes = 0
+    real_write = db.write
+
+    def claim(owner: str) -> Job | None:
+        nonlocal writes
+
+        def counting_write():  # type: ignore[no-untyped-def]
+            nonlocal writes
+            writes += 1
+            return real_write()
+
+        with monkeypatch.context() as patch:
+            patch.setattr(db, "write", counting_write)
+            return store_jobs.claim(db, owner, 30, 3)
+
+    for _ in range(3):
+        assert claim("w1") is None
+    assert writes == 0
+    job_id = _job(db)
+    claimed = claim("w1")
+    assert claimed is not None and claimed.id == job_id and writes == 1
+    _expire(db, job_id)  # a lapsed lease is work too: it must still be taken over
+    again = claim("w2")
+    assert again is not None and again.lease_owner == "w2" and writes == 2
+
+
 def test_a_job_that_keeps_dying_fails_and_a_dead_cancelled_job_is_cancelled(db: Database) -> None:
     doomed, cancelled = _job(db), _job(db)
     for attempt in range(3):
