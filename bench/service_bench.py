@@ -146,8 +146,16 @@ class Serve:
 
 async def submit_all(client: httpx.AsyncClient, docs: list[bytes], tag: str) -> list[str]:
     async def one(i: int, data: bytes) -> str:
-        resp = await client.post("/v1/audits", files={"file": (f"doc{i}.md", data)},
-                                 headers={"Idempotency-Key": f"{tag}-{i}"})
+        for attempt in range(3):
+            try:
+                resp = await client.post("/v1/audits", files={"file": (f"doc{i}.md", data)},
+                                         headers={"Idempotency-Key": f"{tag}-{i}"})
+                break
+            except httpx.TransportError:
+                # A keep-alive connection the server closed (idle past uvicorn's 5 s) just as the
+                # request went out on it. The Idempotency-Key makes the retry return the same job.
+                if attempt == 2:
+                    raise
         resp.raise_for_status()
         return str(resp.json()["id"])
 
