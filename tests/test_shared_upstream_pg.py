@@ -11,11 +11,12 @@ from collections.abc import AsyncIterator
 
 import psycopg
 import pytest
+from sqlalchemy import event
 
 from auditor.config import Settings
 from auditor.sources import open_sources
 from auditor.sources.upstream import sharing
-from auditor.store import migrate
+from auditor.store import migrate, shared_cache
 from auditor.store.engine import Database
 from auditor.store.shared_cache import SharedResponseCache
 from auditor.store.shared_limiter import lock_key
@@ -68,6 +69,44 @@ async def test_ttls_are_decided_on_read(two: tuple[SharedUpstream, SharedUpstrea
     await one.cache.aput("pos", 200, {}, b"p2", False)  # overwrite, stamped with the database clock
     fresh = await other.cache.aget("pos")
     assert fresh is not None and fresh.body == b"p2"
+
+
+def _cache_selects(upstream: SharedUpstream) -> list[str]:
+    """Every statement on ``upstream``'s engine that reads ``response_cache``, as it is sent."""
+    sent: list[str] = []
+
+    @event.listens_for(upstream.engine.sync_engine, "before_cursor_execute")
+    def _seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "response_cache" in statement:
+            sent.append(statement)
+
+    return sent
+
+
+async def test_concurrent_reads_share_one_select(two: tuple[SharedUpstream, SharedUpstream]) -> None:
+    one, other = two
+    for i in range(5):
+        await one.cache.aput(f"k{i}", 200, {}, f"v{i}".encode(), False)
+    selects = _cache_selects(other)
+    keys = ["k0", "k1", "absent", "k2", "k3", "k4", "k0"]
+    hits = await asyncio.gather(*(other.cache.aget(key) for key in keys))
+    assert [hit.body if hit else None for hit in hits] == [b"v0", b"v1", None, b"v2", b"v3", b"v4", b"v0"]
+    assert len(selects) == 1  # one round trip for the seven reads (a key asked twice is asked once)
+    assert await other.cache.aget("k4", now=1e12) is None  # freshness is still each caller's own
+    assert len(selects) == 2
+
+
+async def test_reads_beyond_one_batch_take_more_selects(two: tuple[SharedUpstream, SharedUpstream],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    one, other = two
+    for i in range(5):
+        await one.cache.aput(f"k{i}", 200, {}, f"v{i}".encode(), False)
+    monkeypatch.setattr(shared_cache, "READ_BATCH_KEYS", 2)
+    monkeypatch.setattr(shared_cache, "READS_IN_FLIGHT", 1)
+    selects = _cache_selects(other)
+    hits = await asyncio.gather(*(other.cache.aget(f"k{i}") for i in range(5)))
+    assert [hit.body for hit in hits if hit] == [b"v0", b"v1", b"v2", b"v3", b"v4"]
+    assert len(selects) == 3
 
 
 async def test_warm_shared_cache_sends_nothing(two: tuple[SharedUpstream, SharedUpstream]) -> None:

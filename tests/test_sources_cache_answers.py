@@ -79,3 +79,28 @@ def test_a_cache_that_fails_mid_run_is_not_touched_again(tmp_path, capsys) -> No
     cache.put("k", 200, {}, b"x", negative=False)
     assert cache.get("k") is None and calls == []
     assert capsys.readouterr().err.count("disabled for this run") == 1
+
+
+async def test_an_answer_is_parsed_once_whether_fresh_or_cached(serve, tmp_path, monkeypatch) -> None:  # noqa: F811
+    """The validator and the client share one parse of each answer (it was parsed twice)."""
+    from auditor.sources import entrez as entrez_module
+
+    parsed: list[int] = []
+    real = entrez_module.parse_efetch
+
+    def counting(body: bytes | str) -> dict[str, object]:
+        parsed.append(len(body))
+        return real(body)  # type: ignore[return-value]
+
+    monkeypatch.setattr(entrez_module, "parse_efetch", counting)
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(body=TWO_RECORDS, content_type="text/xml")
+
+    base = await serve(handler)
+    settings = _settings(base, cache_mode="use", cache_dir=str(tmp_path))
+    for _run in ("fresh", "cached"):
+        async with open_sources(settings) as (entrez, _):
+            result = await entrez.efetch(["11748933", "11700088"])
+        assert result.ok and sorted(result.value or {}) == ["11700088", "11748933"]
+    assert len(parsed) == 2  # once per request: the network answer, then the cached one

@@ -28,6 +28,7 @@ from auditor.store import jobs as store_jobs
 from auditor.store.engine import Database
 from auditor.store.tables import Job
 
+from .handoff import HANDOFF
 from .settings import JobSettings
 
 if TYPE_CHECKING:
@@ -255,7 +256,9 @@ async def execute_jobs(db: Database, jobs: list[Job], owner: str, settings: Sett
                 stored = await asyncio.to_thread(store_jobs.load_document, db, job.id)
                 if stored is None:
                     raise LookupError("the job's document is gone")
-                parsed[job.id] = await asyncio.to_thread(parse_bytes, stored.data, job.filename)
+                handed = HANDOFF.take(stored.data, job.filename)  # parsed at its upload, in this process
+                parsed[job.id] = (handed if handed is not None
+                                  else await asyncio.to_thread(parse_bytes, stored.data, job.filename))
             except Exception as exc:  # noqa: BLE001 - one unreadable document fails its own job only
                 if len(jobs) == 1:
                     raise

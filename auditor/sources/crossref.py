@@ -13,7 +13,7 @@ from auditor.identifiers import norm_doi
 from auditor.model import Record, SourceResult
 from auditor.sources.base import partial_result
 from auditor.sources.crossref_json import parse_work, parse_work_list
-from auditor.sources.http import HttpClient, Reply
+from auditor.sources.http import HttpClient, ParsedOnce, Reply
 
 DOI_BATCH = 20
 """DOIs per ``filter=doi:`` request: keeps URLs short and answers small."""
@@ -53,9 +53,12 @@ class CrossrefClient:
             batch = wanted[start:start + DOI_BATCH]
             params = [("filter", ",".join(f"doi:{d}" for d in batch)), ("rows", str(len(batch)))]
 
-            def all_found(reply: Reply, asked: frozenset[str] = frozenset(batch)) -> bool:
+            parse = ParsedOnce(parse_work_list)
+
+            def all_found(reply: Reply, asked: frozenset[str] = frozenset(batch),
+                          parse: ParsedOnce[list[Record]] = parse) -> bool:
                 # Negative (short-lived in the cache) when any asked DOI is missing from the answer.
-                return not asked <= {r.doi for r in parse_work_list(reply.body)}
+                return not asked <= {r.doi for r in parse(reply.body)}
 
             outcome = await self.http.fetch(self.service, self.base_url + "works", params,
                                             private=self._private, post=False, validate=all_found)
@@ -65,7 +68,7 @@ class CrossrefClient:
                 error = error or outcome.error or "no reply"
                 continue
             wanted_set = set(batch)
-            for record in parse_work_list(outcome.reply.body):
+            for record in parse(outcome.reply.body):
                 # Items come back in no particular order: match them by lower-cased DOI.
                 if record.doi in wanted_set:
                     found[record.doi] = record
@@ -76,10 +79,12 @@ class CrossrefClient:
         if not clean:
             return SourceResult(self.service, value=None)
 
+        parse = ParsedOnce(parse_work)
+
         def validate(reply: Reply) -> bool:
             if reply.status == 404:
                 return True
-            parse_work(reply.body)
+            parse(reply.body)
             return False
 
         outcome = await self.http.fetch(self.service, self.base_url + "works/" + quote(clean, safe=""),
@@ -89,15 +94,16 @@ class CrossrefClient:
             return SourceResult(self.service, error=outcome.error, requests=outcome.requests)
         if outcome.reply.status == 404:
             return SourceResult(self.service, value=None, requests=outcome.requests)
-        return SourceResult(self.service, value=parse_work(outcome.reply.body), requests=outcome.requests)
+        return SourceResult(self.service, value=parse(outcome.reply.body), requests=outcome.requests)
 
     async def search_bibliographic(self, text: str, rows: int = 5) -> SourceResult[list[Record]]:
         query = " ".join(text.split())
         if not query:
             return SourceResult(self.service, value=[])
         params = [("query.bibliographic", query), ("rows", str(rows)), ("select", SEARCH_SELECT)]
+        parse = ParsedOnce(parse_work_list)
         outcome = await self.http.fetch(self.service, self.base_url + "works", params, private=self._private,
-                                        post=False, validate=lambda r: not parse_work_list(r.body))
+                                        post=False, validate=lambda r: not parse(r.body))
         if outcome.error or outcome.reply is None:
             return SourceResult(self.service, error=outcome.error, requests=outcome.requests)
-        return SourceResult(self.service, value=parse_work_list(outcome.reply.body), requests=outcome.requests)
+        return SourceResult(self.service, value=list(parse(outcome.reply.body)), requests=outcome.requests)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from auditor.identifiers import norm_pmid
 from auditor.model import Record, SourceResult
 from auditor.sources.base import CitMatchOutcome, CitMatchQuery, partial_result
-from auditor.sources.http import TOOL_NAME, HttpClient, Outcome, Reply, Validator
+from auditor.sources.http import TOOL_NAME, HttpClient, Outcome, ParsedOnce, Reply, Validator
 from auditor.sources.pubmed_xml import esearch_count, parse_ecitmatch, parse_efetch, parse_esearch
 
 EFETCH_BATCH = 200
@@ -115,9 +115,11 @@ class EntrezClient:
             ]
             params = [("db", "pubmed"), ("retmode", "xml"), ("bdata", "\r".join(lines))]
 
-            def validate(reply: Reply, keys: frozenset[str] = frozenset(f"q{start + i}" for i in range(len(batch)))
-                         ) -> bool:
-                parsed = parse_ecitmatch(reply.body)
+            parse = ParsedOnce(parse_ecitmatch)
+
+            def validate(reply: Reply, keys: frozenset[str] = frozenset(f"q{start + i}" for i in range(len(batch))),
+                         parse: ParsedOnce[dict[str, CitMatchOutcome]] = parse) -> bool:
+                parsed = parse(reply.body)
                 # Every line must come back under its own key: a line lost or garbled would
                 # otherwise read as "no match" for that reference.
                 if missing := keys - parsed.keys():
@@ -130,7 +132,7 @@ class EntrezClient:
                 failed.update(q.key for q in batch)
                 error = error or outcome.error
                 continue
-            parsed = parse_ecitmatch(outcome.reply.body)
+            parsed = parse(outcome.reply.body)
             for i, query in enumerate(batch):
                 found = parsed.get(f"q{start + i}")
                 status = found.status if found else "not_found"
@@ -166,24 +168,26 @@ class EntrezClient:
         for start in range(0, len(wanted), EFETCH_BATCH):
             batch = wanted[start:start + EFETCH_BATCH]
             params = [("db", "pubmed"), ("retmode", "xml"), ("id", ",".join(batch))]
+            parse = ParsedOnce(parse_efetch)
             outcome = await self._get("efetch.fcgi", params,
-                                      lambda r, asked=frozenset(batch): not asked <= parse_efetch(r.body).keys(),
+                                      lambda r, asked=frozenset(batch), parse=parse: not asked <= parse(r.body).keys(),
                                       post=len(batch) > 20 or None)
             requests += outcome.requests
             if outcome.error or outcome.reply is None:
                 failed.update(batch)
                 error = error or outcome.error
                 continue
-            records.update(parse_efetch(outcome.reply.body))
+            records.update(parse(outcome.reply.body))
         return partial_result(self.service, records, wanted, failed, error, requests)
 
     async def esearch(self, term: str, retmax: int = 5) -> SourceResult[list[str]]:
         if not term.strip():
             return SourceResult(self.service, value=[])
         params = [("db", "pubmed"), ("retmode", "xml"), ("retmax", str(retmax)), ("term", term)]
-        outcome = await self._get("esearch.fcgi", params, lambda r: not parse_esearch(r.body))
+        parse = ParsedOnce(parse_esearch)
+        outcome = await self._get("esearch.fcgi", params, lambda r: not parse(r.body))
         if outcome.error or outcome.reply is None:
             return SourceResult(self.service, error=outcome.error, requests=outcome.requests)
         body = outcome.reply.body
-        return SourceResult(self.service, value=parse_esearch(body), requests=outcome.requests,
+        return SourceResult(self.service, value=list(parse(body)), requests=outcome.requests,
                             total=esearch_count(body))

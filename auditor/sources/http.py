@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Generic, TypeVar
 from urllib.parse import urlencode
 
 import aiohttp
@@ -109,6 +110,34 @@ class Outcome:
 
 Validator = Callable[[Reply], bool]
 """Checks a reply is understood (raise :class:`BadBody` if not) and returns True if it is negative."""
+
+T = TypeVar("T")
+
+
+class ParsedOnce(Generic[T]):
+    """``parse`` of the last body it was given, so one answer is parsed once, not twice.
+
+    :meth:`HttpClient.fetch` runs the validator on every answer (a cached one too: today's parser
+    must still read it), and the client then parsed the very same bytes again for its records:
+    twice the XML or JSON work per answer, on the event loop every job of a process shares (9% of a
+    PostgreSQL warm re-run's CPU). A client makes one of these per request and calls it from its
+    validator and afterwards. The body's identity decides (``is``), so any other bytes, such as a
+    concurrent identical request's answer, are parsed afresh. The parse result is shared as it is:
+    callers copy from it and never mutate it.
+    """
+
+    __slots__ = ("_body", "_parse", "_value")
+
+    def __init__(self, parse: Callable[[bytes], T]) -> None:
+        self._parse = parse
+        self._body: bytes | None = None
+        self._value: T | None = None
+
+    def __call__(self, body: bytes) -> T:
+        if self._body is not body:
+            self._value = self._parse(body)  # a parse that raises leaves nothing remembered
+            self._body = body
+        return self._value  # type: ignore[return-value]
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

@@ -13,6 +13,7 @@ that expires, so a finaliser killed mid-way is replaced); it stores the diff and
 
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -367,8 +368,12 @@ def queued_run_jobs(db: Database) -> list[str]:
             WatchRun.status == "pending", Job.status == "queued").order_by(Job.seq)))
 
 
+@functools.cache
 def _has_succeeded_before() -> Any:
-    """SQL: the run's watch has an earlier run whose audit succeeded (so this run is a re-audit)."""
+    """SQL: the run's watch has an earlier run whose audit succeeded (so this run is a re-audit).
+
+    Built once: SQL constructs are immutable, and building the two aliases anew for every claimed
+    job cost 6 ms of CPU each time (a tenth of a warm job's store work), the query itself far less."""
     earlier, earlier_job = aliased(WatchRun), aliased(Job)
     return select(earlier.id).join(earlier_job, earlier_job.id == earlier.job_id).where(
         earlier.watch_id == WatchRun.watch_id, earlier.seq < WatchRun.seq,

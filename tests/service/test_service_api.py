@@ -179,3 +179,25 @@ def test_health_readiness_metrics_and_offline_docs(serve) -> None:
         assert docs.status_code == 200 and "/v1/audits/{job_id}/report" in docs.text
         assert "<script" not in docs.text and "src=" not in docs.text and "https://cdn" not in docs.text
         assert client.get("/openapi.json").json()["openapi"].startswith("3.1")
+
+
+def test_a_job_reuses_the_parse_of_its_upload(serve, cli_reports, monkeypatch) -> None:
+    """In one process the worker takes the API's parse of the upload instead of parsing again."""
+    from auditor.jobs import execute
+
+    calls: list[str] = []
+    real = execute.parse_bytes
+
+    def counting(data: bytes, name: str) -> object:
+        calls.append(name)
+        return real(data, name)
+
+    monkeypatch.setattr(execute, "parse_bytes", counting)  # what both the upload and the job call
+    server = serve()
+    with server.client() as client:
+        job = upload(client).json()
+        done = wait_for(client, job["id"])
+        assert done["status"] == "succeeded"
+        report = client.get(f"/v1/audits/{job['id']}/report", params={"format": "json"})
+    assert report.content == cli_reports["json"]  # the same bytes as `auditor check`
+    assert len(calls) == 1  # parsed at upload only

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
 from auditor.errors import ConfigError
+from auditor.jobs.handoff import HANDOFF
 from auditor.outcome import DEFAULT_FAIL_ON, parse_fail_on
 from auditor.reports.render import FORMATS, MEDIA_TYPES
 from auditor.store import jobs as store_jobs
@@ -69,6 +70,7 @@ def submit_audit(
     data = read_limited(file.file, ctx.settings.max_upload_bytes)
     name = display_name(file.filename)
     parsed = parse_upload(data, name, ctx.settings.max_references)
+    HANDOFF.offer(data, name, parsed)  # this process's worker, if it runs the job, need not parse it again
     try:
         job, created = store_jobs.submit(
             ctx.db, tenant_id=who.tenant_id, filename=name, data=data, fail_on=",".join(sorted(policy)) or "none",
