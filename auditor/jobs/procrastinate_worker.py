@@ -101,6 +101,7 @@ def attach_to_service(app: Any, database_url: str, *, workers: int, settings: Se
     """
     if workers <= 0:
         return
+    app.state.ctx.runs_jobs = True  # uploads may hand their parse to the jobs this process runs
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager

@@ -48,7 +48,8 @@ def create_app(db: Database, settings: ServiceSettings | None = None, *, workers
         if workers > 0 else None
     if runner is not None:
         embedded.attach(runner)
-    ctx = ServiceContext(db=db, settings=settings, queue=queue or embedded, metrics=metrics)
+    ctx = ServiceContext(db=db, settings=settings, queue=queue or embedded, metrics=metrics,
+                         runs_jobs=runner is not None)
     if not settings.auth:
         ctx.local_principal = ensure_tenant(db, LOCAL_TENANT)
 

@@ -27,6 +27,9 @@ class ServiceContext:
     """The ``local`` tenant, used for every request under ``--no-auth``."""
     worker_fresh_s: float = 10.0
     """``/readyz`` wants a worker heartbeat at most this old (workers beat every 2 s)."""
+    runs_jobs: bool = False
+    """Workers run in this process, so an upload's parse can be handed to its job
+    (:mod:`auditor.jobs.handoff`); an API-only process offers none, as nobody here would take it."""
 
 
 def context(request: Request) -> ServiceContext:

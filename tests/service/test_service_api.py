@@ -201,3 +201,14 @@ def test_a_job_reuses_the_parse_of_its_upload(serve, cli_reports, monkeypatch) -
         report = client.get(f"/v1/audits/{job['id']}/report", params={"format": "json"})
     assert report.content == cli_reports["json"]  # the same bytes as `auditor check`
     assert len(calls) == 1  # parsed at upload only
+
+
+def test_an_api_only_process_keeps_no_parse_for_jobs_it_will_not_run(serve) -> None:
+    """With no workers here (`serve --workers 0`), another process runs the job: nothing is kept."""
+    from auditor.jobs.handoff import HANDOFF
+
+    before = len(HANDOFF)
+    server = serve(workers=0)
+    with server.client() as client:
+        assert upload(client).status_code == 202
+    assert len(HANDOFF) == before

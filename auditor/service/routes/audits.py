@@ -70,7 +70,8 @@ def submit_audit(
     data = read_limited(file.file, ctx.settings.max_upload_bytes)
     name = display_name(file.filename)
     parsed = parse_upload(data, name, ctx.settings.max_references)
-    HANDOFF.offer(data, name, parsed)  # this process's worker, if it runs the job, need not parse it again
+    if ctx.runs_jobs:
+        HANDOFF.offer(data, name, parsed)  # this process's worker, if it runs the job, need not parse it again
     try:
         job, created = store_jobs.submit(
             ctx.db, tenant_id=who.tenant_id, filename=name, data=data, fail_on=",".join(sorted(policy)) or "none",
